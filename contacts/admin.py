@@ -1,0 +1,120 @@
+from django.contrib import admin
+
+from contacts.models import Activity, Company, Contact, Outcome
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    fields = ["email", "first_name", "last_name", "job_title", "lifecycle_stage"]
+    show_change_link = True
+    extra = 0
+    max_num = 0  # contacts are added from their own page; the inline lists them
+
+
+class CompanyOutcomeInline(admin.TabularInline):
+    model = Outcome
+    fk_name = "company"
+    fields = ["result", "decided_at", "lost_reason", "amount"]
+    extra = 0
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "domain", "industry", "employee_count", "annual_revenue", "country"]
+    list_filter = ["industry", "country"]
+    search_fields = ["name", "domain"]
+    autocomplete_fields = ["account_owner"]
+    inlines = [ContactInline, CompanyOutcomeInline]
+
+
+class ActivityInline(admin.TabularInline):
+    model = Activity
+    fields = ["kind", "custom_kind", "occurred_at", "properties", "source", "external_id"]
+    ordering = ["-occurred_at"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        # Only the latest few: a busy lead can have thousands of page views.
+        qs = super().get_queryset(request)
+        return qs.order_by("-occurred_at")
+
+
+class ContactOutcomeInline(admin.TabularInline):
+    model = Outcome
+    fk_name = "contact"
+    fields = ["result", "decided_at", "lost_reason", "amount"]
+    extra = 0
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "job_title",
+        "company",
+        "lifecycle_stage",
+        "lead_source",
+    ]
+    list_filter = [
+        "lifecycle_stage",
+        "lead_source",
+        "unsubscribed",
+        "do_not_contact",
+        "company__industry",
+    ]
+    search_fields = ["email", "first_name", "last_name", "company__name"]
+    list_select_related = ["company"]
+    autocomplete_fields = ["company"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "subscriber_at",
+        "lead_at",
+        "mql_at",
+        "sal_at",
+        "sql_at",
+        "opportunity_at",
+        "customer_at",
+        "recycled_at",
+        "disqualified_at",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["email", "first_name", "last_name", "job_title", "phone", "company"]}),
+        (
+            "Marketing",
+            {
+                "fields": [
+                    "lead_source",
+                    "lifecycle_stage",
+                    "do_not_contact",
+                    "unsubscribed",
+                    "properties",
+                ]
+            },
+        ),
+        ("Stage history", {"classes": ["collapse"], "fields": readonly_fields}),
+    ]
+    inlines = [ContactOutcomeInline, ActivityInline]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["occurred_at", "kind", "custom_kind", "contact", "source"]
+    list_filter = ["kind", "source"]
+    search_fields = ["contact__email", "external_id"]
+    list_select_related = ["contact"]
+    raw_id_fields = ["contact"]
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(admin.ModelAdmin):
+    list_display = ["decided_at", "result", "contact", "company", "lost_reason", "amount"]
+    list_filter = ["result"]
+    search_fields = ["contact__email", "company__name", "company__domain"]
+    raw_id_fields = ["contact", "company"]
+    readonly_fields = ["recorded_by"]

@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+class Company(models.Model):
+    """An account: the organisation a contact works for, matched by its web domain."""
+
+    name = models.CharField(max_length=255)
+    # Stored lower-case without scheme or "www." so imports and the API can match on it.
+    domain = models.CharField(max_length=255, unique=True)
+    industry = models.CharField(max_length=100, blank=True)
+    employee_count = models.PositiveIntegerField(null=True, blank=True)
+    annual_revenue = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    region = models.CharField("region / state", max_length=100, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    technologies = models.JSONField(default=list, blank=True)
+    account_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_companies",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name"]
+        constraints = [
+            # normalize_domain() runs in save(); this guards against writes that bypass it.
+            models.CheckConstraint(
+                condition=Q(domain=Lower("domain")), name="company_domain_lowercase"
+            ),
+        ]
+        indexes = [
+            # Contact list filter and routing territory: companies of an industry in a country.
+            models.Index(fields=["industry", "country"], name="company_industry_country_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.domain = normalize_domain(self.domain)
+        super().save(*args, **kwargs)
+
+
+def normalize_domain(value: str) -> str:
+    """'https://www.Example.com/about' -> 'example.com'."""
+    domain = (value or "").strip().lower()
+    for prefix in ("https://", "http://"):
+        domain = domain.removeprefix(prefix)
+    domain = domain.split("/", 1)[0].split("?", 1)[0]
+    return domain.removeprefix("www.").rstrip(".")
+
+
+class LeadSource(models.TextChoices):
+    REFERRAL = "referral", "Referral"
+    ORGANIC_SEARCH = "organic_search", "Organic search"
+    PAID_SEARCH = "paid_search", "Paid search"
+    SOCIAL = "social", "Social"
+    EMAIL = "email", "Email"
+    EVENT = "event", "Event"
+    PARTNER = "partner", "Partner"
+    DIRECT = "direct", "Direct"
+    OTHER = "other", "Other"
+
+
+class LifecycleStage(models.TextChoices):
+    SUBSCRIBER = "subscriber", "Subscriber"
+    LEAD = "lead", "Lead"
+    MQL = "mql", "Marketing qualified (MQL)"
+    SAL = "sal", "Sales accepted (SAL)"
+    SQL = "sql", "Sales qualified (SQL)"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    CUSTOMER = "customer", "Customer"
+    RECYCLED = "recycled", "Recycled"
+    DISQUALIFIED = "disqualified", "Disqualified"
+
+
+# The field on Contact that records when each stage was first reached.
+STAGE_DATE_FIELDS: dict[str, str] = {stage: f"{stage}_at" for stage in LifecycleStage.values}
+
+
+class Contact(models.Model):
+    """A person marketing knows of; the unit that is scored, qualified and routed."""
+
+    email = models.EmailField(max_length=254)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
+    lead_source = models.CharField(
+        max_length=20, choices=LeadSource.choices, default=LeadSource.OTHER
+    )
+    lifecycle_stage = models.CharField(
+        max_length=20, choices=LifecycleStage.choices, default=LifecycleStage.LEAD
+    )
+    # When each stage was first reached; set once by contact_set_stage() and never cleared,
+    # so the funnel can be measured even after a lead moves on or is recycled.
+    subscriber_at = models.DateTimeField(null=True, blank=True)
+    lead_at = models.DateTimeField(null=True, blank=True)
+    mql_at = models.DateTimeField("MQL at", null=True, blank=True)
+    sal_at = models.DateTimeField("SAL at", null=True, blank=True)
+    sql_at = models.DateTimeField("SQL at", null=True, blank=True)
+    opportunity_at = models.DateTimeField(null=True, blank=True)
+    customer_at = models.DateTimeField(null=True, blank=True)
+    recycled_at = models.DateTimeField(null=True, blank=True)
+    disqualified_at = models.DateTimeField(null=True, blank=True)
+    do_not_contact = models.BooleanField(default=False)
+    unsubscribed = models.BooleanField(default=False)
+    properties = models.JSONField("custom properties", default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Upserts match on email whatever its case, so two spellings must never coexist.
+            models.UniqueConstraint(Lower("email"), name="contact_email_ci_unique"),
+        ]
+        indexes = [
+            # Contact list filtered by stage, newest first; the MQL list.
+            models.Index(
+                fields=["lifecycle_stage", "-created_at"], name="contact_stage_created_idx"
+            ),
+            # API "updated since" syncs.
+            models.Index(fields=["updated_at"], name="contact_updated_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def email_domain(self) -> str:
+        return self.email.rsplit("@", 1)[-1].lower() if "@" in self.email else ""
+
+    def stage_reached_at(self, stage: str):
+        return getattr(self, STAGE_DATE_FIELDS[stage])
+
+
+class ActivityKind(models.TextChoices):
+    PAGE_VIEW = "page_view", "Page view"
+    FORM_SUBMISSION = "form_submission", "Form submission"
+    EMAIL_OPEN = "email_open", "Email open"
+    EMAIL_CLICK = "email_click", "Email click"
+    CONTENT_DOWNLOAD = "content_download", "Content download"
+    WEBINAR_ATTENDED = "webinar_attended", "Webinar attended"
+    DEMO_REQUEST = "demo_request", "Demo request"
+    CONTACT_SALES = "contact_sales", "Contact-sales request"
+    PRICING_PAGE_VIEW = "pricing_page_view", "Pricing page view"
+    FREE_TRIAL_SIGNUP = "free_trial_signup", "Free-trial signup"
+    CHAT = "chat", "Chat"
+    MEETING_BOOKED = "meeting_booked", "Meeting booked"
+    UNSUBSCRIBE = "unsubscribe", "Unsubscribe"
+    CUSTOM = "custom", "Custom"
+
+
+class Activity(models.Model):
+    """Something a contact did, at a time, with details (url, form, asset...) in properties."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=30, choices=ActivityKind.choices)
+    # Names a `custom` activity ("partner_referral_call"); empty for the built-in kinds.
+    custom_kind = models.CharField(max_length=100, blank=True)
+    occurred_at = models.DateTimeField()
+    properties = models.JSONField(default=dict, blank=True)
+    # Where the event came from (a form tool, a tracker) and its id there, so a re-sent event
+    # is recognised and stored once.
+    source = models.CharField(max_length=100, blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "activities"
+        ordering = ["-occurred_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="activity_source_external_id_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="custom", custom_kind__gt="")
+                | (~Q(kind="custom") & Q(custom_kind="")),
+                name="activity_custom_kind_named",
+            ),
+        ]
+        indexes = [
+            # A contact's timeline and its scoring: activities of one contact by time.
+            models.Index(fields=["contact", "-occurred_at"], name="activity_contact_time_idx"),
+            # Reports and rule validation: activities of a kind over a period.
+            models.Index(fields=["kind", "occurred_at"], name="activity_kind_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind_label} by {self.contact_id} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def kind_label(self) -> str:
+        if self.kind == ActivityKind.CUSTOM:
+            return self.custom_kind.replace("_", " ").capitalize()
+        return self.get_kind_display()
+
+
+class OutcomeResult(models.TextChoices):
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+
+
+class Outcome(models.Model):
+    """
+    A won or lost result, recorded on a contact or on a whole account (company).
+
+    Exactly one of contact/company is set. Backtests and the predictive model ask for outcomes
+    per contact, per account, or a contact's own outcome falling back to its account's
+    (see contacts.selectors.contacts_with_outcome).
+    """
+
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="outcomes"
+    )
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.CASCADE, related_name="outcomes"
+    )
+    result = models.CharField(max_length=4, choices=OutcomeResult.choices)
+    decided_at = models.DateTimeField()
+    lost_reason = models.CharField(max_length=255, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contact__isnull=False, company__isnull=True)
+                | Q(contact__isnull=True, company__isnull=False),
+                name="outcome_contact_xor_company",
+            ),
+            models.CheckConstraint(
+                condition=Q(result="lost") | Q(lost_reason=""), name="outcome_reason_only_when_lost"
+            ),
+        ]
+        indexes = [
+            # Latest outcome of a contact, and of an account (subqueries in contacts_with_outcome).
+            models.Index(fields=["contact", "-decided_at"], name="outcome_contact_latest_idx"),
+            models.Index(fields=["company", "-decided_at"], name="outcome_company_latest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        subject = self.contact or self.company
+        return f"{self.get_result_display()}: {subject} on {self.decided_at:%Y-%m-%d}"

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from leadscore.celery import app as celery_app
+from leadscore.roles import Role, user_set_role
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_unless_worker(request) -> Iterator[None]:
+    """Tasks run in-process in tests, except in tests marked `worker`, which use a real one."""
+    eager = request.node.get_closest_marker("worker") is None
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = eager
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+# Personas: one user per role, for permission tests.
+
+
+def _persona(role: Role, username: str):
+    user = UserFactory(username=username)
+    user_set_role(user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def rep(db):
+    return _persona(Role.SALES_REP, "rita.rep")
+
+
+@pytest.fixture
+def manager(db):
+    return _persona(Role.SALES_MANAGER, "max.manager")
+
+
+@pytest.fixture
+def marketing_ops(db):
+    return _persona(Role.MARKETING_OPS, "mona.marketing")
+
+
+@pytest.fixture
+def admin_user(db):
+    return _persona(Role.ADMIN, "ada.admin")
+
+
+@pytest.fixture
+def no_role_user(db):
+    return UserFactory(username="nora.norole")
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def rep_client(rep) -> Client:
+    return _client_for(rep)
+
+
+@pytest.fixture
+def manager_client(manager) -> Client:
+    return _client_for(manager)
+
+
+@pytest.fixture
+def ops_client(marketing_ops) -> Client:
+    return _client_for(marketing_ops)
+
+
+@pytest.fixture
+def admin_client_persona(admin_user) -> Client:
+    return _client_for(admin_user)
+
+
+# A real Celery worker, for tests marked `worker`.
+
+
+def _url_with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup, django_db_blocker, tmp_path_factory
+) -> Iterator[subprocess.Popen]:
+    """
+    Start `celery worker` in its own process on the configured broker, pointed at the test
+    database, consuming a queue private to this test session so no other worker steals tasks.
+    """
+    if not settings.CELERY_BROKER_URL:
+        message = "needs CELERY_BROKER_URL (a real broker) for a real Celery worker"
+        if os.environ.get("REQUIRE_WORKER"):
+            pytest.fail(f"REQUIRE_WORKER is set but this run {message}")
+        pytest.skip(message)
+    from django.db import connection
+
+    test_db = connection.settings_dict["NAME"]
+    env = os.environ.copy()
+    env["DATABASE_URL"] = _url_with_database(os.environ["DATABASE_URL"], test_db)
+    queue = f"leadscore-test-{uuid.uuid4().hex[:8]}"
+    env["CELERY_TASK_DEFAULT_QUEUE"] = queue
+    celery_app.conf.task_default_queue = queue
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    log = log_path.open("w")
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "leadscore",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not celery_app.control.ping(
+            destination=[f"{queue}@{os.uname().nodename}"], timeout=1
+        ):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("Celery worker did not start:\n" + log_path.read_text()[-3000:])
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        log.close()
