@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ScoringConfig(AppConfig):
     name = "scoring"
     verbose_name = "Scoring"
+
+    def ready(self) -> None:
+        from scoring import signals
+
+        signals.connect_rule_receivers()

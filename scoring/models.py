@@ -1,0 +1,446 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from contacts.models import ActivityKind, Contact
+
+
+class MqlMode(models.TextChoices):
+    BOTH = "both", "Fit and interest each reach their threshold"
+    COMBINED = "combined", "Fit + interest reach the combined threshold"
+
+
+class ScoringModel(models.Model):
+    """
+    A scoring model: its rules plus the settings that turn points into grades, bands and MQLs.
+
+    Exactly one model is live at a time; it scores every contact.
+    """
+
+    name = models.CharField(max_length=100)
+    is_live = models.BooleanField(default=False)
+    decay_half_life_days = models.FloatField(
+        "interest half-life (days)",
+        default=30,
+        help_text="Interest points lose half their value every this many days. 0 = no decay.",
+    )
+    fit_cap = models.FloatField("fit at most", null=True, blank=True, default=100)
+    interest_cap = models.FloatField("interest at most", null=True, blank=True, default=100)
+    mql_mode = models.CharField(
+        "MQL rule", max_length=10, choices=MqlMode.choices, default=MqlMode.BOTH
+    )
+    mql_fit_threshold = models.FloatField("fit at least", default=40)
+    mql_interest_threshold = models.FloatField("interest at least", default=30)
+    mql_combined_threshold = models.FloatField("fit + interest at least", default=80)
+    grade_a_min = models.FloatField("grade A from fit", default=60)
+    grade_b_min = models.FloatField("grade B from fit", default=40)
+    grade_c_min = models.FloatField("grade C from fit", default=20)
+    band_hot_min = models.FloatField("band 1 (hot) from interest", default=50)
+    band_warm_min = models.FloatField("band 2 (warm) from interest", default=20)
+    competitor_domains = models.TextField(
+        blank=True, help_text="Email domains of competitors, one per line or comma-separated."
+    )
+    extra_free_mail_domains = models.TextField(
+        blank=True,
+        help_text="Free-mail domains in addition to the built-in list (gmail.com, yahoo.com...).",
+    )
+    auto_release_after_rescore = models.BooleanField(
+        "release new MQLs automatically after a rule change",
+        default=False,
+        help_text="Off: leads that newly qualify after a rule change wait for marketing to "
+        "release them to routing. On: they are released at once.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # selectors.live_model() reads the one live model.
+            models.UniqueConstraint(
+                fields=["is_live"], condition=Q(is_live=True), name="scoring_one_live_model"
+            ),
+            models.CheckConstraint(
+                condition=Q(grade_a_min__gte=models.F("grade_b_min"))
+                & Q(grade_b_min__gte=models.F("grade_c_min")),
+                name="scoring_grade_cutoffs_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(band_hot_min__gte=models.F("band_warm_min")),
+                name="scoring_band_cutoffs_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(decay_half_life_days__gte=0), name="scoring_half_life_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (live)" if self.is_live else self.name
+
+    def clean(self) -> None:
+        if not (self.grade_a_min >= self.grade_b_min >= self.grade_c_min):
+            raise ValidationError("Grade cut-offs must run A >= B >= C.")
+        if self.band_hot_min < self.band_warm_min:
+            raise ValidationError("The hot band must start at or above the warm band.")
+
+
+class Dimension(models.TextChoices):
+    FIT = "fit", "Fit"
+    INTEREST = "interest", "Interest"
+
+
+class FitAttribute(models.TextChoices):
+    INDUSTRY = "industry", "Company industry"
+    EMPLOYEE_COUNT = "employee_count", "Company employees"
+    ANNUAL_REVENUE = "annual_revenue", "Company annual revenue"
+    COUNTRY = "country", "Country"
+    REGION = "region", "Region / state"
+    CITY = "city", "City"
+    TECHNOLOGIES = "technologies", "Technologies used"
+    JOB_TITLE = "job_title", "Job title"
+    SENIORITY = "seniority", "Seniority (from job title)"
+    EMAIL_DOMAIN = "email_domain", "Email domain"
+    FREE_MAIL = "free_mail", "Email is a free-mail address"
+    COMPETITOR = "competitor", "Email is at a competitor"
+    LEAD_SOURCE = "lead_source", "Lead source"
+    PROPERTY = "property", "Contact custom property"
+
+
+class Operator(models.TextChoices):
+    EQUALS = "equals", "equals"
+    NOT_EQUALS = "not_equals", "does not equal"
+    ONE_OF = "one_of", "is one of"
+    NOT_ONE_OF = "not_one_of", "is none of"
+    CONTAINS = "contains", "contains"
+    NOT_CONTAINS = "not_contains", "does not contain"
+    BETWEEN = "between", "is between"
+    NOT_BETWEEN = "not_between", "is not between"
+    AT_LEAST = "at_least", "is at least"
+    AT_MOST = "at_most", "is at most"
+    IS_SET = "is_set", "is set"
+    IS_EMPTY = "is_empty", "is empty"
+    IS_TRUE = "is_true", "is true"
+    IS_FALSE = "is_false", "is false"
+
+
+NUMERIC_OPERATORS = {Operator.BETWEEN, Operator.NOT_BETWEEN, Operator.AT_LEAST, Operator.AT_MOST}
+TEXT_VALUE_OPERATORS = {
+    Operator.EQUALS,
+    Operator.NOT_EQUALS,
+    Operator.ONE_OF,
+    Operator.NOT_ONE_OF,
+    Operator.CONTAINS,
+    Operator.NOT_CONTAINS,
+}
+
+
+def validate_operands(
+    operator: str, value: str, min_value: float | None, max_value: float | None
+) -> dict[str, str]:
+    """Field errors for an operator whose operands are missing or contradict each other."""
+    errors = {}
+    if operator in TEXT_VALUE_OPERATORS and not value.strip():
+        errors["value"] = "This operator compares against a value: fill it in."
+    if operator in {Operator.BETWEEN, Operator.NOT_BETWEEN}:
+        if min_value is None or max_value is None:
+            errors["min_value"] = "'Between' needs both a minimum and a maximum."
+        elif min_value > max_value:
+            errors["max_value"] = "The maximum is below the minimum."
+    if operator == Operator.AT_LEAST and min_value is None:
+        errors["min_value"] = "'At least' needs a minimum."
+    if operator == Operator.AT_MOST and max_value is None:
+        errors["max_value"] = "'At most' needs a maximum."
+    return errors
+
+
+class ScoringRule(models.Model):
+    """
+    One way a lead earns (or loses) points: a fit rule tests an attribute of the contact or its
+    company; an interest rule counts matching activities, with optional caps and a window.
+    """
+
+    scoring_model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="rules")
+    name = models.CharField(max_length=100)
+    description = models.CharField(
+        max_length=255, blank=True, help_text="Shown to reps beside the points, in plain words."
+    )
+    dimension = models.CharField(max_length=10, choices=Dimension.choices)
+    points = models.FloatField(help_text="Negative points penalise (free mail, students...).")
+    is_active = models.BooleanField("active", default=True)
+    is_hand_raise = models.BooleanField(
+        "hand-raise",
+        default=False,
+        help_text="A match makes the lead an MQL at once, whatever its score.",
+    )
+    position = models.PositiveIntegerField(default=0)
+    # Fit rules
+    attribute = models.CharField(max_length=20, choices=FitAttribute.choices, blank=True)
+    property_name = models.CharField(
+        max_length=100, blank=True, help_text="For custom-property rules: the property's key."
+    )
+    operator = models.CharField(max_length=20, choices=Operator.choices, blank=True)
+    value = models.TextField(
+        blank=True, help_text="Text to compare; for 'is one of', values separated by commas."
+    )
+    min_value = models.FloatField(null=True, blank=True)
+    max_value = models.FloatField(null=True, blank=True)
+    # Interest rules
+    activity_kind = models.CharField(max_length=30, choices=ActivityKind.choices, blank=True)
+    custom_kind = models.CharField(
+        max_length=100, blank=True, help_text="For the 'custom' kind: its name."
+    )
+    max_occurrences = models.PositiveIntegerField(
+        "count at most (times)",
+        null=True,
+        blank=True,
+        help_text="Only the most recent N matching activities count.",
+    )
+    max_points = models.FloatField(
+        "at most (points)", null=True, blank=True, help_text="This rule gives at most P points."
+    )
+    window_days = models.PositiveIntegerField(
+        "only the last (days)",
+        null=True,
+        blank=True,
+        help_text="Only activities in the last N days count.",
+    )
+
+    class Meta:
+        ordering = ["scoring_model", "dimension", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(dimension="fit") & ~Q(attribute="") & ~Q(operator=""))
+                | (Q(dimension="interest") & ~Q(activity_kind="")),
+                name="scoring_rule_has_its_test",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_points__isnull=True) | Q(max_points__gte=0),
+                name="scoring_rule_cap_not_negative",
+            ),
+        ]
+        indexes = [
+            # Loading a model's active rules for every scoring run.
+            models.Index(
+                fields=["scoring_model", "is_active"], name="scoring_rule_model_active_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.points:+g} {self.dimension})"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.dimension == Dimension.FIT:
+            if not self.attribute:
+                errors["attribute"] = "A fit rule tests an attribute."
+            if not self.operator:
+                errors["operator"] = "A fit rule needs an operator."
+            if self.attribute == FitAttribute.PROPERTY and not self.property_name:
+                errors["property_name"] = "Name the custom property to test."
+            errors.update(
+                validate_operands(self.operator, self.value, self.min_value, self.max_value)
+            )
+        elif self.dimension == Dimension.INTEREST:
+            if not self.activity_kind:
+                errors["activity_kind"] = "An interest rule counts an activity kind."
+            if self.activity_kind == ActivityKind.CUSTOM and not self.custom_kind:
+                errors["custom_kind"] = "Name the custom activity kind."
+        if errors:
+            raise ValidationError(errors)
+
+
+class RuleCondition(models.Model):
+    """A condition on a property of the activities an interest rule counts."""
+
+    rule = models.ForeignKey(ScoringRule, on_delete=models.CASCADE, related_name="conditions")
+    property = models.CharField(
+        max_length=100, help_text="Activity property: url, form_name, asset, percent_watched..."
+    )
+    operator = models.CharField(max_length=20, choices=Operator.choices)
+    value = models.TextField(blank=True)
+    min_value = models.FloatField(null=True, blank=True)
+    max_value = models.FloatField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.property} {self.get_operator_display()} {self.value}".strip()
+
+    def clean(self) -> None:
+        errors = validate_operands(self.operator, self.value, self.min_value, self.max_value)
+        if errors:
+            raise ValidationError(errors)
+
+
+class ContactScore(models.Model):
+    """A contact's current scores under the live model, with the breakdown that explains them."""
+
+    contact = models.OneToOneField(
+        Contact, on_delete=models.CASCADE, primary_key=True, related_name="score"
+    )
+    scoring_model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="+")
+    fit = models.FloatField(default=0)
+    # Interest as of scored_at; the exact value at any later moment is computed from the
+    # breakdown (engine.rescore_at), and the decay task refreshes it when a band changes.
+    interest = models.FloatField(default=0)
+    grade = models.CharField(max_length=1, default="D")
+    band = models.PositiveSmallIntegerField(default=3)
+    meets_threshold = models.BooleanField(default=False)
+    hand_raise_rule = models.CharField(max_length=100, blank=True)
+    breakdown = models.JSONField(default=dict)
+    scored_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # The queue and reports rank by grade, band, then score.
+            models.Index(fields=["grade", "band", "-fit"], name="score_grade_band_idx"),
+            # The decay task finds scores with interest left to lose.
+            models.Index(fields=["interest"], name="score_interest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {self.cell} fit {self.fit:g} interest {self.interest:g}"
+
+    @property
+    def cell(self) -> str:
+        return f"{self.grade}{self.band}"
+
+
+class ChangeReason(models.TextChoices):
+    FIRST_SCORE = "first_score", "First score"
+    NEW_ACTIVITY = "new_activity", "New activity"
+    PROFILE_CHANGE = "profile_change", "Profile change"
+    RULE_CHANGE = "rule_change", "Rule change"
+    DECAY = "decay", "Interest decayed"
+
+
+class ScoreChange(models.Model):
+    """One entry in a contact's score timeline: what changed, by how much, and why."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="score_changes")
+    occurred_at = models.DateTimeField()
+    reason = models.CharField(max_length=20, choices=ChangeReason.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    activity = models.ForeignKey(
+        "contacts.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    fit_before = models.FloatField(default=0)
+    fit_after = models.FloatField(default=0)
+    interest_before = models.FloatField(default=0)
+    interest_after = models.FloatField(default=0)
+    cell_before = models.CharField(max_length=2, blank=True)
+    cell_after = models.CharField(max_length=2, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            # A contact's score timeline, newest first.
+            models.Index(fields=["contact", "-occurred_at"], name="scorechange_contact_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} {self.reason} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class QualificationStatus(models.TextChoices):
+    PENDING_RELEASE = "pending", "Waiting for marketing to release"
+    RELEASED = "released", "Released to routing"
+
+
+class Qualification(models.Model):
+    """
+    A contact becoming an MQL. At most one is open per contact, so a lead is announced to
+    routing exactly once per qualification however many events or workers race.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="qualifications")
+    scoring_model = models.ForeignKey(
+        ScoringModel, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=QualificationStatus.choices)
+    qualified_at = models.DateTimeField()
+    reason = models.CharField(max_length=255)
+    hand_raise = models.BooleanField(default=False)
+    fit = models.FloatField()
+    interest = models.FloatField()
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Interest decayed below the MQL rule after qualifying. Recorded, but the lead stays with
+    # its rep: only routing (accept, reject, recycle) closes a qualification.
+    fell_below_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-qualified_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact"],
+                condition=Q(closed_at__isnull=True),
+                name="qualification_one_open_per_contact",
+            ),
+        ]
+        indexes = [
+            # Marketing's list of leads waiting to be released.
+            models.Index(fields=["status", "qualified_at"], name="qualification_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.contact} qualified {self.qualified_at:%Y-%m-%d} ({self.get_status_display()})"
+        )
+
+
+class RescoreStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class RescoreRun(models.Model):
+    """A background rescore of every contact after a rule or settings change, with progress."""
+
+    scoring_model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=10, choices=RescoreStatus.choices, default="queued")
+    reason = models.CharField(max_length=255, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    release_new_mqls = models.BooleanField(
+        default=False, help_text="Send newly qualifying leads straight to routing."
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    newly_qualified = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # "Is a run already queued for this model?" when rules change in quick succession.
+            models.Index(fields=["scoring_model", "status"], name="rescorerun_model_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rescore {self.pk} ({self.get_status_display()}, {self.percent}%)"
+
+    @property
+    def percent(self) -> int:
+        return (
+            100 if self.status == RescoreStatus.DONE else int(100 * self.done / max(self.total, 1))
+        )

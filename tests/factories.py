@@ -61,3 +61,52 @@ class OutcomeFactory(factory.django.DjangoModelFactory):
     contact = factory.SubFactory(ContactFactory)
     result = OutcomeResult.WON
     decided_at = factory.LazyFunction(timezone.now)
+
+
+# Scoring
+
+
+class ScoringModelFactory(factory.django.DjangoModelFactory):
+    """A live model with no rules; thresholds small and round so tests can reason about them."""
+
+    class Meta:
+        model = "scoring.ScoringModel"
+
+    name = factory.Sequence(lambda n: f"Model {n}")
+    is_live = True
+    decay_half_life_days = 0
+    fit_cap = 100
+    interest_cap = 100
+    mql_mode = "both"
+    mql_fit_threshold = 20
+    mql_interest_threshold = 20
+    mql_combined_threshold = 50
+    grade_a_min = 60
+    grade_b_min = 40
+    grade_c_min = 20
+    band_hot_min = 50
+    band_warm_min = 20
+
+
+class FitRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scoring.ScoringRule"
+
+    scoring_model = factory.SubFactory(ScoringModelFactory)
+    name = factory.Sequence(lambda n: f"Fit rule {n}")
+    dimension = "fit"
+    points = 10
+    attribute = "industry"
+    operator = "equals"
+    value = "Software"
+
+
+class InterestRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scoring.ScoringRule"
+
+    scoring_model = factory.SubFactory(ScoringModelFactory)
+    name = factory.Sequence(lambda n: f"Interest rule {n}")
+    dimension = "interest"
+    points = 5
+    activity_kind = "pricing_page_view"

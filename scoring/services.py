@@ -1,0 +1,470 @@
+"""
+Writes for scoring: rescoring contacts, qualifying them, releasing them to routing.
+
+One path scores a batch of contacts (_rescore_batch). The incremental path (one contact after
+one event) and the full rescore after a rule change both go through it, with different loaders.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from contacts.models import Contact, LifecycleStage
+from contacts.services import contact_set_stage
+from scoring import engine, selectors
+from scoring.models import (
+    ChangeReason,
+    ContactScore,
+    Qualification,
+    QualificationStatus,
+    RescoreRun,
+    RescoreStatus,
+    ScoreChange,
+    ScoringModel,
+)
+from scoring.signals import lead_qualified
+
+logger = logging.getLogger(__name__)
+
+# Stages from which a lead can (re)qualify. Leads already with sales, customers and
+# disqualified contacts are scored but never re-announced.
+QUALIFIABLE_STAGES = {LifecycleStage.SUBSCRIBER, LifecycleStage.LEAD, LifecycleStage.RECYCLED}
+CHUNK = 1000
+# A change smaller than this (decay drift) is not worth a timeline entry.
+MIN_VISIBLE_CHANGE = 0.5
+
+
+@dataclass
+class BatchResult:
+    changed: int = 0
+    newly_qualified: int = 0
+    released: int = 0
+
+
+def _change_detail(old: dict | None, new: engine.Score) -> str:
+    """Which rules moved, in words: 'Pricing page +5; Webinar attended +8'."""
+    before: dict[int, float] = {}
+    names: dict[int, str] = {}
+    for part in (old or {}).get("fit", []) + (old or {}).get("interest", []):
+        before[part["rule_id"]] = part["points"]
+        names[part["rule_id"]] = part["name"]
+    after: dict[int, float] = {}
+    for part in (*new.fit_breakdown, *new.interest_breakdown):
+        after[part.rule_id] = part.points
+        names[part.rule_id] = part.name
+    deltas = [
+        (names[rule_id], after.get(rule_id, 0.0) - before.get(rule_id, 0.0))
+        for rule_id in before.keys() | after.keys()
+    ]
+    deltas = [(n, d) for n, d in deltas if abs(d) >= MIN_VISIBLE_CHANGE]
+    deltas.sort(key=lambda item: -abs(item[1]))
+    return "; ".join(f"{name} {delta:+.0f}" for name, delta in deltas[:5])
+
+
+def _announce(qualification: Qualification, contact: Contact) -> None:
+    transaction.on_commit(
+        lambda: lead_qualified.send(
+            sender=Qualification, qualification=qualification, contact=contact
+        )
+    )
+
+
+def _qualify(
+    *,
+    contact: Contact,
+    score: engine.Score,
+    model: ScoringModel,
+    now: datetime,
+    release: bool,
+    open_qualification: Qualification | None,
+) -> tuple[bool, bool]:
+    """Open a qualification when the MQL rule is crossed. Returns (qualified, released)."""
+    if open_qualification is not None:
+        # Already an MQL: record a fall below the rule, never take the lead back from sales.
+        if not score.qualifies and open_qualification.fell_below_at is None:
+            open_qualification.fell_below_at = now
+            open_qualification.save(update_fields=["fell_below_at"])
+        elif score.qualifies and open_qualification.fell_below_at is not None:
+            open_qualification.fell_below_at = None
+            open_qualification.save(update_fields=["fell_below_at"])
+        return False, False
+    if not score.qualifies or contact.do_not_contact:
+        return False, False
+    if contact.lifecycle_stage not in QUALIFIABLE_STAGES:
+        return False, False
+    if score.hand_raise_rule:
+        reason = f"Hand-raise: {score.hand_raise_rule}"
+    elif model.mql_mode == "combined":
+        reason = f"Fit + interest {score.combined:.0f} reached {model.mql_combined_threshold:g}"
+    else:
+        reason = (
+            f"Fit {score.fit:.0f} >= {model.mql_fit_threshold:g} and "
+            f"interest {score.interest:.0f} >= {model.mql_interest_threshold:g}"
+        )
+    try:
+        with transaction.atomic():
+            qualification = Qualification.objects.create(
+                contact=contact,
+                scoring_model=model,
+                status=QualificationStatus.RELEASED
+                if release
+                else QualificationStatus.PENDING_RELEASE,
+                qualified_at=now,
+                released_at=now if release else None,
+                reason=reason[:255],
+                hand_raise=bool(score.hand_raise_rule),
+                fit=score.fit,
+                interest=score.interest,
+            )
+    except IntegrityError:
+        # Another worker opened this contact's qualification first; it announces it.
+        return False, False
+    if release:
+        contact_set_stage(contact=contact, stage=LifecycleStage.MQL, at=now)
+        _announce(qualification, contact)
+    return True, release
+
+
+def _rescore_batch(
+    *,
+    model: ScoringModel,
+    spec: engine.ModelSpec,
+    contacts: Sequence[Contact],
+    reason: str,
+    now: datetime,
+    release: bool,
+    activity_id: int | None = None,
+) -> BatchResult:
+    """Score these contacts, store scores and timeline entries, open qualifications."""
+    result = BatchResult()
+    ids = [c.pk for c in contacts]
+    events = selectors.events_by_contact(ids, kinds=selectors.scored_kinds(spec))
+    existing = ContactScore.objects.in_bulk(ids)
+    open_qualifications = {
+        q.contact_id: q
+        for q in Qualification.objects.filter(contact_id__in=ids, closed_at__isnull=True)
+    }
+    to_create, to_update, changes = [], [], []
+    for contact in contacts:
+        score = engine.evaluate(
+            spec, selectors.profile_of(contact), events.get(contact.pk, ()), now
+        )
+        stored = existing.get(contact.pk)
+        values = {
+            "scoring_model": model,
+            "fit": score.fit,
+            "interest": score.interest,
+            "grade": score.grade,
+            "band": score.band,
+            "meets_threshold": score.meets_threshold,
+            "hand_raise_rule": score.hand_raise_rule[:100],
+            "breakdown": score.breakdown_json(),
+            "scored_at": now,
+        }
+        if stored is None:
+            to_create.append(ContactScore(contact=contact, **values))
+            changes.append(
+                ScoreChange(
+                    contact=contact,
+                    occurred_at=now,
+                    reason=ChangeReason.FIRST_SCORE,
+                    activity_id=activity_id,
+                    fit_after=score.fit,
+                    interest_after=score.interest,
+                    cell_after=score.cell,
+                    detail=_change_detail(None, score)[:500],
+                )
+            )
+        else:
+            moved = (
+                abs(stored.fit - score.fit) >= MIN_VISIBLE_CHANGE
+                or abs(stored.interest - score.interest) >= MIN_VISIBLE_CHANGE
+                or stored.cell != score.cell
+            )
+            if moved:
+                changes.append(
+                    ScoreChange(
+                        contact=contact,
+                        occurred_at=now,
+                        reason=reason,
+                        activity_id=activity_id,
+                        fit_before=stored.fit,
+                        fit_after=score.fit,
+                        interest_before=stored.interest,
+                        interest_after=score.interest,
+                        cell_before=stored.cell,
+                        cell_after=score.cell,
+                        detail=_change_detail(stored.breakdown, score)[:500],
+                    )
+                )
+                result.changed += 1
+            for name, value in values.items():
+                setattr(stored, name, value)
+            to_update.append(stored)
+        qualified, released = _qualify(
+            contact=contact,
+            score=score,
+            model=model,
+            now=now,
+            release=release,
+            open_qualification=open_qualifications.get(contact.pk),
+        )
+        result.newly_qualified += qualified
+        result.released += released
+    ContactScore.objects.bulk_create(to_create)
+    ContactScore.objects.bulk_update(to_update, list(values) if to_update else ["fit"])
+    ScoreChange.objects.bulk_create(changes)
+    return result
+
+
+def _contacts_for_scoring():
+    return Contact.objects.select_related("company")
+
+
+@transaction.atomic
+def contact_rescore(
+    *,
+    contact_id: int,
+    reason: str = ChangeReason.NEW_ACTIVITY,
+    activity_id: int | None = None,
+    now: datetime | None = None,
+) -> ContactScore | None:
+    """
+    Rescore one contact under the live model (after an activity or a profile change). A lead
+    that crosses the MQL rule here is released to routing at once.
+    """
+    model = selectors.live_model()
+    # The row lock serialises concurrent rescoring of one contact across workers.
+    contact = _contacts_for_scoring().select_for_update(of=("self",)).filter(pk=contact_id).first()
+    if model is None or contact is None:
+        return None
+    _rescore_batch(
+        model=model,
+        spec=selectors.model_spec(model),
+        contacts=[contact],
+        reason=ChangeReason(reason),
+        now=now or timezone.now(),
+        release=True,
+        activity_id=activity_id,
+    )
+    return ContactScore.objects.get(pk=contact_id)
+
+
+def contacts_rescore(
+    *,
+    contact_ids: Sequence[int],
+    reason: str = ChangeReason.NEW_ACTIVITY,
+    now: datetime | None = None,
+    release: bool = True,
+) -> BatchResult:
+    """Rescore many contacts in chunks (bulk imports: once per contact, not per activity)."""
+    model = selectors.live_model()
+    total = BatchResult()
+    if model is None:
+        return total
+    spec = selectors.model_spec(model)
+    now = now or timezone.now()
+    ids = sorted(set(contact_ids))
+    for start in range(0, len(ids), CHUNK):
+        with transaction.atomic():
+            contacts = list(_contacts_for_scoring().filter(pk__in=ids[start : start + CHUNK]))
+            batch = _rescore_batch(
+                model=model,
+                spec=spec,
+                contacts=contacts,
+                reason=ChangeReason(reason),
+                now=now,
+                release=release,
+            )
+        total.changed += batch.changed
+        total.newly_qualified += batch.newly_qualified
+        total.released += batch.released
+    return total
+
+
+def company_contacts_rescore(*, company_id: int) -> BatchResult:
+    """Rescore every contact of a company after its firmographics changed."""
+    ids = list(Contact.objects.filter(company_id=company_id).values_list("pk", flat=True))
+    return contacts_rescore(contact_ids=ids, reason=ChangeReason.PROFILE_CHANGE)
+
+
+@transaction.atomic
+def rescore_run_create(
+    *,
+    model: ScoringModel,
+    reason: str,
+    requested_by: AbstractBaseUser | None = None,
+    release: bool | None = None,
+) -> RescoreRun:
+    """Queue a full rescore of every contact under a model."""
+    return RescoreRun.objects.create(
+        scoring_model=model,
+        reason=reason[:255],
+        requested_by=requested_by,
+        release_new_mqls=model.auto_release_after_rescore if release is None else release,
+        total=Contact.objects.count(),
+    )
+
+
+def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreRun:
+    """
+    Rescore every contact, chunk by chunk, updating the run's progress as it goes.
+
+    Free of side effects by default: leads already qualified or with sales are not re-announced,
+    and leads that newly qualify wait for marketing to release them unless the run says so.
+    """
+    run = RescoreRun.objects.select_related("scoring_model").get(pk=run_id)
+    model = run.scoring_model
+    spec = selectors.model_spec(model)
+    now = now or timezone.now()
+    run.status, run.started_at = RescoreStatus.RUNNING, timezone.now()
+    run.total = Contact.objects.count()
+    run.save(update_fields=["status", "started_at", "total"])
+    try:
+        last_id = 0
+        while True:
+            with transaction.atomic():
+                contacts = list(
+                    _contacts_for_scoring().filter(pk__gt=last_id).order_by("pk")[:CHUNK]
+                )
+                if not contacts:
+                    break
+                batch = _rescore_batch(
+                    model=model,
+                    spec=spec,
+                    contacts=contacts,
+                    reason=ChangeReason.RULE_CHANGE,
+                    now=now,
+                    release=run.release_new_mqls,
+                )
+                last_id = contacts[-1].pk
+                run.done += len(contacts)
+                run.changed += batch.changed
+                run.newly_qualified += batch.newly_qualified
+                run.save(update_fields=["done", "changed", "newly_qualified"])
+    except Exception as exc:
+        run.status, run.error, run.finished_at = RescoreStatus.FAILED, repr(exc), timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    run.status, run.finished_at = RescoreStatus.DONE, timezone.now()
+    run.save(update_fields=["status", "finished_at"])
+    return run
+
+
+def scoring_model_rescore(
+    *, model_id: int, reason: str, release: bool | None = None
+) -> RescoreRun | None:
+    """Rescore everyone after a change to a model, unless a run is already waiting to start."""
+    model = ScoringModel.objects.get(pk=model_id)
+    if model.runs.filter(status=RescoreStatus.QUEUED).exists():
+        return None  # that run will read the rules as they are now
+    run = rescore_run_create(model=model, reason=reason, release=release)
+    return rescore_run_execute(run_id=run.pk)
+
+
+@transaction.atomic
+def qualification_release(
+    *,
+    qualification: Qualification,
+    released_by: AbstractBaseUser | None = None,
+    now: datetime | None = None,
+) -> Qualification:
+    """Marketing releases a lead that qualified after a rule change to routing."""
+    qualification = Qualification.objects.select_for_update().get(pk=qualification.pk)
+    if qualification.status == QualificationStatus.RELEASED or qualification.closed_at:
+        return qualification
+    now = now or timezone.now()
+    qualification.status = QualificationStatus.RELEASED
+    qualification.released_at = now
+    qualification.released_by = released_by
+    qualification.save(update_fields=["status", "released_at", "released_by"])
+    contact = qualification.contact
+    if contact.lifecycle_stage in QUALIFIABLE_STAGES:
+        contact_set_stage(contact=contact, stage=LifecycleStage.MQL, at=now)
+    _announce(qualification, contact)
+    return qualification
+
+
+@transaction.atomic
+def qualification_close(
+    *, contact: Contact, reason: str, now: datetime | None = None
+) -> Qualification | None:
+    """End a contact's open qualification (rejected, recycled, disqualified, won...)."""
+    qualification = (
+        Qualification.objects.select_for_update()
+        .filter(contact=contact, closed_at__isnull=True)
+        .first()
+    )
+    if qualification is not None:
+        qualification.closed_at = now or timezone.now()
+        qualification.closed_reason = reason[:255]
+        qualification.save(update_fields=["closed_at", "closed_reason"])
+    return qualification
+
+
+def scores_refresh_decay(*, now: datetime | None = None) -> int:
+    """
+    Bring stored interest up to date with decay and windows (hourly). Band or MQL changes get a
+    timeline entry, and a qualified lead that fell below the rule is recorded (not un-routed).
+    Returns how many scores changed band or MQL state.
+    """
+    model = selectors.live_model()
+    if model is None:
+        return 0
+    spec = selectors.model_spec(model, rules=())
+    now = now or timezone.now()
+    crossed = 0
+    queryset = ContactScore.objects.filter(scoring_model=model).exclude(interest=0).order_by("pk")
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            scores = list(queryset.filter(pk__gt=last_pk)[:CHUNK])
+            if not scores:
+                break
+            last_pk = scores[-1].pk
+            changes, updated, fell = [], [], []
+            for stored in scores:
+                current = engine.rescore_at(spec, stored.breakdown, now)
+                if abs(current.interest - stored.interest) < 0.01:
+                    continue
+                if current.cell != stored.cell or current.meets_threshold != stored.meets_threshold:
+                    crossed += 1
+                    changes.append(
+                        ScoreChange(
+                            contact_id=stored.pk,
+                            occurred_at=now,
+                            reason=ChangeReason.DECAY,
+                            fit_before=stored.fit,
+                            fit_after=current.fit,
+                            interest_before=stored.interest,
+                            interest_after=current.interest,
+                            cell_before=stored.cell,
+                            cell_after=current.cell,
+                            detail=(
+                                f"Interest decayed from {stored.interest:.0f} "
+                                f"to {current.interest:.0f}"
+                            ),
+                        )
+                    )
+                    if stored.meets_threshold and not current.qualifies:
+                        fell.append(stored.pk)
+                stored.interest, stored.band = current.interest, current.band
+                stored.meets_threshold = current.meets_threshold
+                stored.breakdown = current.breakdown_json()
+                stored.scored_at = now
+                updated.append(stored)
+            ContactScore.objects.bulk_update(
+                updated, ["interest", "band", "meets_threshold", "breakdown", "scored_at"]
+            )
+            ScoreChange.objects.bulk_create(changes)
+            Qualification.objects.filter(
+                contact_id__in=fell, closed_at__isnull=True, fell_below_at__isnull=True
+            ).update(fell_below_at=now)
+    return crossed
