@@ -720,3 +720,43 @@ def describe_rule(rule: Rule, attribute_label: str = "", kind_label: str = "") -
     if rule.window_days is not None:
         limits.append(f"last {rule.window_days} days")
     return text + (f" ({', '.join(limits)})" if limits else "")
+
+
+# ---- Explanations for reps ---------------------------------------------------------------
+
+
+def _period(age: timedelta) -> str:
+    days = age.total_seconds() / 86400
+    if days < 1:
+        return "today"
+    if days < 7:
+        return "this week"
+    if days < 31:
+        return "this month"
+    if days < 92:
+        return "in the last 3 months"
+    return "over the last year" if days < 366 else "over a year ago"
+
+
+def explain(part: RuleScore, now: datetime) -> str:
+    """One line a rep understands: 'Viewed pricing 3x this week: +15'."""
+    points = f"{part.points:+.0f}"
+    if part.dimension == FIT:
+        detail = f" ({part.matched})" if part.matched else ""
+        return f"{part.name}{detail}: {points}"
+    count = len(part.occurrences)
+    times = f" {count}x" if count > 1 else ""
+    oldest = min(datetime.fromisoformat(t) for _, t in part.occurrences)
+    text = f"{part.name}{times} {_period(now - oldest)}: {points}"
+    notes = []
+    if abs(part.raw_points - part.points) >= 0.5 and not part.cap_applied:
+        notes.append(f"{part.raw_points:+.0f} before decay")
+    if part.cap_applied:
+        notes.append(part.cap_applied)
+    return text + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def top_reasons(score: Score, now: datetime, limit: int = 3) -> list[str]:
+    """The reasons that weigh most, either way, for a queue row."""
+    parts = sorted((*score.fit_breakdown, *score.interest_breakdown), key=lambda p: -abs(p.points))
+    return [explain(p, now) for p in parts[:limit] if abs(p.points) >= 0.5]
