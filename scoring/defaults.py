@@ -256,7 +256,8 @@ INTEREST_RULES = [
     ("Unsubscribed", "Asked to stop receiving email", -20, "unsubscribe", [], 1, None, None, False),
 ]
 
-COMPETITOR_DOMAINS = "pipelinepro.io\nscorely.com\nleadlytics.com\nfunnelforge.io"
+# The demo world's competitors (contacts/demo.py); replace them with your own.
+COMPETITOR_DOMAINS = "pipelinepro.io\nscorely.com\nleadrankr.com\nmqlmachine.io"
 
 
 @transaction.atomic
