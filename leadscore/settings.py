@@ -51,9 +51,12 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "template_partials",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "contacts",
     "scoring",
     "routing",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +165,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Stored interest follows decay; band changes and MQLs falling below are recorded.
     "scoring-refresh-decay": {"task": "scoring.refresh_decay", "schedule": 3600.0},
+    # Leads whose acceptance SLA ran out go to the next eligible rep.
+    "routing-check-sla": {"task": "routing.check_sla", "schedule": 60.0},
 }
 
 REST_FRAMEWORK = {

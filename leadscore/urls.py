@@ -9,5 +9,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("contacts/", include("contacts.urls")),
     path("scoring/", include("scoring.urls")),
+    path("queue/", include("routing.urls")),
+    path("api/v1/", include("leadscore.api_urls")),
     path("admin/", admin.site.urls),
 ]
