@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.vary import vary_on_headers
 
 from contacts import selectors
 from contacts.filters import ContactFilter
@@ -13,6 +14,9 @@ PAGE_SIZE = 50
 
 
 @permission_required("contacts.view_contact", raise_exception=True)
+# The same URL answers with the whole page or, for htmx, only the results fragment: without Vary
+# the browser's back button can show the cached bare fragment as the page.
+@vary_on_headers("HX-Request", "HX-Target")
 def contact_list(request: HttpRequest) -> HttpResponse:
     contact_filter = ContactFilter(request.GET, queryset=selectors.contact_list())
     page = Paginator(contact_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))

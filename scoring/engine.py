@@ -675,13 +675,19 @@ OPERATOR_WORDS = {
 }
 
 
+def _number(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
+
+
 def _operand_words(operator: str, value: str, low: float | None, high: float | None) -> str:
     if operator in {"between", "not_between"}:
-        return f"{low:,g} and {high:,g}" if low is not None and high is not None else "?"
+        return f"{_number(low)} and {_number(high)}"
     if operator == "at_least":
-        return f"{low:,g}" if low is not None else "?"
+        return _number(low)
     if operator == "at_most":
-        return f"{high:,g}" if high is not None else "?"
+        return _number(high)
     if operator in {"is_set", "is_empty", "is_true", "is_false"}:
         return ""
     return f"'{value}'"
@@ -701,8 +707,11 @@ def describe_rule(rule: Rule, attribute_label: str = "", kind_label: str = "") -
             label = attribute_label or rule.attribute
             return label if rule.operator != "is_false" else f"Not: {label.lower()}"
         name = rule.property_name if rule.attribute == "property" else attribute_label
+        value = rule.value
+        if rule.attribute == "seniority":
+            value = ", ".join(SENIORITY_LABELS.get(v, v) for v in split_values(value))
         return describe_test(
-            name or rule.attribute, rule.operator, rule.value, rule.min_value, rule.max_value
+            name or rule.attribute, rule.operator, value, rule.min_value, rule.max_value
         )
     text = kind_label or rule.activity_kind
     if rule.custom_kind:
@@ -713,7 +722,9 @@ def describe_rule(rule: Rule, attribute_label: str = "", kind_label: str = "") -
             for c in rule.conditions
         )
     limits = []
-    if rule.max_occurrences is not None:
+    if rule.max_occurrences == 1:
+        limits.append("once")
+    elif rule.max_occurrences is not None:
         limits.append(f"at most {rule.max_occurrences} times")
     if rule.max_points is not None:
         limits.append(f"at most {rule.max_points:g} points")
@@ -728,7 +739,7 @@ def describe_rule(rule: Rule, attribute_label: str = "", kind_label: str = "") -
 def _period(age: timedelta) -> str:
     days = age.total_seconds() / 86400
     if days < 1:
-        return "today"
+        return "in the last day"
     if days < 7:
         return "this week"
     if days < 31:
