@@ -15,6 +15,7 @@ from django.test import Client
 
 from leadscore.celery import app as celery_app
 from leadscore.roles import Role, user_set_role
+from scoring.signals import lead_qualified
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,19 @@ def _eager_celery_unless_worker(request) -> Iterator[None]:
     celery_app.conf.task_always_eager = eager
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def announcements() -> Iterator[list[int]]:
+    """Ids of contacts announced with scoring's lead_qualified signal during the test."""
+    received: list[int] = []
+
+    def receiver(sender, qualification, contact, **kwargs) -> None:
+        received.append(contact.pk)
+
+    lead_qualified.connect(receiver, dispatch_uid="test-announcements")
+    yield received
+    lead_qualified.disconnect(dispatch_uid="test-announcements")
 
 
 # Personas: one user per role, for permission tests.

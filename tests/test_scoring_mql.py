@@ -9,7 +9,6 @@ from contacts.models import LifecycleStage
 from contacts.services import activity_record
 from scoring.models import ChangeReason, Qualification, QualificationStatus
 from scoring.services import contact_rescore, scores_refresh_decay
-from scoring.signals import lead_qualified
 from tests.factories import (
     ContactFactory,
     FitRuleFactory,
@@ -18,18 +17,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def announcements():
-    received = []
-
-    def receiver(sender, qualification, contact, **kwargs):
-        received.append(contact.pk)
-
-    lead_qualified.connect(receiver, dispatch_uid="test-announcements")
-    yield received
-    lead_qualified.disconnect(dispatch_uid="test-announcements")
 
 
 @pytest.fixture

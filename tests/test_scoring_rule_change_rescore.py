@@ -13,22 +13,9 @@ from scoring.models import (
     ScoreChange,
 )
 from scoring.services import qualification_release
-from scoring.signals import lead_qualified
 from tests.factories import ActivityFactory, ContactFactory, FitRuleFactory, ScoringModelFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def announcements():
-    received = []
-
-    def receiver(sender, qualification, contact, **kwargs):
-        received.append(contact.pk)
-
-    lead_qualified.connect(receiver, dispatch_uid="test-announcements")
-    yield received
-    lead_qualified.disconnect(dispatch_uid="test-announcements")
 
 
 @pytest.fixture
