@@ -1,0 +1,362 @@
+"""
+Reads for routing: who may see which assignments, the ranked queue, team load, decision logs,
+and the engine's view of rules, reps and leads.
+
+Visibility is decided here, once, so every page and action goes through the same scope:
+reps see the leads they hold, managers the leads of the teams they manage (plus leads no team
+could take), admins everything. Marketing ops and users without a role see nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+
+from contacts.models import Activity, Contact
+from routing import engine
+from routing.models import (
+    HELD_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    Notification,
+    RepProfile,
+    RoutingDecision,
+    RoutingRule,
+    Team,
+)
+
+# The queue shows at most this many rows per tab; a rep's open queue is bounded by capacity.
+QUEUE_LIMIT = 200
+
+# Queue tabs and the statuses each shows.
+TAB_STATUSES: dict[str, tuple[str, ...]] = {
+    "open": (AssignmentStatus.PENDING,),
+    "accepted": (AssignmentStatus.ACCEPTED,),
+    "unassigned": (AssignmentStatus.UNASSIGNED,),
+    "closed": (
+        AssignmentStatus.REJECTED,
+        AssignmentStatus.DISQUALIFIED,
+        AssignmentStatus.WON,
+        AssignmentStatus.LOST,
+    ),
+}
+
+
+def display_name(user: AbstractBaseUser | None) -> str:
+    """The short name decision sentences use: 'Ana', or the username when no first name."""
+    if user is None:
+        return "nobody"
+    return getattr(user, "first_name", "") or user.get_username()
+
+
+# --- Scope -------------------------------------------------------------------------------------
+
+
+def queue_scope(user: AbstractBaseUser) -> str | None:
+    """'all' (admins), 'team' (managers), 'own' (reps) or None (no queue at all)."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.has_perm("routing.view_all_queues"):
+        return "all"
+    if user.has_perm("routing.view_team_queue"):
+        return "team"
+    if user.has_perm("routing.view_assignment"):
+        return "own"
+    return None
+
+
+def assignments_visible_to(user: AbstractBaseUser) -> QuerySet[Assignment]:
+    """Every assignment this user may see, whatever its status."""
+    scope = queue_scope(user)
+    assignments = Assignment.objects.all()
+    if scope == "all":
+        return assignments
+    if scope == "team":
+        return assignments.filter(
+            Q(rep=user)
+            | Q(team__manager=user)
+            | Q(rep__rep_profile__team__manager=user)
+            # A lead no rule could place belongs to no team: every manager must see it.
+            | Q(team__isnull=True, status=AssignmentStatus.UNASSIGNED)
+        )
+    if scope == "own":
+        return assignments.filter(rep=user)
+    return assignments.none()
+
+
+# --- The queue ---------------------------------------------------------------------------------
+
+
+def queue(*, user: AbstractBaseUser) -> QuerySet[Assignment]:
+    """
+    The user's visible assignments with everything a queue row shows loaded in the same query
+    (contact, company, stored score and its model, rep, rule, last activity), ranked by grade x
+    band (A1 first), then score, then most recent activity.
+    """
+    last_activity = (
+        Activity.objects.filter(contact=OuterRef("contact_id"))
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    return (
+        assignments_visible_to(user)
+        .select_related(
+            "contact__company",
+            "contact__score__scoring_model",
+            "rep",
+            "team",
+            "rule",
+            "qualification",
+        )
+        .annotate(last_activity_at=Subquery(last_activity))
+        .order_by(
+            "contact__score__grade",
+            "contact__score__band",
+            # fit + interest, highest first
+            (F("contact__score__fit") + F("contact__score__interest")).desc(nulls_last=True),
+            "-last_activity_at",
+            "-assigned_at",
+        )
+    )
+
+
+def queue_tab(queryset: QuerySet[Assignment], tab: str) -> QuerySet[Assignment]:
+    statuses = TAB_STATUSES.get(tab, TAB_STATUSES["open"])
+    queryset = queryset.filter(status__in=statuses)
+    if tab == "closed":
+        # Recently closed, newest first: what the rep did lately, not the whole history.
+        return queryset.order_by("-closed_at")
+    if tab == "accepted":
+        return queryset.order_by("-accepted_at")
+    return queryset
+
+
+def queue_counts(queryset: QuerySet[Assignment], *, now: datetime) -> dict[str, int]:
+    """Per-tab counts plus overdue leads, in one query."""
+    counts = queryset.aggregate(
+        open=Count("pk", filter=Q(status=AssignmentStatus.PENDING)),
+        accepted=Count("pk", filter=Q(status=AssignmentStatus.ACCEPTED)),
+        unassigned=Count("pk", filter=Q(status=AssignmentStatus.UNASSIGNED)),
+        closed=Count("pk", filter=Q(status__in=TAB_STATUSES["closed"])),
+        overdue=Count("pk", filter=Q(status=AssignmentStatus.PENDING, sla_due_at__lt=now)),
+        escalated=Count(
+            "pk", filter=Q(status=AssignmentStatus.UNASSIGNED, escalated_at__isnull=False)
+        ),
+    )
+    return counts
+
+
+def queue_countries(queryset: QuerySet[Assignment]) -> list[str]:
+    """Countries of the leads in view, for the country filter."""
+    return list(
+        queryset.exclude(contact__company__country="")
+        .exclude(contact__company__isnull=True)
+        .values_list("contact__company__country", flat=True)
+        .distinct()
+        .order_by("contact__company__country")
+    )
+
+
+def team_loads(*, user: AbstractBaseUser, now: datetime) -> QuerySet[RepProfile]:
+    """
+    Reps of the teams the user manages (every team for admins), each annotated with `held`
+    (open leads against capacity), `pending`, `overdue` and `last_lead_at`, in one query.
+    """
+    profiles = RepProfile.objects.select_related("user", "team")
+    if queue_scope(user) != "all":
+        profiles = profiles.filter(team__manager=user)
+    held = Q(user__assignments__status__in=HELD_STATUSES)
+    return profiles.annotate(
+        held=Count("user__assignments", filter=held),
+        pending=Count(
+            "user__assignments", filter=Q(user__assignments__status=AssignmentStatus.PENDING)
+        ),
+        overdue=Count(
+            "user__assignments",
+            filter=Q(
+                user__assignments__status=AssignmentStatus.PENDING,
+                user__assignments__sla_due_at__lt=now,
+            ),
+        ),
+        last_lead_at=Max("user__assignments__assigned_at"),
+    ).order_by("team__name", "user__first_name", "user__username")
+
+
+def reassign_targets(*, user: AbstractBaseUser) -> QuerySet[RepProfile]:
+    """Reps a manager can hand a lead to: their teams' reps (every rep for admins)."""
+    profiles = RepProfile.objects.select_related("user", "team").filter(is_active=True)
+    if queue_scope(user) != "all":
+        profiles = profiles.filter(team__manager=user)
+    return profiles.order_by("team__name", "user__first_name", "user__username")
+
+
+def decision_log(*, assignment: Assignment) -> QuerySet[RoutingDecision]:
+    return assignment.decisions.select_related("actor", "rep", "rule").order_by(
+        "-occurred_at", "-id"
+    )
+
+
+def unread_notifications(*, user: AbstractBaseUser) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
+def unread_count(*, user: AbstractBaseUser) -> int:
+    """The nav badge: one query."""
+    if not user.is_authenticated:
+        return 0
+    return unread_notifications(user=user).count()
+
+
+# --- The engine's inputs -----------------------------------------------------------------------
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(engine.split_values(text))
+
+
+def rule_spec(rule: RoutingRule) -> engine.RuleSpec:
+    """The engine's view of a rule (rule.team must be loaded)."""
+    return engine.RuleSpec(
+        id=rule.pk,
+        name=rule.name,
+        team_id=rule.team_id,
+        team_name=rule.team.name,
+        strategy=rule.strategy,
+        named_rep_id=rule.named_rep_id,
+        account_match=rule.account_match,
+        is_fallback=rule.is_fallback,
+        countries=_words(rule.countries),
+        regions=_words(rule.regions),
+        industries=_words(rule.industries),
+        min_employees=rule.min_employees,
+        max_employees=rule.max_employees,
+        grades=frozenset(g.upper() for g in engine.split_values(rule.fit_grades)),
+        sources=_words(rule.lead_sources),
+        property_name=rule.property_name,
+        property_values=_words(rule.property_values),
+        sla_minutes=rule.sla_minutes,
+        hand_raise_sla_minutes=rule.hand_raise_sla_minutes,
+        rotation_position=rule.rotation_position,
+    )
+
+
+def active_rules() -> QuerySet[RoutingRule]:
+    """Active rules in evaluation order (the fallback last)."""
+    return (
+        RoutingRule.objects.filter(is_active=True)
+        .select_related("team")
+        .order_by("is_fallback", "position", "id")
+    )
+
+
+def rep_state(profile: RepProfile, *, load: int) -> engine.RepState:
+    """The engine's view of a rep (profile.user must be loaded)."""
+    return engine.RepState(
+        user_id=profile.user_id,
+        name=display_name(profile.user),
+        team_id=profile.team_id,
+        is_active=profile.is_active and profile.user.is_active,
+        out_of_office_until=profile.out_of_office_until,
+        capacity=profile.capacity,
+        load=load,
+        weight=max(profile.weight, 1),
+        last_assigned_at=profile.last_assigned_at,
+        countries=_words(profile.countries),
+        regions=_words(profile.regions),
+        industries=_words(profile.industries),
+        segments=_words(profile.segments),
+    )
+
+
+def rep_loads(user_ids: Iterable[int]) -> dict[int, int]:
+    """Open (held) leads per rep."""
+    rows = (
+        Assignment.objects.filter(rep_id__in=list(user_ids), status__in=HELD_STATUSES)
+        .values("rep_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["rep_id"]: row["n"] for row in rows}
+
+
+def lead_of(contact: Contact, *, hand_raise: bool = False) -> engine.Lead:
+    """The engine's view of a contact (company loaded with it; one query for the grade)."""
+    company = contact.company
+    score = getattr(contact, "score", None) if _has_score(contact) else None
+    return engine.Lead(
+        contact_id=contact.pk,
+        name=str(contact),
+        company_name=company.name if company else "",
+        country=company.country if company else "",
+        region=company.region if company else "",
+        industry=company.industry if company else "",
+        employee_count=company.employee_count if company else None,
+        grade=score.grade if score else "D",
+        lead_source=contact.lead_source,
+        properties=contact.properties or {},
+        hand_raise=hand_raise,
+    )
+
+
+def _has_score(contact: Contact) -> bool:
+    try:
+        contact.score  # noqa: B018 - a reverse one-to-one raises when missing
+    except Contact.score.RelatedObjectDoesNotExist:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class AccountHolder:
+    user_id: int
+    name: str
+    relation: str
+    role: str
+
+
+def account_holders(contact: Contact) -> list[AccountHolder]:
+    """
+    Users already tied to the contact's account, most authoritative first: the company's
+    account owner, then reps holding another contact of the same company (latest first).
+    """
+    company = contact.company
+    if company is None:
+        return []
+    holders = []
+    if company.account_owner_id:
+        owner = company.account_owner
+        holders.append(
+            AccountHolder(owner.pk, display_name(owner), f"owns {company.name}", "account owner")
+        )
+    held = (
+        Assignment.objects.filter(contact__company_id=company.pk, status__in=HELD_STATUSES)
+        .exclude(contact_id=contact.pk)
+        .select_related("rep", "contact")
+        .order_by("-assigned_at")[:5]
+    )
+    for assignment in held:
+        holders.append(
+            AccountHolder(
+                assignment.rep_id,
+                display_name(assignment.rep),
+                f"holds {assignment.contact} at {company.name}",
+                "holds a colleague",
+            )
+        )
+    return holders
+
+
+def teams_managed_by(user: AbstractBaseUser) -> QuerySet[Team]:
+    return Team.objects.filter(manager=user)
+
+
+def current_assignment(*, contact: Contact) -> Assignment | None:
+    return (
+        Assignment.objects.filter(contact=contact)
+        .select_related("rep", "team", "rule")
+        .order_by("-created_at")
+        .first()
+    )

@@ -1,0 +1,449 @@
+"""
+The sales queue: a rep's leads ranked by grade x band, a manager's team view with load and the
+Unassigned queue, the rep's actions (htmx in place, plain forms without JavaScript), a lead's
+routing page, and the dry run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from contacts.models import Contact, OutcomeResult
+from contacts.selectors import contact_timeline
+from routing import engine, selectors, services
+from routing.filters import BANDS, GRADES, QueueFilter
+from routing.models import (
+    Assignment,
+    AssignmentStatus,
+    DisqualifyReason,
+    RejectReason,
+    RepProfile,
+    RoutingDecision,
+)
+from scoring import engine as scoring_engine
+from scoring import selectors as scoring_selectors
+
+# How often the queue refreshes itself, in seconds.
+POLL_SECONDS = 20
+# An SLA with less than this share of its time left is shown as running out.
+SLA_WARNING_SHARE = 0.25
+
+
+@dataclass
+class QueueRow:
+    """One row of the queue: the assignment and what the row shows, computed once."""
+
+    assignment: Assignment
+    score: scoring_engine.Score | None
+    reasons: list[str]
+    is_new: bool
+    sla_state: str  # "", "ok", "soon", "overdue"
+    sla_words: str
+    sla_share_left: int  # 0..100, for the SLA bar
+
+    @property
+    def rank_key(self) -> tuple:
+        score = self.score
+        last = self.assignment.last_activity_at
+        return (
+            score.grade if score else "Z",
+            score.band if score else 9,
+            -(score.fit + score.interest) if score else 0,
+            -(last.timestamp() if last else 0),
+        )
+
+
+def _sla(assignment: Assignment, now: datetime) -> tuple[str, str, int]:
+    due, start = assignment.sla_due_at, assignment.assigned_at
+    if assignment.status != AssignmentStatus.PENDING or due is None or start is None:
+        return "", "", 0
+    total = max((due - start).total_seconds(), 1)
+    left = (due - now).total_seconds()
+    if left <= 0:
+        minutes = int(-left // 60)
+        return "overdue", f"Overdue {engine.duration_words(max(minutes, 1))}", 0
+    minutes = max(int(left // 60), 1)
+    share = left / total
+    state = "soon" if share < SLA_WARNING_SHARE else "ok"
+    return state, f"{engine.duration_words(minutes)} left", round(100 * share)
+
+
+def _row(assignment: Assignment, *, now: datetime, unread: set[int]) -> QueueRow:
+    try:
+        stored = assignment.contact.score
+    except Contact.score.RelatedObjectDoesNotExist:
+        stored = None
+    score = scoring_selectors.score_now(stored, now=now) if stored is not None else None
+    reasons = scoring_engine.top_reasons(score, now) if score is not None else []
+    state, words, share = _sla(assignment, now)
+    return QueueRow(
+        assignment=assignment,
+        score=score,
+        reasons=reasons,
+        is_new=assignment.pk in unread,
+        sla_state=state,
+        sla_words=words,
+        sla_share_left=share,
+    )
+
+
+def _tabs(scope: str) -> list[tuple[str, str]]:
+    tabs = [("open", "Awaiting acceptance"), ("accepted", "Accepted")]
+    if scope in ("team", "all"):
+        tabs.append(("unassigned", "Unassigned"))
+    tabs.append(("closed", "Closed"))
+    return tabs
+
+
+def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
+    """Everything the queue page or its fragment shows; a fixed number of queries."""
+    user = request.user
+    scope = selectors.queue_scope(user)
+    now = timezone.now()
+    tabs = _tabs(scope)
+    tab = params.get("tab", "open")
+    if tab not in dict(tabs):
+        tab = "open"
+    visible = selectors.assignments_visible_to(user)
+    counts = selectors.queue_counts(visible, now=now)
+    ranked = selectors.queue_tab(selectors.queue(user=user), tab)
+    if tab == "unassigned":
+        # Each row says why nobody took it: the latest log line, all fetched in one query.
+        ranked = ranked.prefetch_related(
+            Prefetch("decisions", queryset=RoutingDecision.objects.order_by("-occurred_at", "-id"))
+        )
+    queue_filter = QueueFilter(params, queryset=ranked)
+    assignments = list(queue_filter.qs[: selectors.QUEUE_LIMIT]) if queue_filter.is_valid() else []
+    unread = set(selectors.unread_notifications(user=user).values_list("assignment_id", flat=True))
+    rows = [_row(a, now=now, unread=unread) for a in assignments]
+    if tab in ("open", "unassigned"):
+        # The database ranked by the stored scores; rank again by the scores as of now
+        # (interest decays), so the order always matches the grades and bands shown.
+        rows.sort(key=lambda row: row.rank_key)
+
+    # The filters in effect (also when the params are an action's POST, which carries the
+    # filter form along), for links, the refresh and "Clear".
+    filter_query = QueryDict(mutable=True)
+    for name in QueueFilter.base_filters:
+        if params.get(name):
+            filter_query[name] = params[name]
+    query = filter_query.copy()
+    query["tab"] = tab
+
+    context = {
+        "scope": scope,
+        "tab": tab,
+        "tabs": [(key, label, counts.get(key, 0)) for key, label in tabs],
+        "counts": counts,
+        "rows": rows,
+        "limit_reached": len(assignments) >= selectors.QUEUE_LIMIT,
+        "filter": queue_filter,
+        "filter_query": filter_query.urlencode(),
+        "query": query.urlencode(),
+        "filtered": bool(filter_query),
+        "grades": GRADES,
+        "bands": BANDS,
+        "countries": selectors.queue_countries(visible),
+        "reject_reasons": RejectReason.choices,
+        "disqualify_reasons": DisqualifyReason.choices,
+        "poll_seconds": POLL_SECONDS,
+        "now": now,
+        "can_reassign": user.has_perm("routing.reassign_assignment"),
+        "can_dry_run": user.has_perm("routing.view_routingrule"),
+    }
+    if scope in ("team", "all"):
+        context["loads"] = list(selectors.team_loads(user=user, now=now))
+        context["reassign_targets"] = list(selectors.reassign_targets(user=user))
+    else:
+        context["profile"] = RepProfile.objects.filter(user=user).first()
+    return context
+
+
+def _queue_response(request: HttpRequest, params: QueryDict, *, toast: str = "") -> HttpResponse:
+    context = _queue_context(request, params)
+    context["toast"] = toast
+    return render(request, "routing/queue.html#queue", context)
+
+
+def _require_queue(request: HttpRequest) -> None:
+    if selectors.queue_scope(request.user) is None:
+        raise PermissionDenied
+
+
+@vary_on_headers("HX-Request", "HX-Target")
+def queue(request: HttpRequest) -> HttpResponse:
+    """The queue page, or for htmx (filters, tabs, the 20 s refresh) only its #queue part."""
+    _require_queue(request)
+    if request.htmx:
+        return _queue_response(request, request.GET)
+    context = _queue_context(request, request.GET)
+    response = render(request, "routing/queue.html", context)
+    # Seen: the badge clears (rows rendered above still carry their "New" mark this once).
+    services.notifications_mark_read(user=request.user)
+    return response
+
+
+# --- Actions -----------------------------------------------------------------------------------
+
+
+def _actionable(request: HttpRequest, pk: int, *, holder_only: bool = True) -> Assignment:
+    """
+    The assignment, if the user may see it (404 otherwise) and act on it (403 otherwise):
+    accepting, rejecting and recording the outcome are the holding rep's; a manager may also
+    disqualify and reassign the leads of their team.
+    """
+    _require_queue(request)
+    assignment = get_object_or_404(
+        selectors.assignments_visible_to(request.user).select_related("contact"), pk=pk
+    )
+    if assignment.rep_id == request.user.pk:
+        return assignment
+    if holder_only or not request.user.has_perm("routing.reassign_assignment"):
+        raise PermissionDenied
+    return assignment
+
+
+def _done(request: HttpRequest, *, ok: bool, text: str) -> HttpResponse:
+    """After an action: the refreshed queue for htmx, else a redirect back with a message."""
+    if request.htmx:
+        response = _queue_response(request, request.POST, toast=text)
+        if not ok:
+            response["HX-Trigger"] = "queue-action-failed"
+        return response
+    (messages.success if ok else messages.error)(request, text)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("routing:queue")
+    return redirect(target)
+
+
+def _name(assignment: Assignment) -> str:
+    return str(assignment.contact)
+
+
+@require_POST
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _actionable(request, pk)
+    try:
+        services.assignment_accept(assignment=assignment, user=request.user)
+    except services.RoutingError as exc:
+        return _done(request, ok=False, text=str(exc))
+    return _done(request, ok=True, text=f"Accepted {_name(assignment)}: it is in Accepted now.")
+
+
+@require_POST
+def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _actionable(request, pk)
+    reason = request.POST.get("reason", "")
+    if reason not in RejectReason.values:
+        return _done(request, ok=False, text="Choose why you are rejecting this lead.")
+    try:
+        services.assignment_reject(
+            assignment=assignment,
+            user=request.user,
+            reason=reason,
+            note=request.POST.get("note", ""),
+        )
+    except services.RoutingError as exc:
+        return _done(request, ok=False, text=str(exc))
+    return _done(
+        request,
+        ok=True,
+        text=f"Rejected {_name(assignment)}: back to marketing ({RejectReason(reason).label}).",
+    )
+
+
+@require_POST
+def disqualify(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _actionable(request, pk, holder_only=False)
+    reason = request.POST.get("reason", "")
+    if reason not in DisqualifyReason.values:
+        return _done(request, ok=False, text="Choose why this lead is disqualified.")
+    try:
+        services.assignment_disqualify(
+            assignment=assignment,
+            user=request.user,
+            reason=reason,
+            note=request.POST.get("note", ""),
+        )
+    except services.RoutingError as exc:
+        return _done(request, ok=False, text=str(exc))
+    return _done(request, ok=True, text=f"Disqualified {_name(assignment)}.")
+
+
+@require_POST
+def outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _actionable(request, pk)
+    result = request.POST.get("result", "")
+    if result not in OutcomeResult.values:
+        return _done(request, ok=False, text="Choose won or lost.")
+    amount = None
+    if request.POST.get("amount", "").strip():
+        try:
+            amount = Decimal(request.POST["amount"].replace(",", "").strip())
+        except InvalidOperation:
+            return _done(request, ok=False, text="The amount is not a number.")
+    try:
+        services.assignment_outcome_record(
+            assignment=assignment,
+            user=request.user,
+            result=result,
+            lost_reason=request.POST.get("lost_reason", ""),
+            amount=amount,
+        )
+    except services.RoutingError as exc:
+        return _done(request, ok=False, text=str(exc))
+    verb = "Won" if result == OutcomeResult.WON else "Lost"
+    return _done(request, ok=True, text=f"{verb}: {_name(assignment)}. Recorded.")
+
+
+@require_POST
+@permission_required("routing.reassign_assignment", raise_exception=True)
+def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _actionable(request, pk, holder_only=False)
+    target = (
+        selectors.reassign_targets(user=request.user)
+        .filter(user_id=request.POST.get("to_rep") or 0)
+        .first()
+        if (request.POST.get("to_rep") or "").isdigit()
+        else None
+    )
+    if target is None:
+        return _done(request, ok=False, text="Choose a rep of your team.")
+    try:
+        services.assignment_reassign(
+            assignment=assignment,
+            to_rep=target.user,
+            by=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except services.RoutingError as exc:
+        return _done(request, ok=False, text=str(exc))
+    return _done(
+        request,
+        ok=True,
+        text=f"Reassigned {_name(assignment)} to {target.user.get_full_name() or target.user}.",
+    )
+
+
+# --- A lead's routing page (the expanded row) --------------------------------------------------
+
+
+def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The lead's routing history, latest activity and actions; for htmx, the expanded row."""
+    _require_queue(request)
+    assignment = get_object_or_404(
+        selectors.queue(user=request.user).select_related("contact__company__account_owner"),
+        pk=pk,
+    )
+    now = timezone.now()
+    context = {
+        "row": _row(assignment, now=now, unread=set()),
+        "a": assignment,
+        "decisions": list(selectors.decision_log(assignment=assignment)[:50]),
+        "activities": list(contact_timeline(contact=assignment.contact)[:8]),
+        "can_reassign": request.user.has_perm("routing.reassign_assignment"),
+        "can_view_scores": request.user.has_perm("scoring.view_contactscore"),
+        "reassign_targets": list(selectors.reassign_targets(user=request.user))
+        if request.user.has_perm("routing.reassign_assignment")
+        else [],
+        "reject_reasons": RejectReason.choices,
+        "disqualify_reasons": DisqualifyReason.choices,
+        "now": now,
+    }
+    template = "routing/assignment.html"
+    if request.htmx:
+        template += "#detail"
+    return render(request, template, context)
+
+
+# --- Dry run -----------------------------------------------------------------------------------
+
+
+@permission_required("routing.view_routingrule", raise_exception=True)
+def dry_run(request: HttpRequest) -> HttpResponse:
+    """Which rule and rep a contact would get now, without assigning anything."""
+    term = request.GET.get("contact", "").strip()
+    contact = None
+    matches: list[Contact] = []
+    if term:
+        contacts = Contact.objects.select_related("company")
+        if term.isdigit():
+            contact = contacts.filter(pk=int(term)).first()
+        else:
+            found = list(
+                contacts.filter(
+                    Q(email__iexact=term)
+                    | Q(email__icontains=term)
+                    | Q(last_name__icontains=term)
+                    | Q(first_name__icontains=term)
+                ).order_by("last_name", "first_name")[:10]
+            )
+            exact = [c for c in found if c.email.lower() == term.lower()]
+            contact = exact[0] if exact else (found[0] if len(found) == 1 else None)
+            matches = [] if contact else found
+    context: dict = {"term": term, "contact": contact, "matches": matches}
+    if contact is not None:
+        now = timezone.now()
+        decision = services.lead_route_dry_run(contact=contact, now=now)
+        rule = decision.rule
+        context.update(
+            decision=decision,
+            how=(
+                f"Account match: {decision.account.name} {decision.account.relation}"
+                if decision.account
+                else engine.STRATEGY_WORDS.get(decision.strategy, "").capitalize()
+            ),
+            sla_words=(
+                f"{engine.duration_words(rule.sla_minutes)} to accept "
+                f"({engine.duration_words(rule.sla_for(hand_raise=True))} for a hand-raise)"
+                if rule
+                else ""
+            ),
+            current=selectors.current_assignment(contact=contact),
+            candidates=_candidates(decision, contact, now=now),
+        )
+    return render(request, "routing/dry_run.html", context)
+
+
+def _candidates(decision: engine.Decision, contact: Contact, *, now: datetime) -> list[dict]:
+    """The matched rule's team, rep by rep: would they be eligible now, and why not."""
+    if decision.rule is None:
+        return []
+    profiles = list(
+        RepProfile.objects.filter(team_id=decision.rule.team_id)
+        .select_related("user")
+        .order_by("pk")
+    )
+    loads = selectors.rep_loads(p.user_id for p in profiles)
+    lead = selectors.lead_of(contact)
+    today = timezone.localdate(now)
+    rows = []
+    for profile in profiles:
+        state = selectors.rep_state(profile, load=loads.get(profile.user_id, 0))
+        reason = engine.unavailable_reason(state, today)
+        if reason is None and not state.covers(lead):
+            reason = "outside territory"
+        rows.append(
+            {
+                "profile": profile,
+                "state": state,
+                "reason": reason,
+                "chosen": decision.rep is not None and decision.rep.user_id == state.user_id,
+            }
+        )
+    return rows
