@@ -1,16 +1,19 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from contacts.models import ActivityKind
-from scoring import engine, selectors, services, tasks
+from scoring import selectors, services, tasks
 from scoring.models import (
+    AuditAction,
+    AuditEntry,
     ContactScore,
-    FitAttribute,
     Qualification,
     QualificationStatus,
     RescoreRun,
@@ -18,15 +21,12 @@ from scoring.models import (
     ScoreChange,
     ScoringModel,
     ScoringRule,
+    WhatIfRun,
 )
 
 
 def rule_in_words(rule: ScoringRule) -> str:
-    return engine.describe_rule(
-        selectors.rule_spec(rule),
-        attribute_label=FitAttribute(rule.attribute).label if rule.attribute else "",
-        kind_label=ActivityKind(rule.activity_kind).label if rule.activity_kind else "",
-    )
+    return selectors.rule_words(rule)
 
 
 def progress_bar(run: RescoreRun | None) -> str:
@@ -46,16 +46,59 @@ def progress_bar(run: RescoreRun | None) -> str:
     )
 
 
+def _frozen(model: ScoringModel | None) -> bool:
+    """Live and retired versions are read-only; only drafts are edited."""
+    return model is not None and model.pk is not None and not model.is_draft
+
+
+def status_badge(model: ScoringModel) -> str:
+    colours = {"live": "#067647", "draft": "#4f46e5", "retired": "#6b7585"}
+    return format_html(
+        '<span style="display:inline-block;padding:1px 8px;border-radius:999px;color:#fff;'
+        'background:{};font-size:11px;font-weight:600">{}</span>',
+        colours[model.status],
+        model.get_status_display(),
+    )
+
+
+def _audit_formset(request: HttpRequest, formset) -> None:
+    """Audit what an inline formset created, changed and deleted (after it was saved)."""
+    for obj in formset.deleted_objects:
+        services.audit_record(user=request.user, action=AuditAction.DELETED, obj=obj)
+    for form in formset.forms:
+        if form in getattr(formset, "deleted_forms", []) or not form.has_changed():
+            continue
+        if form.instance.pk is None:
+            continue
+        created = form.instance in formset.new_objects
+        services.audit_form_changes(
+            user=request.user, obj=form.instance, form=form, created=created
+        )
+
+
 class RuleConditionInline(admin.TabularInline):
     model = RuleCondition
     extra = 0
     fields = ["property", "operator", "value", "min_value", "max_value"]
+
+    def _rule_frozen(self, obj: ScoringRule | None) -> bool:
+        return obj is not None and obj.pk is not None and _frozen(obj.scoring_model)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return not self._rule_frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return not self._rule_frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return not self._rule_frozen(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(ScoringRule)
 class ScoringRuleAdmin(admin.ModelAdmin):
     list_display = [
         "name",
+        "version",
         "dimension",
         "points",
         "is_active",
@@ -64,6 +107,7 @@ class ScoringRuleAdmin(admin.ModelAdmin):
         "warnings",
     ]
     list_editable = ["points", "is_active"]
+    list_select_related = ["scoring_model"]
     list_filter = ["scoring_model", "dimension", "is_active", "is_hand_raise"]
     search_fields = ["name", "description"]
     ordering = ["scoring_model", "dimension", "position", "id"]
@@ -115,6 +159,73 @@ class ScoringRuleAdmin(admin.ModelAdmin):
     def in_words(self, rule: ScoringRule) -> str:
         return rule_in_words(rule)
 
+    @admin.display(description="Version", ordering="scoring_model__version")
+    def version(self, rule: ScoringRule) -> str:
+        model = rule.scoring_model
+        return format_html("v{} {}", model.version, status_badge(model))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "scoring_model":
+            # New and moved rules go into drafts only: the live version is never edited.
+            kwargs["queryset"] = ScoringModel.objects.filter(
+                is_live=False, published_at__isnull=True
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and _frozen(obj.scoring_model):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and _frozen(obj.scoring_model):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_changelist_formset(self, request: HttpRequest, **kwargs):
+        formset_class = super().get_changelist_formset(request, **kwargs)
+
+        class FrozenRulesFormSet(formset_class):
+            """Rows of live and retired versions show their values but cannot change."""
+
+            def _construct_form(self, i, **form_kwargs):
+                form = super()._construct_form(i, **form_kwargs)
+                if form.instance.pk and _frozen(form.instance.scoring_model):
+                    for field in form.fields.values():
+                        field.disabled = True
+                return form
+
+        return FrozenRulesFormSet
+
+    def save_model(self, request: HttpRequest, obj: ScoringRule, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        services.audit_form_changes(user=request.user, obj=obj, form=form, created=not change)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        _audit_formset(request, formset)
+
+    def delete_model(self, request: HttpRequest, obj: ScoringRule) -> None:
+        with transaction.atomic():
+            services.audit_record(user=request.user, action=AuditAction.DELETED, obj=obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        frozen = queryset.exclude(scoring_model__is_live=False, scoring_model__published_at=None)
+        if frozen.exists():
+            messages.warning(
+                request,
+                f"{frozen.count()} rule(s) of live or retired versions were kept: "
+                "only a draft's rules can be deleted.",
+            )
+        with transaction.atomic():
+            rules = list(
+                queryset.filter(scoring_model__is_live=False, scoring_model__published_at=None)
+            )
+            for rule in rules:
+                services.audit_record(user=request.user, action=AuditAction.DELETED, obj=rule)
+            ScoringRule.objects.filter(pk__in=[r.pk for r in rules]).delete()
+
     @admin.display(description="Warnings")
     def warnings(self, rule: ScoringRule) -> str:
         found = selectors.rule_warnings(rule)
@@ -138,14 +249,58 @@ class RuleInline(admin.TabularInline):
     def in_words(self, rule: ScoringRule) -> str:
         return rule_in_words(rule) if rule.pk else ""
 
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return not _frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
+
 
 @admin.register(ScoringModel)
 class ScoringModelAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_live", "mql_mode", "decay_half_life_days", "latest_rescore"]
-    readonly_fields = ["latest_rescore", "advice", "pending_releases"]
+    """
+    Versions of the scoring model. Drafts are edited here; live and retired versions are
+    read-only, with buttons to copy one into a new draft, publish a draft (after a
+    confirmation page) and roll back to a retired version.
+    """
+
+    list_display = [
+        "version_label",
+        "name",
+        "status",
+        "published_at",
+        "published_by",
+        "based_on_label",
+        "latest_rescore",
+    ]
+    list_display_links = ["version_label", "name"]
+    list_select_related = ["published_by", "based_on"]
+    readonly_fields = [
+        "version_facts",
+        "is_live",
+        "latest_rescore",
+        "advice",
+        "pending_releases",
+        "recent_changes",
+    ]
     inlines = [RuleInline]
     fieldsets = [
-        (None, {"fields": ["name", "is_live", "latest_rescore", "pending_releases", "advice"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "version_facts",
+                    "latest_rescore",
+                    "pending_releases",
+                    "advice",
+                    "recent_changes",
+                ]
+            },
+        ),
         (
             "Interest decay and caps",
             {"fields": ["decay_half_life_days", "fit_cap", "interest_cap"]},
@@ -178,6 +333,36 @@ class ScoringModelAdmin(admin.ModelAdmin):
     ]
     change_form_template = "admin/scoring/scoringmodel/change_form.html"
 
+    @admin.display(description="Version", ordering="version")
+    def version_label(self, model: ScoringModel) -> str:
+        return f"v{model.version}"
+
+    @admin.display(description="Status")
+    def status(self, model: ScoringModel) -> str:
+        return status_badge(model)
+
+    @admin.display(description="Copied from", ordering="based_on__version")
+    def based_on_label(self, model: ScoringModel) -> str:
+        return f"v{model.based_on.version}" if model.based_on else "-"
+
+    @admin.display(description="Version")
+    def version_facts(self, model: ScoringModel) -> str:
+        if not model.pk:
+            return "A new draft: it scores nobody until it is published."
+        parts = [format_html("v{} {}", model.version, status_badge(model))]
+        if model.based_on:
+            parts.append(format_html("copied from v{}", model.based_on.version))
+        if model.published_at:
+            who = model.published_by.get_username() if model.published_by else "someone"
+            parts.append(
+                format_html("published {} by {}", f"{model.published_at:%Y-%m-%d %H:%M}", who)
+            )
+        if model.retired_at:
+            parts.append(format_html("retired {}", f"{model.retired_at:%Y-%m-%d %H:%M}"))
+        if model.is_draft:
+            parts.append("a draft scores nobody until it is published")
+        return format_html_join(" · ", "{}", ((p,) for p in parts))
+
     @admin.display(description="Latest rescore")
     def latest_rescore(self, model: ScoringModel) -> str:
         return progress_bar(selectors.latest_rescore_run(model=model)) if model.pk else ""
@@ -201,25 +386,248 @@ class ScoringModelAdmin(admin.ModelAdmin):
         url = reverse("admin:scoring_qualification_changelist") + "?status__exact=pending"
         return format_html('<a href="{}">{} lead(s) to release to routing</a>', url, count)
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/rescore/",
-                self.admin_site.admin_view(self.rescore_view),
-                name="scoring_scoringmodel_rescore",
+    @admin.display(description="Changes")
+    def recent_changes(self, model: ScoringModel) -> str:
+        if not model.pk:
+            return ""
+        entries = list(selectors.audit_trail(model=model)[:10])
+        url = (
+            reverse("admin:scoring_auditentry_changelist") + f"?scoring_model__id__exact={model.pk}"
+        )
+        if not entries:
+            return format_html('No changes recorded. <a href="{}">Audit trail</a>', url)
+        rows = format_html_join(
+            "",
+            "<div>{} · {} · {}</div>",
+            (
+                (f"{e.at:%Y-%m-%d %H:%M}", e.user.get_username() if e.user else "system", e.summary)
+                for e in entries
             ),
+        )
+        return format_html('{}<a href="{}">Whole audit trail of this version</a>', rows, url)
+
+    # Read-only versions ------------------------------------------------------------------
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if _frozen(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if _frozen(obj):
+            return False  # scores and history point at live and retired versions
+        return super().has_delete_permission(request, obj)
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("based_on", "published_by")
+
+    # Audited writes ----------------------------------------------------------------------
+
+    def save_model(self, request: HttpRequest, obj: ScoringModel, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        services.audit_form_changes(user=request.user, obj=obj, form=form, created=not change)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        _audit_formset(request, formset)
+
+    def delete_model(self, request: HttpRequest, obj: ScoringModel) -> None:
+        with transaction.atomic():
+            services.audit_record(user=request.user, action=AuditAction.DELETED, obj=obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        drafts = list(queryset.filter(is_live=False, published_at__isnull=True))
+        kept = queryset.count() - len(drafts)
+        if kept:
+            messages.warning(
+                request, f"{kept} live or retired version(s) were kept: only drafts are deleted."
+            )
+        with transaction.atomic():
+            for draft in drafts:
+                services.audit_record(user=request.user, action=AuditAction.DELETED, obj=draft)
+            ScoringModel.objects.filter(pk__in=[d.pk for d in drafts]).delete()
+
+    # Buttons: rescore, draft, publish, roll back -----------------------------------------
+
+    def get_urls(self):
+        def view(name: str, function):
+            return path(
+                f"<int:pk>/{name}/",
+                self.admin_site.admin_view(function),
+                name=f"scoring_scoringmodel_{name}",
+            )
+
+        return [
+            view("rescore", self.rescore_view),
+            view("draft", self.draft_view),
+            view("publish", self.publish_view),
+            view("rollback", self.rollback_view),
             *super().get_urls(),
         ]
 
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        model = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "can_publish": request.user.has_perm("scoring.publish_scoringmodel"),
+            "can_draft": request.user.has_perm("scoring.add_scoringmodel"),
+            "version": model,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def rescore_view(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
         model = get_object_or_404(ScoringModel, pk=pk)
-        if request.method == "POST" and self.has_change_permission(request, model):
-            run = services.rescore_run_create(
-                model=model, reason="Requested in the admin", requested_by=request.user
-            )
-            tasks.execute_rescore_run.delay(run.pk)
-            messages.info(request, "Rescore of all contacts started; progress shows below.")
+        if request.method == "POST" and request.user.has_perm("scoring.change_scoringmodel"):
+            if not model.is_live:
+                messages.error(request, "Only the live version scores contacts.")
+            else:
+                run = services.rescore_run_create(
+                    model=model, reason="Requested in the admin", requested_by=request.user
+                )
+                tasks.execute_rescore_run.delay(run.pk)
+                messages.info(request, "Rescore of all contacts started; progress shows below.")
         return HttpResponseRedirect(reverse("admin:scoring_scoringmodel_change", args=[pk]))
+
+    def draft_view(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
+        source = get_object_or_404(ScoringModel, pk=pk)
+        if not request.user.has_perm("scoring.add_scoringmodel"):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:scoring_scoringmodel_change", args=[pk]))
+        draft = services.scoring_model_draft_create(source=source, created_by=request.user)
+        messages.success(
+            request,
+            f"Draft v{draft.version} created from v{source.version}. Edit it, try it with the "
+            "what-if, then publish it.",
+        )
+        return HttpResponseRedirect(reverse("admin:scoring_scoringmodel_change", args=[draft.pk]))
+
+    def _confirm(
+        self, request: HttpRequest, model: ScoringModel, *, title: str, template: str, **context
+    ) -> TemplateResponse:
+        live = selectors.live_model()
+        return TemplateResponse(
+            request,
+            f"admin/scoring/scoringmodel/{template}",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": title,
+                "version": model,
+                "live": live,
+                "diff": selectors.version_diff(live, model) if live else None,
+                "warnings": selectors.model_warnings(model),
+                **context,
+            },
+        )
+
+    def publish_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        draft = get_object_or_404(ScoringModel, pk=pk)
+        if not request.user.has_perm("scoring.publish_scoringmodel"):
+            raise PermissionDenied
+        if not draft.is_draft:
+            messages.error(request, f"v{draft.version} is not a draft.")
+            return HttpResponseRedirect(reverse("admin:scoring_scoringmodel_change", args=[pk]))
+        if request.method == "POST":
+            services.scoring_model_publish(draft=draft, published_by=request.user)
+            messages.success(
+                request,
+                f"v{draft.version} is live. Every contact is being rescored under it; leads "
+                "that newly qualify wait for release unless the version releases them.",
+            )
+            return HttpResponseRedirect(reverse("scoring:model"))
+        return self._confirm(
+            request,
+            draft,
+            title=f"Publish v{draft.version}?",
+            template="publish_confirm.html",
+            whatif=selectors.latest_whatif_run(draft=draft),
+        )
+
+    def rollback_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        target = get_object_or_404(ScoringModel, pk=pk)
+        if not request.user.has_perm("scoring.publish_scoringmodel"):
+            raise PermissionDenied
+        if target.is_draft or target.is_live:
+            messages.error(request, "Only a retired version can be rolled back to.")
+            return HttpResponseRedirect(reverse("admin:scoring_scoringmodel_change", args=[pk]))
+        if request.method == "POST":
+            published = services.scoring_model_rollback(to=target, by=request.user)
+            messages.success(
+                request,
+                f"Rolled back: v{published.version}, a copy of v{target.version}, is live and "
+                "every contact is being rescored under it.",
+            )
+            return HttpResponseRedirect(reverse("scoring:model"))
+        return self._confirm(
+            request,
+            target,
+            title=f"Roll back to v{target.version}?",
+            template="rollback_confirm.html",
+        )
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Who changed which version, rule or condition, when, from what to what. Read-only."""
+
+    list_display = [
+        "at",
+        "user",
+        "version",
+        "action",
+        "object_type",
+        "object_repr",
+        "field",
+        "old_value",
+        "new_value",
+        "note",
+    ]
+    list_filter = ["action", "object_type", "scoring_model", "user", "at"]
+    search_fields = ["object_repr", "field", "old_value", "new_value", "note"]
+    list_select_related = ["user"]
+    date_hierarchy = "at"
+
+    @admin.display(description="Version", ordering="model_version")
+    def version(self, entry: AuditEntry) -> str:
+        return f"v{entry.model_version}" if entry.model_version else "-"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(WhatIfRun)
+class WhatIfRunAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "draft", "baseline", "status", "done", "total", "requested_by"]
+    list_filter = ["status"]
+    fields = [
+        "draft",
+        "baseline",
+        "status",
+        "outcome_level",
+        "as_of",
+        "requested_by",
+        "total",
+        "done",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(Qualification)

@@ -543,13 +543,18 @@ def _finish(
 def evaluate(spec: ModelSpec, profile: Profile, events: Sequence[Event], now: datetime) -> Score:
     """Score one contact at `now`. Events after `now` are ignored, so history can be replayed."""
     fit_parts, interest_parts = [], []
+    by_kind: dict[str, list[Event]] = {}
+    for event in events:
+        by_kind.setdefault(event.kind, []).append(event)
     for rule in spec.rules:
         if rule.dimension == FIT:
             part = evaluate_fit_rule(rule, profile, spec)
             if part is not None:
                 fit_parts.append(part)
         else:
-            part = evaluate_interest_rule(rule, events, now, spec.half_life_days)
+            part = evaluate_interest_rule(
+                rule, by_kind.get(rule.activity_kind, ()), now, spec.half_life_days
+            )
             if part is not None:
                 interest_parts.append(part)
     return _finish(spec, fit_parts, interest_parts, now)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from contacts.models import ActivityKind, Contact
 
@@ -13,13 +14,34 @@ class MqlMode(models.TextChoices):
     COMBINED = "combined", "Fit + interest reach the combined threshold"
 
 
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    LIVE = "live", "Live"
+    RETIRED = "retired", "Retired"
+
+
 class ScoringModel(models.Model):
     """
-    A scoring model: its rules plus the settings that turn points into grades, bands and MQLs.
+    A version of the scoring model: its rules plus the settings that turn points into grades,
+    bands and MQLs.
 
-    Exactly one model is live at a time; it scores every contact.
+    Exactly one version is live at a time; it scores every contact. Marketing ops edits a
+    *draft* (never published), tries it with a what-if replay and publishes it; the version it
+    replaces is *retired* and kept, read-only, for comparison and rollback
+    (services.scoring_model_publish, scoring_model_rollback). Versions are numbered 1, 2, 3...
+    in the order they were created.
     """
 
+    version = models.PositiveIntegerField(unique=True, editable=False)
+    based_on = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="derived",
+        editable=False,
+        help_text="The version this one was copied from.",
+    )
     name = models.CharField(max_length=100)
     is_live = models.BooleanField(default=False)
     decay_half_life_days = models.FloatField(
@@ -53,10 +75,24 @@ class ScoringModel(models.Model):
         help_text="Off: leads that newly qualify after a rule change wait for marketing to "
         "release them to routing. On: they are released at once.",
     )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        ordering = ["-version"]
+        permissions = [
+            ("publish_scoringmodel", "Can publish a draft or roll back to an earlier version"),
+        ]
         constraints = [
             # selectors.live_model() reads the one live model.
             models.UniqueConstraint(
@@ -77,7 +113,32 @@ class ScoringModel(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} (live)" if self.is_live else self.name
+        label = f"v{self.version} {self.name}" if self.version else self.name
+        return f"{label} (live)" if self.is_live else label
+
+    def save(self, *args, **kwargs) -> None:
+        if self.version is None:
+            # Numbered in creation order; the unique constraint refuses a concurrent duplicate.
+            latest = ScoringModel.objects.aggregate(n=models.Max("version"))["n"] or 0
+            self.version = latest + 1
+        if self.is_live and self.published_at is None:
+            # Created live (the default model, a fixture): it counts as published now.
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    @property
+    def status(self) -> str:
+        if self.is_live:
+            return VersionStatus.LIVE
+        return VersionStatus.RETIRED if self.published_at else VersionStatus.DRAFT
+
+    def get_status_display(self) -> str:
+        return VersionStatus(self.status).label
+
+    @property
+    def is_draft(self) -> bool:
+        """Editable: never published. Live and retired versions are frozen."""
+        return not self.is_live and self.published_at is None
 
     def clean(self) -> None:
         if not (self.grade_a_min >= self.grade_b_min >= self.grade_c_min):
@@ -444,3 +505,142 @@ class RescoreRun(models.Model):
         return (
             100 if self.status == RescoreStatus.DONE else int(100 * self.done / max(self.total, 1))
         )
+
+
+class AuditAction(models.TextChoices):
+    CREATED = "created", "Created"
+    CHANGED = "changed", "Changed"
+    DELETED = "deleted", "Deleted"
+    PUBLISHED = "published", "Published"
+    ROLLED_BACK = "rolled_back", "Rolled back"
+
+
+class AuditObject(models.TextChoices):
+    MODEL = "model", "Model version"
+    RULE = "rule", "Rule"
+    CONDITION = "condition", "Rule condition"
+
+
+class AuditEntry(models.Model):
+    """
+    One change to a scoring model version, a rule or a rule condition: who, when, what, and
+    for a changed field its value before and after. Written by services.audit_* from the admin
+    and from the publish, rollback and draft services; never edited.
+
+    The version number and the object's name are copied in, so the trail still reads after a
+    draft or a rule is deleted.
+    """
+
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scoring_model = models.ForeignKey(
+        ScoringModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
+    )
+    model_version = models.PositiveIntegerField(null=True, blank=True)
+    rule = models.ForeignKey(
+        ScoringRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
+    )
+    object_type = models.CharField(max_length=10, choices=AuditObject.choices)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    object_repr = models.CharField("object", max_length=255)
+    action = models.CharField(max_length=12, choices=AuditAction.choices)
+    field = models.CharField(max_length=100, blank=True)
+    old_value = models.TextField("from", blank=True)
+    new_value = models.TextField("to", blank=True)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            # The model page: the latest entries of one version.
+            models.Index(fields=["scoring_model", "-at"], name="audit_model_time_idx"),
+            # The admin's audit list, newest first.
+            models.Index(fields=["-at"], name="audit_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        what = f"{self.object_repr}.{self.field}" if self.field else self.object_repr
+        return f"{self.get_action_display()} {what} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def summary(self) -> str:
+        """'Viewed pricing: points 10 → 15', 'Created rule Webinar', 'Published model v4'..."""
+        if self.field:
+            before, after = self.old_value or "(empty)", self.new_value or "(empty)"
+            return f"{self.object_repr}: {self.field} {before} → {after}"
+        kind = self.get_object_type_display().lower()
+        text = f"{self.get_action_display()} {kind} {self.object_repr}"
+        return f"{text} ({self.note})" if self.note else text
+
+
+class WhatIfStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class OutcomeLevel(models.TextChoices):
+    EITHER = "either", "The contact's own outcome, else its account's"
+    CONTACT = "contact", "Outcomes recorded on the contact"
+    ACCOUNT = "account", "Outcomes recorded on the account"
+
+
+class WhatIfRun(models.Model):
+    """
+    A replay of a draft and the live version over every stored contact (scoring.whatif) and
+    over the contacts with known outcomes (scoring.backtest), run in the background.
+
+    `result` holds the aggregated comparison; `observations` the per-outcome scores of both
+    versions, so the backtest can be re-split at another date without replaying.
+    """
+
+    draft = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="whatif_runs")
+    baseline = models.ForeignKey(
+        ScoringModel, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=WhatIfStatus.choices, default="queued")
+    outcome_level = models.CharField(
+        max_length=10, choices=OutcomeLevel.choices, default=OutcomeLevel.EITHER
+    )
+    as_of = models.DateTimeField(help_text="The moment both versions were evaluated at.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    observations = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The what-if page: the latest run of a draft.
+            models.Index(fields=["draft", "-created_at"], name="whatif_draft_latest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"What-if {self.pk} of v{self.draft.version} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == WhatIfStatus.DONE:
+            return 100
+        return int(100 * self.done / max(self.total, 1))
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (WhatIfStatus.QUEUED, WhatIfStatus.RUNNING)
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from contacts.models import Activity, Contact
+from contacts.models import Activity, ActivityKind, Contact
 from scoring import engine
 from scoring.models import (
+    AuditEntry,
     ContactScore,
     Dimension,
+    FitAttribute,
     Qualification,
     QualificationStatus,
     RescoreRun,
@@ -21,6 +24,7 @@ from scoring.models import (
     ScoreChange,
     ScoringModel,
     ScoringRule,
+    WhatIfRun,
 )
 
 
@@ -110,22 +114,65 @@ def scored_kinds(spec: engine.ModelSpec) -> set[str]:
     return {r.activity_kind for r in spec.rules if r.dimension == Dimension.INTEREST}
 
 
+def event_query(spec: engine.ModelSpec, *, now: datetime) -> dict[str, Any]:
+    """
+    What a model's interest rules can still count at `now`: the kinds they test, how far back
+    each kind matters (the longest window, or all time), and which kinds need their properties.
+    Reading only that keeps a full rescore from fetching and decoding every activity ever.
+    """
+    since: dict[str, datetime | None] = {}
+    with_properties: set[str] = set()
+    for rule in spec.rules:
+        if rule.dimension != Dimension.INTEREST:
+            continue
+        start = now - timedelta(days=rule.window_days) if rule.window_days else None
+        if rule.activity_kind not in since:
+            since[rule.activity_kind] = start
+        elif since[rule.activity_kind] is not None:
+            current = since[rule.activity_kind]
+            since[rule.activity_kind] = None if start is None else min(current, start)
+        if rule.conditions:
+            with_properties.add(rule.activity_kind)
+    return {"kinds": set(since), "since": since, "with_properties": with_properties}
+
+
 def events_by_contact(
-    contact_ids: Iterable[int], *, kinds: set[str]
+    contact_ids: Iterable[int],
+    *,
+    kinds: set[str],
+    since: Mapping[str, datetime | None] | None = None,
+    with_properties: set[str] | None = None,
 ) -> dict[int, list[engine.Event]]:
-    """The activities the model's interest rules can match, grouped by contact."""
+    """
+    The activities the model's interest rules can match, grouped by contact. With `since`,
+    only activities a rule's window still covers; with `with_properties`, properties are only
+    read for those kinds (None: for every kind).
+    """
     grouped: dict[int, list[engine.Event]] = defaultdict(list)
     if not kinds:
         return grouped
-    rows = Activity.objects.filter(contact_id__in=list(contact_ids), kind__in=kinds).values_list(
-        "id", "contact_id", "kind", "custom_kind", "occurred_at", "properties"
-    )
-    for pk, contact_id, kind, custom_kind, occurred_at, properties in rows.iterator(
-        chunk_size=5000
-    ):
-        grouped[contact_id].append(
-            engine.Event(pk, kind, occurred_at, properties or {}, custom_kind)
-        )
+    since = since or {}
+    in_window = Q()
+    for kind in kinds:
+        start = since.get(kind)
+        in_window |= Q(kind=kind, occurred_at__gte=start) if start else Q(kind=kind)
+    activities = Activity.objects.filter(in_window, contact_id__in=list(contact_ids))
+    fields = ("id", "contact_id", "kind", "custom_kind", "occurred_at")
+    if with_properties is None:
+        queries = [(activities, True)]
+    else:
+        queries = [
+            (activities.filter(kind__in=with_properties), True),
+            (activities.exclude(kind__in=with_properties), False),
+        ]
+    for queryset, read_properties in queries:
+        rows = queryset.values_list(*fields, *(("properties",) if read_properties else ()))
+        for row in rows.iterator(chunk_size=5000):
+            grouped[row[1]].append(
+                engine.Event(
+                    row[0], row[2], row[4], (row[5] or {}) if read_properties else {}, row[3]
+                )
+            )
     return grouped
 
 
@@ -178,3 +225,117 @@ def model_warnings(model: ScoringModel) -> list[tuple[ScoringRule, str]]:
     spec = model_spec(model, rules=())
     rules = model.rules.filter(is_active=True).prefetch_related("conditions")
     return [(rule, warning) for rule in rules for warning in rule_warnings(rule, spec=spec)]
+
+
+# ---- Versions, audit and what-if ---------------------------------------------------------
+
+
+def versions() -> QuerySet[ScoringModel]:
+    """Every version, newest first, with who published it and what it was copied from."""
+    return ScoringModel.objects.select_related("based_on", "published_by").order_by("-version")
+
+
+def latest_draft() -> ScoringModel | None:
+    """The newest draft (never published), the one marketing ops is most likely working on."""
+    return (
+        ScoringModel.objects.filter(is_live=False, published_at__isnull=True)
+        .order_by("-version")
+        .first()
+    )
+
+
+def audit_trail(*, model: ScoringModel | None = None) -> QuerySet[AuditEntry]:
+    """Audit entries, newest first; of one version when given."""
+    entries = AuditEntry.objects.select_related("user")
+    return entries.filter(scoring_model=model) if model is not None else entries
+
+
+def latest_whatif_run(*, draft: ScoringModel) -> WhatIfRun | None:
+    return draft.whatif_runs.select_related("baseline").order_by("-created_at", "-id").first()
+
+
+def draft_changed_since(*, draft: ScoringModel, moment) -> bool:
+    """Whether the draft's settings or rules changed after `moment` (a what-if is then stale)."""
+    return AuditEntry.objects.filter(scoring_model=draft, at__gt=moment).exists()
+
+
+def rule_words(rule: ScoringRule) -> str:
+    """What a rule tests, in words."""
+    return engine.describe_rule(
+        rule_spec(rule),
+        attribute_label=FitAttribute(rule.attribute).label if rule.attribute else "",
+        kind_label=ActivityKind(rule.activity_kind).label if rule.activity_kind else "",
+    )
+
+
+_COMPARED_SETTINGS = [
+    "decay_half_life_days",
+    "fit_cap",
+    "interest_cap",
+    "mql_mode",
+    "mql_fit_threshold",
+    "mql_interest_threshold",
+    "mql_combined_threshold",
+    "grade_a_min",
+    "grade_b_min",
+    "grade_c_min",
+    "band_hot_min",
+    "band_warm_min",
+    "competitor_domains",
+    "extra_free_mail_domains",
+    "auto_release_after_rescore",
+]
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def version_diff(base: ScoringModel, other: ScoringModel) -> dict:
+    """
+    What `other` changes compared with `base`: settings, and rules matched by dimension and
+    name (a renamed rule shows as one removed and one added).
+    """
+    settings = []
+    for name in _COMPARED_SETTINGS:
+        field = ScoringModel._meta.get_field(name)
+        before, after = getattr(base, name), getattr(other, name)
+        if before != after:
+            if field.choices:
+                before = dict(field.choices).get(before, before)
+                after = dict(field.choices).get(after, after)
+            settings.append((str(field.verbose_name).capitalize(), _shown(before), _shown(after)))
+
+    def by_key(model: ScoringModel) -> dict[tuple[str, str], ScoringRule]:
+        return {(r.dimension, r.name): r for r in model.rules.prefetch_related("conditions").all()}
+
+    old, new = by_key(base), by_key(other)
+    changed = []
+    for key in sorted(old.keys() & new.keys()):
+        a, b = old[key], new[key]
+        fields = [
+            (label, _shown(x), _shown(y))
+            for label, x, y in (
+                ("points", a.points, b.points),
+                ("active", a.is_active, b.is_active),
+                ("hand-raise", a.is_hand_raise, b.is_hand_raise),
+                ("tests", rule_words(a), rule_words(b)),
+                ("description", a.description, b.description),
+            )
+            if x != y
+        ]
+        if fields:
+            changed.append((b, fields))
+    return {
+        "settings": settings,
+        "added": [new[k] for k in sorted(new.keys() - old.keys())],
+        "removed": [old[k] for k in sorted(old.keys() - new.keys())],
+        "changed": changed,
+        "empty": not settings and not changed and old.keys() == new.keys(),
+    }

@@ -14,7 +14,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 
 from contacts.models import Activity, Company, Contact
-from contacts.signals import demo_seeded
+from contacts.signals import contacts_bulk_changed, demo_seeded
 
 # Sent once per qualification, after it commits, when a lead becomes an MQL and is released to
 # routing. Arguments: qualification (scoring.models.Qualification), contact (Contact).
@@ -156,3 +156,38 @@ def connect_rule_receivers() -> None:
             signal.connect(
                 rules_changed, sender=model, dispatch_uid=f"rules_changed_{model.__name__}_{signal}"
             )
+
+
+class _BulkRescore:
+    """The one rescore a transaction queues for its bulk writes; later batches add their ids."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason, self.contact_ids = reason, set()
+
+    def __call__(self) -> None:
+        from scoring import tasks
+
+        tasks.rescore_contacts.delay(sorted(self.contact_ids), self.reason)
+
+
+@receiver(contacts_bulk_changed, dispatch_uid="scoring_contacts_bulk_changed")
+def contacts_changed_in_bulk(
+    sender, contact_ids: list[int], reason: str = "new_activity", **kwargs: Any
+) -> None:
+    """
+    A bulk write (API batch, CSV import) changed these contacts without post_save: rescore
+    each of them once, in one task queued on commit, however many rows touched them.
+    """
+    if not contact_ids:
+        return
+    if reason not in ("new_activity", "profile_change"):
+        reason = "profile_change"
+    key = ("bulk", reason)
+    connection = transaction.get_connection()
+    for _, queued, *_ in connection.run_on_commit:
+        if isinstance(queued, _OnCommit) and queued.key == key and not queued.done:
+            queued.callback.contact_ids.update(contact_ids)
+            return
+    job = _BulkRescore(reason)
+    job.contact_ids.update(contact_ids)
+    _enqueue_once(key, job)

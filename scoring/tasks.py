@@ -30,3 +30,15 @@ def refresh_decay() -> None:
 @shared_task(name="scoring.execute_rescore_run")
 def execute_rescore_run(run_id: int) -> None:
     services.rescore_run_execute(run_id=run_id)
+
+
+@shared_task(name="scoring.rescore_contacts", acks_late=True)
+def rescore_contacts(contact_ids: list[int], reason: str = "new_activity") -> None:
+    """Rescore the contacts a bulk write changed, once each (see contacts_bulk_changed)."""
+    services.contacts_rescore(contact_ids=contact_ids, reason=reason)
+
+
+@shared_task(name="scoring.run_whatif")
+def run_whatif(run_id: int) -> None:
+    """Replay a draft against the live version (what-if and backtest)."""
+    services.whatif_run_execute(run_id=run_id)

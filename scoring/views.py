@@ -1,15 +1,29 @@
 from __future__ import annotations
 
+import datetime as dt
+
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from contacts.models import ActivityKind, Contact
-from scoring import engine, selectors
+from scoring import backtest, charts, engine, selectors, services, tasks
 from scoring.admin import rule_in_words
-from scoring.models import ContactScore, RescoreRun
+from scoring.models import (
+    ContactScore,
+    OutcomeLevel,
+    RescoreRun,
+    ScoringModel,
+    ScoringRule,
+    WhatIfRun,
+    WhatIfStatus,
+)
 
 
 @permission_required("scoring.view_contactscore", raise_exception=True)
@@ -37,11 +51,21 @@ def contact_scores(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("scoring.view_scoringmodel", raise_exception=True)
-def model_overview(request: HttpRequest) -> HttpResponse:
-    """The live model: the MQL rule, the grade x band matrix, the rules in words."""
-    model = selectors.live_model()
-    context: dict = {"model": model}
+def model_overview(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """
+    A version of the model (the live one by default): the MQL rule, the grade x band matrix,
+    the rules in words, every version, and the audit trail of this one.
+    """
+    model = get_object_or_404(ScoringModel, pk=pk) if pk else selectors.live_model()
+    context: dict = {
+        "model": model,
+        "versions": selectors.versions(),
+        "draft": selectors.latest_draft(),
+    }
     if model is not None:
+        if request.user.has_perm("scoring.view_auditentry"):
+            context["audit"] = selectors.audit_trail(model=model)[:50]
+        # Scores belong to the live version; a draft or retired version shows none.
         cells = {
             (row["grade"], row["band"]): row["n"]
             for row in ContactScore.objects.filter(scoring_model=model)
@@ -79,3 +103,246 @@ def rescore_run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         return redirect("scoring:model")
     return render(request, "scoring/model.html#run-progress", {"run": run})
+
+
+@permission_required("scoring.add_scoringmodel", raise_exception=True)
+@require_POST
+def draft_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Copy a version into a new draft and open it in the admin to edit."""
+    source = get_object_or_404(ScoringModel, pk=pk)
+    draft = services.scoring_model_draft_create(source=source, created_by=request.user)
+    messages.success(
+        request,
+        f"Draft v{draft.version} created from v{source.version}. Edit it, try it with the "
+        "what-if, then publish it.",
+    )
+    return redirect("admin:scoring_scoringmodel_change", draft.pk)
+
+
+# ---- What-if -----------------------------------------------------------------------------
+
+
+def _split_date(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _matrix(result: dict) -> list[tuple[str, list[dict]]]:
+    live, draft = result["matrix"]["live"], result["matrix"]["draft"]
+    return [
+        (
+            grade,
+            [
+                {
+                    "cell": f"{grade}{band}",
+                    "live": live[f"{grade}{band}"],
+                    "draft": draft[f"{grade}{band}"],
+                    "delta": draft[f"{grade}{band}"] - live[f"{grade}{band}"],
+                }
+                for band in (1, 2, 3)
+            ],
+        )
+        for grade in "ABCD"
+    ]
+
+
+def _histogram(result: dict, dimension: str, title: str):
+    data = result["histograms"][dimension]
+    return charts.histogram(
+        [tuple(b) for b in data["bins"]],
+        [("Live", data["live"], charts.LIVE), ("Draft", data["draft"], charts.DRAFT)],
+        title=title,
+        x_label=f"{dimension} points",
+    )
+
+
+def _metric_rows(live: dict, draft: dict) -> list[dict]:
+    """Rows of the backtest table: a figure for live and draft, train and test."""
+
+    def row(label: str, key: str, kind: str) -> dict:
+        return {
+            "label": label,
+            "kind": kind,
+            "values": [
+                live["train"][key],
+                draft["train"][key],
+                live["test"][key],
+                draft["test"][key],
+            ],
+        }
+
+    return [
+        row("Outcomes", "n", "count"),
+        row("Won", "won", "count"),
+        row("Base won rate", "base_rate", "percent"),
+        row("ROC AUC of fit + interest", "auc", "decimal"),
+        row("MQLs among them", "mqls", "count"),
+        row("MQL precision (won rate of MQLs)", "precision", "percent"),
+        row("MQL recall (share of won that were MQLs)", "recall", "percent"),
+        row("MQL lift over the base rate", "lift", "ratio"),
+    ]
+
+
+def _backtest_context(run: WhatIfRun, split_at: dt.datetime | None) -> dict:
+    pairs = [
+        (backtest.observation_from_json(a), backtest.observation_from_json(b))
+        for a, b in run.observations
+    ]
+    live_obs, draft_obs = [a for a, _ in pairs], [b for _, b in pairs]
+    default = backtest.default_split(o.decided_at for o in live_obs)
+    split_at = split_at or default
+    live_rules = selectors.model_spec(run.baseline).rules if run.baseline else ()
+    draft_rules = selectors.model_spec(run.draft).rules
+    live = backtest.backtest(live_obs, live_rules, split_at=split_at)
+    draft = backtest.backtest(draft_obs, draft_rules, split_at=split_at)
+    rules = {r.pk: r for r in run.draft.rules.all()}
+    rule_rows = [
+        {**row, "rule": rules.get(row["rule_id"])}
+        for row in sorted(
+            draft["rules"],
+            key=lambda r: (r["verdict"] != "disagrees", -(r["n_in"] or 0)),
+        )
+    ]
+
+    def rates(result: dict, key: str) -> list[float]:
+        return [(g["rate"] or 0.0) for g in result["test"][key]]
+
+    deciles = [str(d["label"]) for d in draft["test"]["deciles"]]
+    return {
+        "observations": len(pairs),
+        "split_at": split_at,
+        "default_split": default,
+        "first_outcome": min((o.decided_at for o in live_obs), default=None),
+        "last_outcome": max((o.decided_at for o in live_obs), default=None),
+        "live": live,
+        "draft": draft,
+        "metric_rows": _metric_rows(live, draft),
+        "rule_rows": rule_rows,
+        "decile_chart": charts.bar_chart(
+            deciles,
+            [
+                ("Live", [d["rate"] or 0 for d in live["test"]["deciles"]], charts.LIVE),
+                ("Draft", [d["rate"] or 0 for d in draft["test"]["deciles"]], charts.DRAFT),
+            ],
+            title="Won rate by score decile, test period (1 = top 10 %)",
+            kind="percent",
+            show_values=False,
+            height=260,
+        )
+        if deciles
+        else "",
+        "grade_chart": charts.bar_chart(
+            ["A", "B", "C", "D"],
+            [
+                ("Live", rates(live, "grades"), charts.LIVE),
+                ("Draft", rates(draft, "grades"), charts.DRAFT),
+            ],
+            title="Won rate by grade (test)",
+            kind="percent",
+            width=360,
+            height=260,
+        ),
+        "band_chart": charts.bar_chart(
+            ["1 hot", "2 warm", "3 cold"],
+            [
+                ("Live", rates(live, "bands"), charts.LIVE),
+                ("Draft", rates(draft, "bands"), charts.DRAFT),
+            ],
+            title="Won rate by band (test)",
+            kind="percent",
+            width=360,
+            height=260,
+        ),
+    }
+
+
+@permission_required("scoring.view_whatifrun", raise_exception=True)
+def whatif(request: HttpRequest, pk: int) -> HttpResponse:
+    """
+    A draft against the live version: MQLs now, who enters and leaves the MQL list, the shift
+    of the grade x band matrix, fit and interest histograms, and the backtest side by side.
+    POST starts a new run in the background.
+    """
+    draft = get_object_or_404(ScoringModel.objects.select_related("based_on"), pk=pk)
+    if request.method == "POST":
+        if not request.user.has_perm("scoring.add_whatifrun"):
+            raise PermissionDenied
+        if not draft.is_draft:
+            messages.error(request, "A what-if replays a draft; create a draft first.")
+            return redirect("scoring:version", pk)
+        level = request.POST.get("level", OutcomeLevel.EITHER)
+        if level not in OutcomeLevel.values:
+            level = OutcomeLevel.EITHER
+        run = services.whatif_run_create(
+            draft=draft, requested_by=request.user, outcome_level=level
+        )
+        tasks.run_whatif.delay(run.pk)
+        return redirect("scoring:whatif", pk)
+    run = selectors.latest_whatif_run(draft=draft)
+    context = {
+        "draft": draft,
+        "live": selectors.live_model(),
+        "run": run,
+        "levels": [
+            (OutcomeLevel.EITHER, "Outcomes: contact, else account"),
+            (OutcomeLevel.CONTACT, "Outcomes: contact only"),
+            (OutcomeLevel.ACCOUNT, "Outcomes: account only"),
+        ],
+        "can_run": draft.is_draft and request.user.has_perm("scoring.add_whatifrun"),
+        "can_apply": draft.is_draft and request.user.has_perm("scoring.change_scoringrule"),
+        "can_publish": draft.is_draft and request.user.has_perm("scoring.publish_scoringmodel"),
+    }
+    if run is not None and run.status == WhatIfStatus.DONE:
+        result = run.result
+        context.update(
+            result=result,
+            stale=selectors.draft_changed_since(draft=draft, moment=run.created_at),
+            matrix=_matrix(result),
+            transitions=result["transitions"][:12],
+            fit_histogram=_histogram(result, "fit", "Fit: contacts per 5 points"),
+            interest_histogram=_histogram(result, "interest", "Interest: contacts per 5 points"),
+            bt=_backtest_context(run, _split_date(request.GET.get("split"))),
+        )
+    return render(request, "scoring/whatif.html", context)
+
+
+@permission_required("scoring.view_whatifrun", raise_exception=True)
+def whatif_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar, polled by htmx; once the run is over, the whole page reloads."""
+    run = get_object_or_404(WhatIfRun, pk=pk)
+    if not request.htmx:
+        return redirect("scoring:whatif", run.draft_id)
+    response = render(request, "scoring/whatif.html#whatif-progress", {"run": run})
+    if not run.is_running:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@permission_required("scoring.change_scoringrule", raise_exception=True)
+@require_POST
+def rule_apply_suggestion(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
+    """A person applies a backtest suggestion: the draft's rule gets the suggested points."""
+    rule = get_object_or_404(ScoringRule, pk=rule_pk, scoring_model_id=pk)
+    try:
+        points = float(request.POST["points"])
+    except (KeyError, ValueError):
+        messages.error(request, "No points were given.")
+        return redirect("scoring:whatif", pk)
+    try:
+        services.scoring_rule_set_points(
+            rule=rule, points=points, by=request.user, note="Backtest suggestion applied"
+        )
+    except services.VersionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"'{rule.name}' now gives {points:g} points in draft v{rule.scoring_model.version}. "
+            "Run the what-if again to see the effect.",
+        )
+    return redirect(reverse("scoring:whatif", args=[pk]) + "#backtest")

@@ -86,10 +86,12 @@ def test_a_zero_window_can_never_match(model):
 
 
 def test_the_admin_shows_the_warning_after_saving(ops_client, model):
+    # Rules are edited in a draft: the live version is read-only.
+    draft = ScoringModelFactory(is_live=False, mql_fit_threshold=40, mql_interest_threshold=30)
     response = ops_client.post(
         "/admin/scoring/scoringrule/add/",
         {
-            "scoring_model": model.pk,
+            "scoring_model": draft.pk,
             "name": "Huge",
             "description": "",
             "dimension": "fit",
