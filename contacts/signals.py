@@ -12,3 +12,11 @@ from django.dispatch import Signal
 # save() and post_save, so this is the one place to, for example, run scoring's full rescore.
 # A receiver that queues a Celery task should do so in transaction.on_commit().
 demo_seeded = Signal()
+
+# Sent by the bulk services (contacts.services.contacts_bulk_upsert, activities_bulk_record,
+# companies_bulk_upsert) and the CSV import after a batch was written, inside its transaction,
+# with `contact_ids` (the contacts whose data changed: new or updated contacts, contacts of
+# updated companies, contacts with new activities) and `reason` ("new_activity" or
+# "profile_change"). Bulk writes skip post_save, so scoring rescores these once per batch here
+# instead of once per row. A receiver that queues a Celery task should do so in on_commit().
+contacts_bulk_changed = Signal()

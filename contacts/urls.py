@@ -7,4 +7,8 @@ app_name = "contacts"
 urlpatterns = [
     path("", views.contact_list, name="list"),
     path("<int:pk>/", views.contact_detail, name="detail"),
+    path("import/", views.import_list, name="import"),
+    path("import/<int:pk>/", views.import_detail, name="import_detail"),
+    path("import/<int:pk>/progress/", views.import_progress, name="import_progress"),
+    path("import/<int:pk>/rejected.csv", views.import_rejected, name="import_rejected"),
 ]

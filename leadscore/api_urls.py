@@ -1,3 +1,48 @@
-"""The REST API under /api/v1/."""
+"""
+The REST API under /api/v1/: a router over the apps' api modules, the OpenAPI schema, and
+Swagger UI / Redoc served with their assets from our own static files (no CDN).
 
-urlpatterns: list = []
+Every URL here is exempt from LoginRequiredMiddleware (API keys carry no session); DRF still
+authenticates each request (API key, or the session for the browsable API and Swagger UI) and
+checks its scope and role (integrations.permissions.HasScopeAndRole).
+"""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import DefaultRouter
+
+from contacts.api import ActivityViewSet, CompanyViewSet, ContactViewSet
+from scoring.api import ScoreViewSet, ScoringRuleViewSet
+
+# Assignments (routing) are to be registered here once routing has its API module.
+router = DefaultRouter()
+router.register("companies", CompanyViewSet, basename="company")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("scores", ScoreViewSet, basename="score")
+router.register("scoring-rules", ScoringRuleViewSet, basename="scoring-rule")
+
+
+urlpatterns = [
+    *router.urls,
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
+        name="api-schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+        name="api-docs",
+    ),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+        name="api-redoc",
+    ),
+]
+
+for pattern in urlpatterns:
+    # What django.contrib.auth.decorators.login_not_required does, for every API view.
+    pattern.callback.login_required = False

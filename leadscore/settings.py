@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "scoring",
     "routing",
     "integrations",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +145,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "leadscore@localhost")
+# Where links in emails point, e.g. https://leads.example.com (no trailing slash).
+LEADSCORE_BASE_URL = os.environ.get("LEADSCORE_BASE_URL", "http://127.0.0.1:8000")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
@@ -170,9 +173,54 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # API keys first, so an unauthenticated request gets 401 with WWW-Authenticate: Bearer;
+    # the session serves the browsable API and Swagger UI.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "integrations.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["integrations.permissions.HasScopeAndRole"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "integrations.api.ApiCursorPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "integrations.exceptions.api_exception_handler",
+    # Counters live in the default cache: use a shared cache (Redis) with several web workers.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "integrations.throttling.ApiKeyRateThrottle",
+        "integrations.throttling.ApiKeyBulkRateThrottle",
+        "integrations.throttling.SessionUserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": os.environ.get("API_KEY_RATE", "1200/min"),
+        "api_key_bulk": os.environ.get("API_KEY_BULK_RATE", "120/min"),
+        "user": os.environ.get("API_SESSION_RATE", "600/min"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Leadscore API",
+    "DESCRIPTION": (
+        "Companies, contacts, activities, scores and scoring rules. Authenticate with an API "
+        "key (`Authorization: Bearer lsk_…`, created in the admin) or a session. Writes upsert "
+        "(contacts by email, companies by domain) and events are idempotent by "
+        "(source, external_id); bulk endpoints take up to 10,000 rows and answer per row."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
+    "ENUM_NAME_OVERRIDES": {
+        "LifecycleStageEnum": "contacts.models.LifecycleStage",
+        "LeadSourceEnum": "contacts.models.LeadSource",
+        "ActivityKindEnum": "contacts.models.ActivityKind",
+    },
 }
 
 LOGGING = {

@@ -10,6 +10,7 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("scoring/", include("scoring.urls")),
     path("queue/", include("routing.urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include("leadscore.api_urls")),
     path("admin/", admin.site.urls),
 ]

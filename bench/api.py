@@ -1,0 +1,459 @@
+"""
+API and CSV import: activities/s through the bulk API and contacts/s through the CSV import,
+each beside the same rows loaded with PostgreSQL COPY in the same run (the yardstick).
+
+1. Builds C contacts (default 20,000, bench- e-mails) over C/5 companies, scored once under the
+   live model (the default model is created if none is live).
+2. Bulk API: A activities (default 200,000) POSTed to /api/v1/activities/bulk/ in requests of
+   10,000 through the whole Django stack (API key auth, throttling, JSON, per-row validation,
+   idempotency lookups, bulk insert) with Celery eager, so each request also rescores its
+   contacts (once each) before it returns: "scores updated" is inside the timing.
+3. The same activities COPYed into the activity table (yardstick), then deleted.
+4. CSV import: a Salesforce Lead export of R rows (default 100,000; the real 67-column header)
+   through contacts.imports.import_job_execute (the Celery task's service), scoring included.
+5. The same contacts COPYed into the contact table (yardstick), then deleted.
+
+Target (issue 5): bulk activities at least 20,000/s, about 15 % of COPY.
+Example: python -m bench api --reset --cleanup
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import random
+import shutil
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from bench._common import BENCH_PREFIX, BenchError, Report, analyze_tables, say, timed
+from contacts.models import Activity, Contact, ImportJob
+from contacts.services import CompanyRow, ContactRow, companies_bulk_upsert, contacts_bulk_upsert
+from leadscore.celery import app as celery_app
+from scoring import selectors
+from scoring import services as scoring_services
+from scoring.defaults import default_model_create
+from scoring.models import ContactScore, ScoreChange
+
+TARGET_PER_SECOND = 20_000
+KINDS = [
+    ("page_view", 50),
+    ("pricing_page_view", 8),
+    ("email_open", 15),
+    ("email_click", 10),
+    ("content_download", 8),
+    ("webinar_attended", 4),
+    ("form_submission", 4),
+    ("demo_request", 1),
+]
+HEADER_NAME = "salesforce_lead_export_header.csv"
+BENCH_USER = f"{BENCH_PREFIX}api-user"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--contacts", type=int, default=20_000, help="contacts (20,000)")
+    parser.add_argument("--activities", type=int, default=200_000, help="activities (200,000)")
+    parser.add_argument("--per-request", type=int, default=10_000, help="items a request (10,000)")
+    parser.add_argument("--csv-rows", type=int, default=100_000, help="CSV rows (100,000)")
+    parser.add_argument("--seed", type=int, default=5)
+
+
+def _header() -> str:
+    root = Path(__file__).resolve().parents[1]
+    for path in (
+        root.parent / "shared" / "formats" / HEADER_NAME,
+        root / "tests" / "api" / "data" / HEADER_NAME,
+    ):
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip("\r\n")
+    raise BenchError(f"Cannot find {HEADER_NAME}.")
+
+
+def _build_contacts(count: int) -> list[int]:
+    companies = max(1, count // 5)
+    companies_bulk_upsert(
+        rows=[
+            CompanyRow(
+                index=i,
+                domain=f"{BENCH_PREFIX}co{i}.example",
+                fields={
+                    "name": f"{BENCH_PREFIX}Company {i}",
+                    "industry": random.choice(["Software", "Retail", "Healthcare", "Finance"]),
+                    "employee_count": random.choice([20, 120, 600, 2500]),
+                    "country": random.choice(["United States", "Germany", "France"]),
+                },
+            )
+            for i in range(companies)
+        ]
+    )
+    for start in range(0, count, 10_000):
+        rows = [
+            ContactRow(
+                index=i,
+                email=f"{BENCH_PREFIX}p{i}@{BENCH_PREFIX}co{i % companies}.example",
+                fields={
+                    "first_name": f"P{i}",
+                    "job_title": random.choice(["CTO", "Engineer", "VP Sales"]),
+                },
+                company={"domain": f"{BENCH_PREFIX}co{i % companies}.example"},
+            )
+            for i in range(start, min(count, start + 10_000))
+        ]
+        contacts_bulk_upsert(rows=rows)
+    return list(Contact.objects.filter(email__startswith=BENCH_PREFIX).values_list("pk", flat=True))
+
+
+def _activities(contacts: list[tuple[int, str]], count: int, rng: random.Random) -> list[dict]:
+    now = timezone.now()
+    kinds = [k for k, _ in KINDS]
+    weights = [w for _, w in KINDS]
+    items = []
+    for i in range(count):
+        contact_id, email = contacts[rng.randrange(len(contacts))]
+        items.append(
+            {
+                "contact_email": email,
+                "kind": rng.choices(kinds, weights)[0],
+                "occurred_at": (now - timedelta(minutes=rng.randrange(60 * 24 * 60))).isoformat(),
+                "properties": {"url": f"/page/{rng.randrange(50)}"},
+                "source": f"{BENCH_PREFIX}tracker",
+                "external_id": f"evt-{i}",
+                "_contact_id": contact_id,
+            }
+        )
+    return items
+
+
+def _copy_activities(items: list[dict]) -> float:
+    now = timezone.now()
+    table = connection.ops.quote_name(Activity._meta.db_table)
+    sql = (
+        f"COPY {table} (contact_id, kind, custom_kind, occurred_at, properties, source, "
+        "external_id, created_at) FROM STDIN"
+    )
+    start = time.perf_counter()
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for item in items:
+            copy.write_row(
+                (
+                    item["_contact_id"],
+                    item["kind"],
+                    "",
+                    item["occurred_at"],
+                    json.dumps(item["properties"]),
+                    f"{BENCH_PREFIX}copy",
+                    item["external_id"],
+                    now,
+                )
+            )
+    return time.perf_counter() - start
+
+
+def _csv_file(path: Path, rows: int, rng: random.Random) -> None:
+    header = _header()
+    columns = next(csv.reader(io.StringIO(header)))
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(header + "\r\n")
+        writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+        for i in range(rows):
+            converted = rng.random() < 0.05
+            row = {
+                "Id": f"00Q{i:015d}",
+                "IsDeleted": "0",
+                "MasterRecordId": "000000000000000AAA",
+                "FirstName": rng.choice(["Zoë", "Ana", "Omar", "Lea", "Jörg"]),
+                "LastName": f"Ångström{i}",
+                "Title": rng.choice(["CTO", "Engineer", "VP Sales", "Head of IT"]),
+                "Company": f"{BENCH_PREFIX}CSV Company {i % 20_000}",
+                "Website": f"www.{BENCH_PREFIX}csv{i % 20_000}.example",
+                "Country": rng.choice(["Sweden", "Germany", "United States"]),
+                "Email": f"{BENCH_PREFIX}csv{i}@{BENCH_PREFIX}csv{i % 20_000}.example",
+                "LeadSource": rng.choice(["Web", "Partner Referral", "Trade Show", "Other"]),
+                "Status": "Closed - Converted" if converted else "Open - Not Contacted",
+                "Industry": rng.choice(["Software", "Retail", "Healthcare"]),
+                "AnnualRevenue": str(rng.randrange(1, 500) * 100_000),
+                "NumberOfEmployees": str(rng.randrange(5, 5000)),
+                "OwnerId": "005000000000001AAA",
+                "HasOptedOutOfEmail": "1" if rng.random() < 0.03 else "0",
+                "IsConverted": "1" if converted else "0",
+                "ConvertedDate": "2024-06-01" if converted else "",
+                "CreatedDate": "2024-01-15 09:30:00",
+                "Region__c": "EMEA",
+            }
+            writer.writerow([row.get(c, "") for c in columns])
+
+
+def _copy_contacts(rows: int) -> float:
+    now = timezone.now()
+    table = connection.ops.quote_name(Contact._meta.db_table)
+    sql = (
+        f"COPY {table} (email, first_name, last_name, job_title, phone, lead_source, "
+        "lifecycle_stage, lead_at, do_not_contact, unsubscribed, properties, created_at, "
+        "updated_at) FROM STDIN"
+    )
+    start = time.perf_counter()
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for i in range(rows):
+            copy.write_row(
+                (
+                    f"{BENCH_PREFIX}copy{i}@{BENCH_PREFIX}copy.example",
+                    "Zoë",
+                    f"Ångström{i}",
+                    "CTO",
+                    "",
+                    "direct",
+                    "lead",
+                    now,
+                    False,
+                    False,
+                    json.dumps({"Id": f"00Q{i:015d}", "Region__c": "EMEA", "Status": "Open"}),
+                    now,
+                    now,
+                )
+            )
+    return time.perf_counter() - start
+
+
+class _RescoreTimer:
+    """Adds up the time spent in scoring.services.contacts_rescore (the bulk rescore task)."""
+
+    def __init__(self) -> None:
+        self.seconds, self.calls, self.contacts = 0.0, 0, 0
+        self.original = scoring_services.contacts_rescore
+
+    def __enter__(self) -> _RescoreTimer:
+        def timed_rescore(**kwargs: Any):
+            start = time.perf_counter()
+            try:
+                return self.original(**kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+                self.calls += 1
+                self.contacts += len(kwargs.get("contact_ids", ()))
+
+        scoring_services.contacts_rescore = timed_rescore
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        scoring_services.contacts_rescore = self.original
+
+
+def run(args: argparse.Namespace, report: Report) -> None:
+    if connection.vendor != "postgresql":
+        raise BenchError("This benchmark compares with PostgreSQL COPY: set DATABASE_URL.")
+    rng = random.Random(args.seed)
+    random.seed(args.seed)
+    celery_app.conf.task_always_eager = True  # scoring runs inside each request, and is timed
+    report.parameters.update(
+        contacts=args.contacts,
+        activities=args.activities,
+        per_request=args.per_request,
+        csv_rows=args.csv_rows,
+        celery="eager (rescoring inside each request)",
+    )
+    model = selectors.live_model() or default_model_create(name=f"{BENCH_PREFIX}Default model")
+    report.parameters["scoring_model"] = model.name
+    with timed(f"Building {args.contacts:,} scored contacts"):
+        _build_contacts(args.contacts)
+    analyze_tables(Contact, ContactScore)
+    contacts = list(
+        Contact.objects.filter(email__startswith=BENCH_PREFIX).values_list("pk", "email")
+    )
+    user_model = get_user_model()
+    user, _ = user_model.objects.get_or_create(username=BENCH_USER, defaults={"is_superuser": True})
+    from integrations.services import api_key_create
+
+    key, raw = api_key_create(
+        name=f"{BENCH_PREFIX}api",
+        owner=user,
+        scopes=["read", "write", "import"],
+        throttle_rate="1000000/min",
+    )
+    items = _activities(contacts, args.activities, rng)
+    bodies = []
+    for start in range(0, len(items), args.per_request):
+        chunk = [
+            {k: v for k, v in item.items() if k != "_contact_id"}
+            for item in items[start : start + args.per_request]
+        ]
+        bodies.append(json.dumps({"items": chunk}).encode())
+    client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    changes_before = ScoreChange.objects.count()
+    scored_before = timezone.now()
+    latencies = []
+    try:
+        with _RescoreTimer() as rescore, timed(f"Bulk API: {args.activities:,} activities") as t:
+            for body in bodies:
+                start = time.perf_counter()
+                response = client.post(
+                    "/api/v1/activities/bulk/", body, content_type="application/json"
+                )
+                latencies.append(time.perf_counter() - start)
+                if response.status_code != 200:
+                    raise BenchError(
+                        f"Bulk API answered {response.status_code}: {response.content[:500]}"
+                    )
+                counts = response.json()["counts"]
+                if counts["created"] != body.count(b'"kind"'):
+                    raise BenchError(f"Unexpected row results: {counts}")
+        api_seconds = t["seconds"]
+        stored = Activity.objects.filter(source=f"{BENCH_PREFIX}tracker").count()
+        rescored = ContactScore.objects.filter(scored_at__gte=scored_before).count()
+        changes = ScoreChange.objects.count() - changes_before
+        with timed("Bulk API again (idempotent re-send, nothing new)") as again:
+            for body in bodies[:2]:
+                counts = client.post(
+                    "/api/v1/activities/bulk/", body, content_type="application/json"
+                ).json()["counts"]
+                if counts["unchanged"] != body.count(b'"kind"'):
+                    raise BenchError(f"Re-send was not idempotent: {counts}")
+        resend_rate = sum(b.count(b'"kind"') for b in bodies[:2]) / again["seconds"]
+        with timed("COPY yardstick: the same activities"):
+            copy_seconds = _copy_activities(items)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {Activity._meta.db_table} WHERE source = %s",
+                [f"{BENCH_PREFIX}copy"],
+            )
+    finally:
+        key.delete()
+
+    api_rate = args.activities / api_seconds
+    copy_rate = args.activities / copy_seconds
+    report.section(f"Bulk API: POST /api/v1/activities/bulk/, {args.per_request:,} per request")
+    report.add(
+        "api_activities_per_second",
+        "activities/s (scores updated)",
+        api_rate,
+        f"{api_rate:,.0f}/s",
+        f"{api_seconds:.1f} s for {stored:,} stored",
+    )
+    report.add(
+        "api_request_seconds_mean",
+        "seconds per request (mean / max)",
+        sum(latencies) / len(latencies),
+        f"{sum(latencies) / len(latencies):.2f} s",
+        f"max {max(latencies):.2f} s",
+    )
+    report.add(
+        "rescore_seconds",
+        "of which rescoring (contacts_rescore)",
+        rescore.seconds,
+        f"{rescore.seconds:.1f} s",
+        f"{rescore.calls} task(s), {rescore.contacts:,} contact rescores, "
+        f"{rescored:,} scores now fresh, {changes:,} timeline entries",
+    )
+    report.add(
+        "api_write_activities_per_second",
+        "activities/s without the rescore",
+        args.activities / (api_seconds - rescore.seconds),
+        f"{args.activities / (api_seconds - rescore.seconds):,.0f}/s",
+        "",
+    )
+    report.add(
+        "resend_activities_per_second",
+        "idempotent re-send (all unchanged)",
+        resend_rate,
+        f"{resend_rate:,.0f}/s",
+        "",
+    )
+    report.add(
+        "copy_activities_per_second",
+        "COPY, same rows (yardstick)",
+        copy_rate,
+        f"{copy_rate:,.0f}/s",
+        f"{copy_seconds:.2f} s",
+    )
+    share = api_rate / copy_rate
+    met = "met" if api_rate >= TARGET_PER_SECOND else "MISSED"
+    report.add(
+        "api_share_of_copy",
+        "bulk API / COPY",
+        share,
+        f"{share:.0%}",
+        f"target >= {TARGET_PER_SECOND:,}/s (~15 % of COPY): {met}",
+    )
+
+    # ---- CSV import ----
+    workdir = Path(tempfile.mkdtemp(prefix="leadscore-bench-"))
+    try:
+        csv_path = workdir / "salesforce-leads.csv"
+        with timed(f"Writing a {args.csv_rows:,}-row Salesforce Lead export"):
+            _csv_file(csv_path, args.csv_rows, rng)
+        import os
+
+        from contacts import imports
+
+        os.environ["IMPORT_DIR"] = str(workdir)
+        with _RescoreTimer() as rescore, timed(f"CSV import: {args.csv_rows:,} rows") as t:
+            with csv_path.open("rb") as upload:
+                job = imports.import_job_create(upload=upload, file_name=csv_path.name)
+            job = imports.import_job_execute(job_id=job.pk, dry_run=False)
+        if job.created_count != args.csv_rows:
+            raise BenchError(
+                f"CSV import created {job.created_count:,}, rejected {job.rejected_count:,}"
+            )
+        csv_seconds = t["seconds"]
+        with timed("CSV dry run of the same file (all unchanged)") as dry:
+            again = imports.import_job_create(upload=csv_path.open("rb"), file_name=csv_path.name)
+            imports.import_job_execute(job_id=again.pk, dry_run=True)
+        with timed("COPY yardstick: the same number of contacts"):
+            copy_seconds = _copy_contacts(args.csv_rows)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {Contact._meta.db_table} WHERE email LIKE %s",
+                [f"{BENCH_PREFIX}copy%"],
+            )
+        ImportJob.objects.filter(pk__in=[job.pk, again.pk]).delete()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    csv_rate = args.csv_rows / csv_seconds
+    copy_rate = args.csv_rows / copy_seconds
+    report.section(f"CSV import (Salesforce Lead export, 67 columns, {args.csv_rows:,} rows)")
+    report.add(
+        "csv_contacts_per_second",
+        "contacts/s (companies, outcomes, scores)",
+        csv_rate,
+        f"{csv_rate:,.0f}/s",
+        f"{csv_seconds:.1f} s: {job.created_count:,} contacts, {job.outcomes_count:,} outcomes",
+    )
+    report.add(
+        "csv_rescore_seconds",
+        "of which rescoring",
+        rescore.seconds,
+        f"{rescore.seconds:.1f} s",
+        f"{rescore.calls} batch task(s)",
+    )
+    report.add(
+        "csv_dry_run_rows_per_second",
+        "dry run rows/s (re-import, all unchanged)",
+        args.csv_rows / dry["seconds"],
+        f"{args.csv_rows / dry['seconds']:,.0f}/s",
+        "",
+    )
+    report.add(
+        "copy_contacts_per_second",
+        "COPY, same number of contacts (yardstick)",
+        copy_rate,
+        f"{copy_rate:,.0f}/s",
+        f"{copy_seconds:.2f} s",
+    )
+    report.add(
+        "csv_share_of_copy",
+        "CSV import / COPY",
+        csv_rate / copy_rate,
+        f"{csv_rate / copy_rate:.0%}",
+        "",
+    )
+    user_model.objects.filter(username=BENCH_USER).delete()
+    say("done")
