@@ -78,6 +78,10 @@ def _visible_activities(user) -> QuerySet[Activity]:
 # ---- Serializers: shape only -------------------------------------------------------------
 
 
+# Ids are 64-bit: a larger filter value is a 400, not an overflow in the database driver.
+ID_MAX = 2**63 - 1
+
+
 class CompanySerializer(serializers.ModelSerializer):
     class Meta:
         model = Company
@@ -457,7 +461,7 @@ class ContactApiFilter(django_filters.FilterSet):
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
     lifecycle_stage = django_filters.MultipleChoiceFilter(choices=LifecycleStage.choices)
     lead_source = django_filters.MultipleChoiceFilter(choices=LeadSource.choices)
-    company = django_filters.NumberFilter(field_name="company_id")
+    company = django_filters.NumberFilter(field_name="company_id", min_value=1, max_value=ID_MAX)
     company_domain = django_filters.CharFilter(method="by_domain")
     updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     created_since = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
@@ -528,7 +532,7 @@ class ContactViewSet(
 
 
 class ActivityApiFilter(django_filters.FilterSet):
-    contact = django_filters.NumberFilter(field_name="contact_id")
+    contact = django_filters.NumberFilter(field_name="contact_id", min_value=1, max_value=ID_MAX)
     kind = django_filters.MultipleChoiceFilter(choices=ActivityKind.choices)
     source = django_filters.CharFilter()
     external_id = django_filters.CharFilter()

@@ -13,15 +13,16 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from contacts.api import ActivityViewSet, CompanyViewSet, ContactViewSet
+from routing.api import AssignmentViewSet
 from scoring.api import ScoreViewSet, ScoringRuleViewSet
 
-# Assignments (routing) are to be registered here once routing has its API module.
 router = DefaultRouter()
 router.register("companies", CompanyViewSet, basename="company")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("activities", ActivityViewSet, basename="activity")
 router.register("scores", ScoreViewSet, basename="score")
 router.register("scoring-rules", ScoringRuleViewSet, basename="scoring-rule")
+router.register("assignments", AssignmentViewSet, basename="assignment")
 
 
 urlpatterns = [

@@ -24,6 +24,9 @@ from integrations.models import Scope
 from integrations.permissions import sees_only_own_leads
 from scoring.models import ContactScore, Qualification, RuleCondition, ScoringRule
 
+# Ids are 64-bit: a larger filter value is a 400, not an overflow in the database driver.
+ID_MAX = 2**63 - 1
+
 
 class ScoreSerializer(serializers.ModelSerializer):
     contact_id = serializers.IntegerField(read_only=True)
@@ -72,7 +75,9 @@ class ScoreFilter(django_filters.FilterSet):
     lifecycle_stage = django_filters.MultipleChoiceFilter(
         field_name="contact__lifecycle_stage", choices=LifecycleStage.choices
     )
-    company = django_filters.NumberFilter(field_name="contact__company_id")
+    company = django_filters.NumberFilter(
+        field_name="contact__company_id", min_value=1, max_value=ID_MAX
+    )
     updated_since = UtcIsoDateTimeFilter(
         field_name="contact__updated_at", lookup_expr="gte", label="Contact updated since"
     )

@@ -85,3 +85,16 @@ def test_an_extreme_time_zone_offset_in_a_filter_is_compared_in_utc(ops_api):
     response = ops_api.get("/api/v1/contacts/?created_since=0587-07-25T21:13:05-21:58")
     assert response.status_code == 200  # PostgreSQL refuses offsets beyond ±15:59 unconverted
     assert len(response.json()["results"]) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/contacts/?company=-99999999999999999999",
+        "/api/v1/activities/?contact=99999999999999999999",
+        "/api/v1/scores/?company=99999999999999999999",
+    ],
+)
+def test_an_id_filter_out_of_range_is_a_clear_400(ops_api, url):
+    response = ops_api.get(url)
+    assert response.status_code == 400

@@ -59,6 +59,8 @@ def test_every_operation_is_documented_with_a_summary_and_responses(schema):
         "/api/v1/scores/{contact_id}/",
         "/api/v1/scoring-rules/",
         "/api/v1/scoring-rules/{id}/",
+        "/api/v1/assignments/",
+        "/api/v1/assignments/{id}/",
     }
     assert expected <= set(schema["paths"])
     for path, method, op in operations:
