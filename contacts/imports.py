@@ -34,6 +34,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from contacts.domains import FREE_MAIL_DOMAINS
 from contacts.models import (
     ImportJob,
     ImportKind,
@@ -153,36 +154,6 @@ AUTO_MAP: dict[str, list[str]] = {
     "customer_at": ["becameacustomerdate"],
 }
 
-FREE_MAIL = frozenset(
-    [
-        "gmail.com",
-        "googlemail.com",
-        "yahoo.com",
-        "yahoo.co.uk",
-        "hotmail.com",
-        "outlook.com",
-        "live.com",
-        "msn.com",
-        "aol.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "proton.me",
-        "protonmail.com",
-        "gmx.de",
-        "gmx.net",
-        "web.de",
-        "yandex.ru",
-        "mail.ru",
-        "qq.com",
-        "163.com",
-        "orange.fr",
-        "free.fr",
-        "laposte.net",
-        "hotmail.fr",
-        "libero.it",
-    ]
-)
 EMPTY_LOOKUP = re.compile(r"^0{15}(AAA)?$")
 
 
@@ -520,7 +491,7 @@ def _converter(columns: list[str], mapping: dict[str, str], kind: str) -> Callab
             raise RowRejected({"email": ["This row has no email; contacts are matched by email."]})
         if not domain and "@" in email:
             email_domain = email.rsplit("@", 1)[1].strip().lower()
-            if email_domain not in FREE_MAIL:
+            if email_domain not in FREE_MAIL_DOMAINS:
                 domain = email_domain
         contact_company = None
         if domain:

@@ -15,47 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-FREE_MAIL_DOMAINS = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "yahoo.com",
-        "yahoo.co.uk",
-        "yahoo.fr",
-        "ymail.com",
-        "hotmail.com",
-        "hotmail.co.uk",
-        "hotmail.fr",
-        "outlook.com",
-        "live.com",
-        "msn.com",
-        "aol.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "proton.me",
-        "protonmail.com",
-        "gmx.de",
-        "gmx.net",
-        "gmx.com",
-        "web.de",
-        "mail.com",
-        "yandex.com",
-        "yandex.ru",
-        "zoho.com",
-        "qq.com",
-        "163.com",
-        "126.com",
-        "orange.fr",
-        "free.fr",
-        "laposte.net",
-        "libero.it",
-        "t-online.de",
-        "btinternet.com",
-        "comcast.net",
-        "fastmail.com",
-    }
-)
+from contacts.domains import FREE_MAIL_DOMAINS
 
 # Values that CRMs and web forms put in a field nobody filled in; they count as empty.
 PLACEHOLDER_VALUES = frozenset(
