@@ -11,6 +11,7 @@ urlpatterns = [
     path("scoring/", include("scoring.urls")),
     path("queue/", include("routing.urls")),
     path("reports/", include("reports.urls")),
+    path("predictive/", include("predictive.urls")),
     path("api/v1/", include("leadscore.api_urls")),
     path("admin/", admin.site.urls),
 ]

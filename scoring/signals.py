@@ -6,15 +6,14 @@ Receivers only enqueue a Celery task once the transaction commits; the task call
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 
 from contacts.models import Activity, Company, Contact
 from contacts.signals import contacts_bulk_changed, demo_seeded
+from leadscore.on_commit import enqueue_once, pending
 
 # Sent once per qualification, after it commits, when a lead becomes an MQL and is released to
 # routing. Arguments: qualification (scoring.models.Qualification), contact (Contact).
@@ -23,32 +22,6 @@ lead_qualified = Signal()
 # Contact fields that fit rules can read; saving only other fields (a stage change made by
 # scoring itself, say) needs no rescore.
 SCORED_CONTACT_FIELDS = {"email", "job_title", "lead_source", "company", "company_id", "properties"}
-
-
-class _OnCommit:
-    """A callback queued for commit, tagged with a key so a transaction queues it only once."""
-
-    def __init__(self, key: tuple, callback: Callable[[], Any]) -> None:
-        self.key, self.callback, self.done = key, callback, False
-
-    def __call__(self) -> None:
-        self.done = True
-        self.callback()
-
-
-def _enqueue_once(key: tuple, callback: Callable[[], Any], *, replace: bool = False) -> None:
-    """
-    Run `callback` when the transaction commits, once per key however many rows an admin save
-    or an import touches. With replace, a later callback takes the place of the queued one.
-    Django drops queued callbacks on rollback, so nothing is left behind by a failed write.
-    """
-    connection = transaction.get_connection()
-    for _, queued, *_ in connection.run_on_commit:
-        if isinstance(queued, _OnCommit) and queued.key == key and not queued.done:
-            if replace:
-                queued.callback = callback
-            return
-    transaction.on_commit(_OnCommit(key, callback))
 
 
 @receiver(post_save, sender=Activity, dispatch_uid="scoring_activity_saved")
@@ -60,7 +33,7 @@ def activity_saved(
     from scoring import tasks
 
     contact_id, activity_id = instance.contact_id, instance.pk
-    _enqueue_once(
+    enqueue_once(
         ("contact", contact_id, activity_id),
         lambda: tasks.rescore_contact.delay(contact_id, "new_activity", activity_id),
     )
@@ -71,7 +44,7 @@ def activity_deleted(sender, instance: Activity, **kwargs: Any) -> None:
     from scoring import tasks
 
     contact_id = instance.contact_id
-    _enqueue_once(
+    enqueue_once(
         ("contact", contact_id), lambda: tasks.rescore_contact.delay(contact_id, "profile_change")
     )
 
@@ -88,7 +61,7 @@ def contact_saved(
 
     contact_id = instance.pk
     reason = "first_score" if created else "profile_change"
-    _enqueue_once(("contact", contact_id), lambda: tasks.rescore_contact.delay(contact_id, reason))
+    enqueue_once(("contact", contact_id), lambda: tasks.rescore_contact.delay(contact_id, reason))
 
 
 @receiver(post_save, sender=Company, dispatch_uid="scoring_company_saved")
@@ -100,13 +73,13 @@ def company_saved(
     from scoring import tasks
 
     company_id = instance.pk
-    _enqueue_once(("company", company_id), lambda: tasks.rescore_company.delay(company_id))
+    enqueue_once(("company", company_id), lambda: tasks.rescore_company.delay(company_id))
 
 
 def model_changed(model_id: int, reason: str) -> None:
     from scoring import tasks
 
-    _enqueue_once(("model", model_id), lambda: tasks.rescore_all.delay(model_id, reason))
+    enqueue_once(("model", model_id), lambda: tasks.rescore_all.delay(model_id, reason))
 
 
 @receiver(demo_seeded, dispatch_uid="scoring_demo_seeded")
@@ -117,7 +90,7 @@ def demo_data_seeded(sender, **kwargs: Any) -> None:
 
     model_id = default_model_ensure().pk
     # Released at once: the demo should show a sales queue full of fresh MQLs.
-    _enqueue_once(
+    enqueue_once(
         ("model", model_id),
         lambda: tasks.rescore_all.delay(model_id, "Demo data seeded", True),
         replace=True,
@@ -183,11 +156,10 @@ def contacts_changed_in_bulk(
     if reason not in ("new_activity", "profile_change"):
         reason = "profile_change"
     key = ("bulk", reason)
-    connection = transaction.get_connection()
-    for _, queued, *_ in connection.run_on_commit:
-        if isinstance(queued, _OnCommit) and queued.key == key and not queued.done:
-            queued.callback.contact_ids.update(contact_ids)
-            return
+    queued = pending(key)
+    if queued is not None:
+        queued.callback.contact_ids.update(contact_ids)
+        return
     job = _BulkRescore(reason)
     job.contact_ids.update(contact_ids)
-    _enqueue_once(key, job)
+    enqueue_once(key, job)
