@@ -1,6 +1,6 @@
 """
 Receivers that rescore contacts' predictions when their data changes, like scoring's: they
-only enqueue a task once the transaction commits (scoring.signals._enqueue_once, keyed so a
+only enqueue a task once the transaction commits (leadscore.on_commit.enqueue_once, keyed so a
 transaction queues one task however many rows it touches).
 """
 
@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from contacts.models import Activity, Contact
 from contacts.signals import contacts_bulk_changed
-from scoring.signals import _enqueue_once, _OnCommit
+from leadscore.on_commit import enqueue_once, pending
 
 KEY = ("predictive", "contacts")
 
@@ -34,14 +33,13 @@ class _Predict:
 
 
 def enqueue_prediction(contact_ids: list[int]) -> None:
-    connection = transaction.get_connection()
-    for _, queued, *_ in connection.run_on_commit:
-        if isinstance(queued, _OnCommit) and queued.key == KEY and not queued.done:
-            queued.callback.contact_ids.update(contact_ids)
-            return
+    queued = pending(KEY)
+    if queued is not None:
+        queued.callback.contact_ids.update(contact_ids)
+        return
     job = _Predict()
     job.contact_ids.update(contact_ids)
-    _enqueue_once(KEY, job)
+    enqueue_once(KEY, job)
 
 
 @receiver(post_save, sender=Activity, dispatch_uid="predictive_activity_saved")
