@@ -140,7 +140,8 @@ FIT_RULES = [
 
 INTEREST_RULES = [
     # name, description, points, kind, conditions, max_occurrences, max_points, window, hand-raise
-    ("Requested a demo", "Asked for a demo", 30, "demo_request", [], None, None, None, True),
+    # Hand-raises count for 30 days: a demo request from last spring is no reason to call now.
+    ("Requested a demo", "Asked for a demo", 30, "demo_request", [], None, None, 30, True),
     (
         "Asked to talk to sales",
         "Contact-sales request",
@@ -149,7 +150,7 @@ INTEREST_RULES = [
         [],
         None,
         None,
-        None,
+        30,
         True,
     ),
     (
@@ -160,7 +161,7 @@ INTEREST_RULES = [
         [("form_name", "equals", "contact-sales", None)],
         None,
         None,
-        None,
+        30,
         True,
     ),
     (
