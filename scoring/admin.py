@@ -25,10 +25,6 @@ from scoring.models import (
 )
 
 
-def rule_in_words(rule: ScoringRule) -> str:
-    return selectors.rule_words(rule)
-
-
 def progress_bar(run: RescoreRun | None) -> str:
     if run is None:
         return "No rescore yet."
@@ -157,7 +153,7 @@ class ScoringRuleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Tests")
     def in_words(self, rule: ScoringRule) -> str:
-        return rule_in_words(rule)
+        return selectors.rule_words(rule)
 
     @admin.display(description="Version", ordering="scoring_model__version")
     def version(self, rule: ScoringRule) -> str:
@@ -247,7 +243,7 @@ class RuleInline(admin.TabularInline):
 
     @admin.display(description="Tests")
     def in_words(self, rule: ScoringRule) -> str:
-        return rule_in_words(rule) if rule.pk else ""
+        return selectors.rule_words(rule) if rule.pk else ""
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return not _frozen(obj) and super().has_add_permission(request, obj)

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 
 from contacts.models import ActivityKind, Contact
 from scoring import backtest, charts, engine, selectors, services, tasks
-from scoring.admin import rule_in_words
 from scoring.models import (
     ContactScore,
+    Dimension,
     OutcomeLevel,
     RescoreRun,
     ScoringModel,
@@ -77,19 +77,16 @@ def model_overview(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         )
         spec = selectors.model_spec(model, rules=())
         show_advice = request.user.has_perm("scoring.change_scoringrule")
+
+        def advise(rule: ScoringRule) -> list[str]:
+            return selectors.rule_warnings(rule, spec=spec) if show_advice else []
+
+        rows = [(rule, selectors.rule_words(rule), advise(rule)) for rule in rules]
         context.update(
             matrix=[(g, [(b, cells.get((g, b), 0)) for b in (1, 2, 3)]) for g in "ABCD"],
             scored=sum(cells.values()),
-            fit_rules=[
-                (r, rule_in_words(r), selectors.rule_warnings(r, spec=spec) if show_advice else [])
-                for r in rules
-                if r.dimension == "fit"
-            ],
-            interest_rules=[
-                (r, rule_in_words(r), selectors.rule_warnings(r, spec=spec) if show_advice else [])
-                for r in rules
-                if r.dimension == "interest"
-            ],
+            fit_rules=[row for row in rows if row[0].dimension == Dimension.FIT],
+            interest_rules=[row for row in rows if row[0].dimension == Dimension.INTEREST],
             run=selectors.latest_rescore_run(model=model),
             pending=selectors.qualifications_pending_release().count(),
             kinds=dict(ActivityKind.choices),
