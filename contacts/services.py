@@ -645,15 +645,28 @@ def _write_rows_or_fallback(
             plan.result.errors = _db_error_message(exc)
 
 
-def _finish(result: BulkResult, *, atomic: bool, reason: str, sender: type) -> BulkResult:
-    """Raise to roll back an atomic batch with a failed row; announce the changed contacts."""
+def _finish(
+    result: BulkResult,
+    *,
+    atomic: bool,
+    reason: str,
+    sender: type,
+    activities: Sequence[Activity] = (),
+) -> BulkResult:
+    """
+    Raise to roll back an atomic batch with a failed row; announce the changed contacts (and
+    the new activities) inside the transaction, so scores are written with the data.
+    """
     from contacts.signals import contacts_bulk_changed
 
     if atomic and result.has_errors:
         raise _AtomicBatchFailed
     if result.changed_contact_ids:
         contacts_bulk_changed.send(
-            sender=sender, contact_ids=sorted(result.changed_contact_ids), reason=reason
+            sender=sender,
+            contact_ids=sorted(result.changed_contact_ids),
+            reason=reason,
+            activities=list(activities),
         )
     return result
 
@@ -961,7 +974,13 @@ def activities_bulk_record(
                 )
             result.changed_contact_ids = {p.activity.contact_id for p in written}
             result.results = results()
-            return _finish(result, atomic=atomic, reason="new_activity", sender=Activity)
+            return _finish(
+                result,
+                atomic=atomic,
+                reason="new_activity",
+                sender=Activity,
+                activities=[p.activity for p in written],
+            )
     except _AtomicBatchFailed:
         if not result.results:
             result.results = results()

@@ -17,6 +17,7 @@ demo_seeded = Signal()
 # companies_bulk_upsert) and the CSV import after a batch was written, inside its transaction,
 # with `contact_ids` (the contacts whose data changed: new or updated contacts, contacts of
 # updated companies, contacts with new activities) and `reason` ("new_activity" or
-# "profile_change"). Bulk writes skip post_save, so scoring rescores these once per batch here
-# instead of once per row. A receiver that queues a Celery task should do so in on_commit().
+# "profile_change"), and for activity batches `activities` (the new Activity rows). Bulk writes
+# skip post_save, so scoring scores these once per batch here, in the same transaction, folding
+# in just the new activities.
 contacts_bulk_changed = Signal()

@@ -44,3 +44,23 @@ def enqueue_once(key: tuple, callback: Callable[[], Any], *, replace: bool = Fal
             queued.callback = callback
         return
     transaction.on_commit(OnCommitJob(key, callback))
+
+
+def enqueue_safely(task, *args: Any) -> bool:
+    """
+    Send a task whose work is also kept in a durable record (an outbox message, a rescore
+    run). If the broker cannot take it, say so in the log and go on: the beat re-drive sends it
+    later, and the web request that committed the record still answers at once.
+    """
+    import logging
+
+    from kombu.exceptions import OperationalError
+
+    try:
+        task.delay(*args)
+    except (OperationalError, ConnectionError, OSError, TimeoutError) as exc:
+        logging.getLogger(__name__).warning(
+            "Broker unavailable, %s(%s) left for the re-drive: %s", task.name, args, exc
+        )
+        return False
+    return True

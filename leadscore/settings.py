@@ -161,14 +161,26 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else None
 )
 CELERY_TASK_ACKS_LATE = True
+# A web request that commits a change must not hang on a broker that is down: sending a task
+# fails fast (the work is in a durable record: the outbox or a rescore run, re-driven by beat).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "max_retries": 0,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    # Stored interest follows decay; band changes and MQLs falling below are recorded.
-    "scoring-refresh-decay": {"task": "scoring.refresh_decay", "schedule": 3600.0},
+    # Stored bands and MQL state follow decay, windows and activities dated in the future;
+    # leads that cross the MQL rule through time alone qualify. Pages compute "now" on read.
+    "scoring-refresh-time": {"task": "scoring.refresh_decay", "schedule": 300.0},
+    # Outbox messages and rescore runs whose task the broker did not take (it was down).
+    "scoring-redrive-outbox": {"task": "scoring.redrive_outbox", "schedule": 60.0},
     # Leads whose acceptance SLA ran out go to the next eligible rep.
     "routing-check-sla": {"task": "routing.check_sla", "schedule": 60.0},
     # The predictive score retrains once a week on the won and lost leads known by then.

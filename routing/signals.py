@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.dispatch import receiver
 
 from contacts.signals import demo_seeded
@@ -17,14 +16,13 @@ from scoring.signals import lead_qualified
 @receiver(lead_qualified, dispatch_uid="routing_lead_qualified")
 def lead_qualified_received(sender, qualification, contact, **kwargs: Any) -> None:
     """
-    Route the lead. Hand-raises and score-based MQLs alike are routed as soon as this commits
-    (lead_qualified itself is sent after commit, so this usually runs at once); a hand-raise
-    differs by its shorter SLA, which lead_route() takes from the rule.
+    Route the lead, now: scoring sends this from its outbox delivery (a Celery task, or the
+    beat re-drive), inside the transaction that marks the message delivered, so the lead is
+    routed exactly once. A hand-raise differs by its shorter SLA, taken from the rule.
     """
-    from routing import tasks
+    from routing import services
 
-    qualification_id = qualification.pk
-    transaction.on_commit(lambda: tasks.route_lead.delay(qualification_id))
+    services.lead_route(qualification_id=qualification.pk)
 
 
 @receiver(demo_seeded, dispatch_uid="routing_demo_seeded")

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from scoring import selectors, services, tasks
+from scoring import selectors, services
 from scoring.models import (
     AuditAction,
     AuditEntry,
@@ -478,10 +478,13 @@ class ScoringModelAdmin(admin.ModelAdmin):
             if not model.is_live:
                 messages.error(request, "Only the live version scores contacts.")
             else:
-                run = services.rescore_run_create(
-                    model=model, reason="Requested in the admin", requested_by=request.user
+                # A full rebuild of every rule state from the history; it starts on commit.
+                services.scoring_model_changed(
+                    model_id=model.pk,
+                    reason="Requested in the admin",
+                    requested_by=request.user,
+                    refold_all=True,
                 )
-                tasks.execute_rescore_run.delay(run.pk)
                 messages.info(request, "Rescore of all contacts started; progress shows below.")
         return HttpResponseRedirect(reverse("admin:scoring_scoringmodel_change", args=[pk]))
 

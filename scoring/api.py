@@ -13,6 +13,7 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.filters import OrderingFilter
@@ -22,6 +23,7 @@ from contacts.models import LifecycleStage
 from integrations.api import ApiCursorPagination, UtcIsoDateTimeFilter
 from integrations.models import Scope
 from integrations.permissions import sees_only_own_leads
+from scoring import selectors
 from scoring.models import ContactScore, Qualification, RuleCondition, ScoringRule
 
 # Ids are 64-bit: a larger filter value is a 400, not an overflow in the database driver.
@@ -40,6 +42,12 @@ class ScoreSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text="pending (waits for release) or released."
     )
     model = serializers.CharField(source="scoring_model.name", read_only=True)
+    as_of = serializers.DateTimeField(
+        read_only=True,
+        default=None,
+        help_text="The moment the scores were computed for (now). Stored values change with "
+        "time alone: decay, windows, activities dated in the future.",
+    )
 
     class Meta:
         model = ContactScore
@@ -59,8 +67,27 @@ class ScoreSerializer(serializers.ModelSerializer):
             "mql_status",
             "breakdown",
             "scored_at",
+            "as_of",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: ContactScore) -> dict[str, Any]:
+        """The score as of now (decay, windows, dated activities), like every page shows it."""
+        data = super().to_representation(instance)
+        now = timezone.now()
+        score = selectors.score_now(instance, now=now)
+        data.update(
+            fit=score.fit,
+            interest=score.interest,
+            grade=score.grade,
+            band=score.band,
+            cell=score.cell,
+            meets_threshold=score.meets_threshold,
+            hand_raise_rule=score.hand_raise_rule,
+            breakdown=score.breakdown_json(),
+            as_of=now.isoformat().replace("+00:00", "Z"),
+        )
+        return data
 
 
 class ScoreFilter(django_filters.FilterSet):

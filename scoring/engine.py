@@ -266,7 +266,13 @@ class Event:
 
 @dataclass(frozen=True)
 class RuleScore:
-    """Points one rule gives one contact, and why (stored as JSON in the breakdown)."""
+    """
+    Points one rule gives one contact, and why (stored as JSON in the breakdown).
+
+    Interest rules keep how many activities counted and the oldest and newest of them, not the
+    list: a busy contact's breakdown stays small, and the activities behind a line are derived
+    for one contact on demand (engine.counted_events, scoring.selectors.rule_activities).
+    """
 
     rule_id: int
     name: str
@@ -277,23 +283,25 @@ class RuleScore:
     hand_raise: bool = False
     matched: str = ""  # fit: the attribute value that matched
     per_occurrence: float = 0.0
-    occurrences: tuple[tuple[int, str], ...] = ()  # (activity id, ISO time), newest first
+    count: int = 0  # interest: activities that counted
+    first_at: str = ""  # interest: the oldest counted activity (ISO time)
+    last_at: str = ""  # interest: the newest counted activity (ISO time)
     ignored_occurrences: int = 0  # matched but beyond max_occurrences
     max_points: float | None = None
     max_occurrences: int | None = None
     window_days: int | None = None
+    activity_kind: str = ""
     cap_applied: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if v not in (None, "", (), 0, False)}
         data.update(rule_id=self.rule_id, points=self.points, raw_points=self.raw_points)
-        data["occurrences"] = [list(o) for o in self.occurrences]
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RuleScore:
-        values = dict(data)
-        values["occurrences"] = tuple((int(i), str(t)) for i, t in values.get("occurrences", ()))
+        known = set(cls.__dataclass_fields__)
+        values = {k: v for k, v in data.items() if k in known}
         values.setdefault("description", "")
         return cls(**values)
 
@@ -405,10 +413,198 @@ def _cap(total: float, cap: float | None) -> tuple[float, bool]:
     return math.copysign(cap, total), True
 
 
-def evaluate_interest_rule(
-    rule: Rule, events: Iterable[Event], now: datetime, half_life_days: float
+# ---- Rule state: what an interest rule needs to know of a contact's history --------------
+#
+# For each contact and each interest rule *definition* (what it counts: kind, custom kind,
+# conditions, window, max occurrences) a RuleState holds just enough to give that rule's points
+# at any later moment exactly, without reading the history again:
+# - a rule with no window and no "at most N times" folds every past activity into a count and
+#   a decayed sum at a reference time (`ref`), which decays on as a whole;
+# - a rule with a window keeps the activities still inside it; one with "at most N times" the
+#   N most recent and a count of the older ones. Either way its size is bounded by the rule.
+# Activities dated after `ref` are kept aside until their time comes (`kept`), for every rule.
+# Points, caps and thresholds are applied when a state is finished, so changing them reads no
+# activity. A definition's key (definition_key) names its state wherever it is stored.
+
+
+def is_aggregated(rule: Rule) -> bool:
+    """True when the rule's state folds activities into a sum instead of keeping their times."""
+    return rule.window_days is None and rule.max_occurrences is None
+
+
+def definition_key(rule: Rule, half_life_days: float) -> str:
+    """
+    A stable name for what an interest rule counts. Rules that count the same activities share
+    a state (across versions, too). The half-life is part of it only where the state holds a
+    decayed sum.
+    """
+    parts = [
+        rule.activity_kind,
+        rule.custom_kind.lower(),
+        "w" + ("" if rule.window_days is None else str(rule.window_days)),
+        "m" + ("" if rule.max_occurrences is None else str(rule.max_occurrences)),
+        "h" + (f"{half_life_days:g}" if is_aggregated(rule) else ""),
+    ]
+    for c in sorted(rule.conditions, key=repr):
+        parts.append(repr((c.property, c.operator, c.value, c.min_value, c.max_value)))
+    return "|".join(parts)
+
+
+@dataclass
+class RuleState:
+    """One contact's history as one interest rule definition needs it (see above)."""
+
+    ref: datetime | None = None
+    count: int = 0  # activities folded into `decayed` (aggregated) or dropped (older than N)
+    decayed: float = 0.0  # sum of decay weights at `ref` of the aggregated activities
+    first: datetime | None = None  # oldest aggregated activity
+    last: datetime | None = None  # newest aggregated activity
+    kept: list[tuple[int, datetime]] = field(default_factory=list)  # (activity id, time)
+
+    @property
+    def empty(self) -> bool:
+        return not self.count and not self.kept
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"ref": self.ref.isoformat() if self.ref else None}
+        if self.count:
+            data.update(n=self.count, s=self.decayed)
+        if self.first is not None:
+            data.update(f=self.first.isoformat(), l=self.last.isoformat())
+        if self.kept:
+            data["k"] = [[i, t.isoformat()] for i, t in self.kept]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RuleState:
+        parse = datetime.fromisoformat
+        return cls(
+            ref=parse(data["ref"]) if data.get("ref") else None,
+            count=int(data.get("n", 0)),
+            decayed=float(data.get("s", 0.0)),
+            first=parse(data["f"]) if data.get("f") else None,
+            last=parse(data["l"]) if data.get("l") else None,
+            kept=[(int(i), parse(t)) for i, t in data.get("k", ())],
+        )
+
+
+def _advance(state: RuleState, now: datetime, half_life_days: float) -> None:
+    """Move the reference time forward to `now` (never back), decaying the sum with it."""
+    if state.ref is not None and now <= state.ref:
+        return
+    if state.ref is not None and state.count:
+        state.decayed *= decay_factor(now - state.ref, half_life_days)
+    state.ref = now
+
+
+def _aggregate(state: RuleState, moment: datetime, half_life_days: float) -> None:
+    state.decayed += decay_factor(state.ref - moment, half_life_days)
+    state.count += 1
+    state.first = moment if state.first is None else min(state.first, moment)
+    state.last = moment if state.last is None else max(state.last, moment)
+
+
+def _settle(rule: Rule, state: RuleState, half_life_days: float) -> None:
+    """
+    Bring a state to its reference time: aggregate the kept activities that have arrived
+    (aggregated rules), or drop the ones that can never count again (window, at most N).
+    """
+    now = state.ref
+    if is_aggregated(rule):
+        future = []
+        for activity_id, moment in state.kept:
+            if moment <= now:
+                _aggregate(state, moment, half_life_days)
+            else:
+                future.append((activity_id, moment))
+        state.kept = future
+        return
+    since = now - timedelta(days=rule.window_days) if rule.window_days is not None else None
+    past = sorted(
+        ((i, t) for i, t in state.kept if t <= now and (since is None or t >= since)),
+        key=lambda item: (item[1], item[0]),
+        reverse=True,
+    )
+    future = [(i, t) for i, t in state.kept if t > now]
+    if rule.window_days is None and rule.max_occurrences is not None:
+        # Beyond the N most recent, an activity can never count again, only be "ignored".
+        state.count += max(len(past) - rule.max_occurrences, 0)
+        past = past[: rule.max_occurrences]
+    state.kept = past + future
+
+
+def fold(
+    rule: Rule, state: RuleState, events: Iterable[Event], now: datetime, half_life_days: float
+) -> RuleState:
+    """Fold new activities into a rule's state (in place, and returned). Order does not matter."""
+    _advance(state, now, half_life_days)
+    for event in events:
+        if event_matches(rule, event):
+            state.kept.append((event.id, event.occurred_at))
+    _settle(rule, state, half_life_days)
+    return state
+
+
+def finish_interest_rule(
+    rule: Rule, state: RuleState, now: datetime, half_life_days: float
 ) -> RuleScore | None:
-    since = now - timedelta(days=rule.window_days) if rule.window_days else None
+    """A rule's points at `now` from its state: decay, windows, at most N times, caps."""
+    since = now - timedelta(days=rule.window_days) if rule.window_days is not None else None
+    arrived = sorted(
+        ((i, t) for i, t in state.kept if t <= now and (since is None or t >= since)),
+        key=lambda item: (item[1], item[0]),
+        reverse=True,
+    )
+    points_each = float(rule.points)
+    caps = []
+    if is_aggregated(rule):
+        count = state.count + len(arrived)
+        counted_times = [t for _, t in arrived]
+        weight = (
+            state.decayed * decay_factor(now - state.ref, half_life_days) if state.count else 0.0
+        )
+        weight += sum(decay_factor(now - t, half_life_days) for t in counted_times)
+        if state.count:
+            counted_times += [state.first, state.last]
+        ignored = 0
+    else:
+        limit = rule.max_occurrences
+        counted = arrived[:limit] if limit is not None else arrived
+        ignored = len(arrived) - len(counted) + (state.count if since is None else 0)
+        count = len(counted)
+        counted_times = [t for _, t in counted]
+        weight = sum(decay_factor(now - t, half_life_days) for t in counted_times)
+        if ignored:
+            caps.append(f"at most {rule.max_occurrences} times")
+    if count == 0:
+        return None
+    points, capped = _cap(points_each * weight, rule.max_points)
+    if capped:
+        caps.append(f"at most {rule.max_points:g} points")
+    return RuleScore(
+        rule_id=rule.id,
+        name=rule.name,
+        description=rule.description,
+        dimension=INTEREST,
+        points=points,
+        raw_points=points_each * count,
+        hand_raise=rule.hand_raise,
+        per_occurrence=points_each,
+        count=count,
+        first_at=min(counted_times).isoformat(),
+        last_at=max(counted_times).isoformat(),
+        ignored_occurrences=ignored,
+        max_points=rule.max_points,
+        max_occurrences=rule.max_occurrences,
+        window_days=rule.window_days,
+        activity_kind=rule.activity_kind,
+        cap_applied="; ".join(caps),
+    )
+
+
+def counted_events(rule: Rule, events: Iterable[Event], now: datetime) -> list[Event]:
+    """The activities behind an interest rule's points at `now`, newest first (for one contact)."""
+    since = now - timedelta(days=rule.window_days) if rule.window_days is not None else None
     matched = sorted(
         (
             e
@@ -420,35 +616,7 @@ def evaluate_interest_rule(
         key=lambda e: (e.occurred_at, e.id),
         reverse=True,
     )
-    if not matched:
-        return None
-    counted = matched[: rule.max_occurrences] if rule.max_occurrences else matched
-    caps = []
-    if len(counted) < len(matched):
-        caps.append(f"at most {rule.max_occurrences} times")
-    raw = float(rule.points) * len(counted)
-    decayed = sum(
-        float(rule.points) * decay_factor(now - e.occurred_at, half_life_days) for e in counted
-    )
-    points, capped = _cap(decayed, rule.max_points)
-    if capped:
-        caps.append(f"at most {rule.max_points:g} points")
-    return RuleScore(
-        rule_id=rule.id,
-        name=rule.name,
-        description=rule.description,
-        dimension=INTEREST,
-        points=points,
-        raw_points=raw,
-        hand_raise=rule.hand_raise,
-        per_occurrence=float(rule.points),
-        occurrences=tuple((e.id, e.occurred_at.isoformat()) for e in counted),
-        ignored_occurrences=len(matched) - len(counted),
-        max_points=rule.max_points,
-        max_occurrences=rule.max_occurrences,
-        window_days=rule.window_days,
-        cap_applied="; ".join(caps),
-    )
+    return matched[: rule.max_occurrences] if rule.max_occurrences is not None else matched
 
 
 def grade_for(fit: float, spec: ModelSpec) -> str:
@@ -475,7 +643,7 @@ def meets_threshold(fit: float, interest: float, spec: ModelSpec) -> bool:
     return fit >= spec.mql_fit and interest >= spec.mql_interest
 
 
-def _finish(
+def combine(
     spec: ModelSpec,
     fit_parts: Sequence[RuleScore],
     interest_parts: Sequence[RuleScore],
@@ -500,65 +668,93 @@ def _finish(
     )
 
 
-def evaluate(spec: ModelSpec, profile: Profile, events: Sequence[Event], now: datetime) -> Score:
-    """Score one contact at `now`. Events after `now` are ignored, so history can be replayed."""
-    fit_parts, interest_parts = [], []
+def interest_rules(spec: ModelSpec) -> list[Rule]:
+    return [rule for rule in spec.rules if rule.dimension == INTEREST]
+
+
+def fit_parts_of(spec: ModelSpec, profile: Profile) -> list[RuleScore]:
+    parts = (evaluate_fit_rule(rule, profile, spec) for rule in spec.rules if rule.dimension == FIT)
+    return [part for part in parts if part is not None]
+
+
+def fold_all(
+    spec: ModelSpec,
+    states: dict[str, RuleState],
+    events: Sequence[Event],
+    now: datetime,
+    *,
+    rules: Iterable[Rule] | None = None,
+) -> dict[str, RuleState]:
+    """
+    Fold new activities into a contact's states, one per interest rule definition of the spec
+    (or of `rules`), creating the missing ones. Returns the states the spec reads.
+    """
     by_kind: dict[str, list[Event]] = {}
     for event in events:
         by_kind.setdefault(event.kind, []).append(event)
-    for rule in spec.rules:
-        if rule.dimension == FIT:
-            part = evaluate_fit_rule(rule, profile, spec)
-            if part is not None:
-                fit_parts.append(part)
-        else:
-            part = evaluate_interest_rule(
-                rule, by_kind.get(rule.activity_kind, ()), now, spec.half_life_days
-            )
-            if part is not None:
-                interest_parts.append(part)
-    return _finish(spec, fit_parts, interest_parts, now)
+    folded: set[str] = set()
+    for rule in interest_rules(spec) if rules is None else rules:
+        key = definition_key(rule, spec.half_life_days)
+        if key in folded:
+            continue  # rules that count the same activities share one state: fold it once
+        folded.add(key)
+        if key not in states or states[key] is None:
+            states[key] = RuleState()
+        fold(rule, states[key], by_kind.get(rule.activity_kind, ()), now, spec.half_life_days)
+    return states
 
 
-def rescore_at(spec: ModelSpec, breakdown: Mapping[str, Any], now: datetime) -> Score:
-    """
-    The score at a later moment from a stored breakdown, without reading any activity: decay
-    and windows only depend on the stored occurrence times. Exact as long as no activity, profile
-    or rule changed since the breakdown was computed (each of those triggers a rescore).
-    """
-    fit_parts = [RuleScore.from_json(r) for r in breakdown.get("fit", [])]
-    interest_parts = []
-    for stored in breakdown.get("interest", []):
-        part = RuleScore.from_json(stored)
-        since = now - timedelta(days=part.window_days) if part.window_days else None
-        times = [datetime.fromisoformat(t) for _, t in part.occurrences]
-        kept = [
-            (i, t)
-            for (i, t), moment in zip(part.occurrences, times, strict=True)
-            if since is None or moment >= since
-        ]
-        if not kept:
+def interest_parts(
+    spec: ModelSpec, states: Mapping[str, RuleState], now: datetime
+) -> list[RuleScore]:
+    """Each interest rule's points at `now` from the contact's states."""
+    parts = []
+    for rule in interest_rules(spec):
+        state = states.get(definition_key(rule, spec.half_life_days))
+        if state is None:
             continue
-        decayed = sum(
-            part.per_occurrence * decay_factor(now - datetime.fromisoformat(t), spec.half_life_days)
-            for _, t in kept
-        )
-        points, capped = _cap(decayed, part.max_points)
-        caps = [c for c in part.cap_applied.split("; ") if c.startswith("at most") and "times" in c]
-        if capped:
-            caps.append(f"at most {part.max_points:g} points")
-        interest_parts.append(
-            RuleScore(
-                **{
-                    **part.__dict__,
-                    "points": points,
-                    "raw_points": part.per_occurrence * len(kept),
-                    "occurrences": tuple(kept),
-                    "cap_applied": "; ".join(caps),
-                }
-            )
-        )
-    return _finish(spec, fit_parts, interest_parts, now)
+        part = finish_interest_rule(rule, state, now, spec.half_life_days)
+        if part is not None:
+            parts.append(part)
+    return parts
+
+
+def finish(
+    spec: ModelSpec,
+    profile: Profile,
+    states: Mapping[str, RuleState],
+    now: datetime,
+) -> Score:
+    """A contact's score at `now` from its profile and its rule states."""
+    return combine(spec, fit_parts_of(spec, profile), interest_parts(spec, states, now), now)
+
+
+def next_change(spec: ModelSpec, states: Mapping[str, RuleState], now: datetime) -> datetime | None:
+    """
+    The next moment after `now` when time alone changes a rule's activities: an activity dated
+    in the future arrives, or a counted one leaves its window. (Decay is continuous: the time
+    refresh handles it from the stored interest.)
+    """
+    moments = []
+    for rule in interest_rules(spec):
+        state = states.get(definition_key(rule, spec.half_life_days))
+        if state is None:
+            continue
+        for _, moment in state.kept:
+            if moment > now:
+                moments.append(moment)
+            elif rule.window_days is not None:
+                moments.append(moment + timedelta(days=rule.window_days, microseconds=1))
+    later = [m for m in moments if m > now]
+    return min(later) if later else None
+
+
+def evaluate(spec: ModelSpec, profile: Profile, events: Sequence[Event], now: datetime) -> Score:
+    """
+    Score one contact at `now` from its whole history: fold every activity into fresh states,
+    then finish. Activities after `now` are not counted, so history can be replayed.
+    """
+    return finish(spec, profile, fold_all(spec, {}, events, now), now)
 
 
 # ---- Advice shown while editing ----------------------------------------------------------
@@ -720,10 +916,10 @@ def explain(part: RuleScore, now: datetime) -> str:
     if part.dimension == FIT:
         detail = f" ({part.matched})" if part.matched else ""
         return f"{part.name}{detail}: {points}"
-    count = len(part.occurrences)
+    count = part.count
     times = f" {count}x" if count > 1 else ""
-    oldest = min(datetime.fromisoformat(t) for _, t in part.occurrences)
-    text = f"{part.name}{times} {_period(now - oldest)}: {points}"
+    when = f" {_period(now - datetime.fromisoformat(part.first_at))}" if part.first_at else ""
+    text = f"{part.name}{times}{when}: {points}"
     notes = []
     if abs(part.raw_points - part.points) >= 0.5 and not part.cap_applied:
         notes.append(f"{part.raw_points:+.0f} before decay")

@@ -334,29 +334,46 @@ class RuleCondition(models.Model):
 
 
 class ContactScore(models.Model):
-    """A contact's current scores under the live model, with the breakdown that explains them."""
+    """
+    A contact's scores under the live model, the breakdown that explains them, and the rule
+    states they are computed from.
+
+    `rule_states` holds, per interest rule definition (engine.definition_key), what that rule
+    needs of the contact's history (engine.RuleState): new activities are folded into it in the
+    transaction that records them, and the score at any moment is finished from it without
+    reading an activity. Every writer holds the contact's row lock and bumps `version`, so a
+    score computed from older data never overwrites a newer one.
+    """
 
     contact = models.OneToOneField(
         Contact, on_delete=models.CASCADE, primary_key=True, related_name="score"
     )
     scoring_model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="+")
     fit = models.FloatField(default=0)
-    # Interest as of scored_at; the exact value at any later moment is computed from the
-    # breakdown (engine.rescore_at), and the decay task refreshes it when a band changes.
+    # Interest, grade, band and MQL state as of scored_at. Pages and the API show the score as
+    # of now (selectors.score_now); the time refresh (beat) rewrites these columns when time
+    # alone moves a band or the MQL rule, so ranking and filters stay within one refresh.
     interest = models.FloatField(default=0)
     grade = models.CharField(max_length=1, default="D")
     band = models.PositiveSmallIntegerField(default=3)
     meets_threshold = models.BooleanField(default=False)
     hand_raise_rule = models.CharField(max_length=100, blank=True)
     breakdown = models.JSONField(default=dict)
+    rule_states = models.JSONField(default=dict)
+    # When a stored value next changes through time alone (an activity dated in the future
+    # arrives, one leaves a window); decay is continuous and handled by the refresh itself.
+    next_change_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveBigIntegerField(default=0)
     scored_at = models.DateTimeField()
 
     class Meta:
         indexes = [
             # The queue and reports rank by grade, band, then score.
             models.Index(fields=["grade", "band", "-fit"], name="score_grade_band_idx"),
-            # The decay task finds scores with interest left to lose.
+            # The time refresh finds scores with interest left to lose.
             models.Index(fields=["interest"], name="score_interest_idx"),
+            # The time refresh finds scores a future or expiring activity will change.
+            models.Index(fields=["next_change_at"], name="score_next_change_idx"),
         ]
 
     def __str__(self) -> str:
@@ -372,7 +389,8 @@ class ChangeReason(models.TextChoices):
     NEW_ACTIVITY = "new_activity", "New activity"
     PROFILE_CHANGE = "profile_change", "Profile change"
     RULE_CHANGE = "rule_change", "Rule change"
-    DECAY = "decay", "Interest decayed"
+    # Time alone: decay, an activity leaving its window, one dated in the future arriving.
+    DECAY = "decay", "Time passed"
 
 
 class ScoreChange(models.Model):
@@ -481,6 +499,16 @@ class RescoreRun(models.Model):
     release_new_mqls = models.BooleanField(
         default=False, help_text="Send newly qualifying leads straight to routing."
     )
+    refold_all = models.BooleanField(
+        default=False,
+        help_text="Rebuild every rule state from the history, not only the changed definitions.",
+    )
+    requests = models.PositiveIntegerField(
+        default=1, help_text="How many rescore requests this run answers (later ones coalesce)."
+    )
+    refolded = models.PositiveIntegerField(
+        default=0, help_text="Rule definitions whose states were rebuilt from the history."
+    )
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     changed = models.PositiveIntegerField(default=0)
@@ -495,6 +523,15 @@ class RescoreRun(models.Model):
         indexes = [
             # "Is a run already queued for this model?" when rules change in quick succession.
             models.Index(fields=["scoring_model", "status"], name="rescorerun_model_status_idx"),
+        ]
+        constraints = [
+            # Rescore requests coalesce: at most one run waits per model; more requests while
+            # it waits join it (services.rescoring.scoring_model_changed).
+            models.UniqueConstraint(
+                fields=["scoring_model"],
+                condition=Q(status="queued"),
+                name="rescorerun_one_queued_per_model",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -644,3 +681,41 @@ class WhatIfRun(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+class OutboxTopic(models.TextChoices):
+    LEAD_QUALIFIED = "lead_qualified", "Lead qualified: route it"
+
+
+class OutboxMessage(models.Model):
+    """
+    A side effect that must not be lost (routing a qualified lead...), written in the same
+    transaction as the change that causes it and delivered afterwards by a Celery task. If the
+    broker is down when the transaction commits, the message waits here and the beat task
+    (outbox re-drive) delivers it once the broker is back. Delivery locks the row and marks it
+    delivered in one transaction with the handler's own writes, so a message is handled once.
+    """
+
+    topic = models.CharField(max_length=30, choices=OutboxTopic.choices)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Not before this moment: set on failure, for backoff.
+    available_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # The re-drive: undelivered messages that are due, oldest first.
+            models.Index(
+                fields=["available_at", "id"],
+                condition=Q(delivered_at__isnull=True),
+                name="outbox_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "delivered" if self.delivered_at else "pending"
+        return f"{self.get_topic_display()} #{self.pk} ({state})"

@@ -90,6 +90,22 @@ def model_spec(
     )
 
 
+# Specs by (model id, updated_at): every rule or condition change touches its model's
+# updated_at (scoring.signals.rules_changed), so a changed model gets a new key in every process.
+_SPECS: dict[tuple[int, Any], engine.ModelSpec] = {}
+
+
+def cached_model_spec(model: ScoringModel) -> engine.ModelSpec:
+    """model_spec() without a query when the model has not changed since it was last read."""
+    key = (model.pk, model.updated_at)
+    spec = _SPECS.get(key)
+    if spec is None:
+        if len(_SPECS) > 64:
+            _SPECS.clear()
+        spec = _SPECS[key] = model_spec(model)
+    return spec
+
+
 def profile_of(contact: Contact) -> engine.Profile:
     """The engine's view of a contact and its company (company must be loaded with it)."""
     company = contact.company
@@ -176,11 +192,49 @@ def events_by_contact(
     return grouped
 
 
-def score_now(contact_score: ContactScore, *, now: datetime | None = None) -> engine.Score:
-    """A stored score brought to this moment: exact decay and windows, no activity read."""
-    model = contact_score.scoring_model
-    spec = model_spec(model, rules=())
-    return engine.rescore_at(spec, contact_score.breakdown, now or timezone.now())
+def score_now(
+    contact_score: ContactScore,
+    *,
+    now: datetime | None = None,
+    spec: engine.ModelSpec | None = None,
+) -> engine.Score:
+    """
+    A stored score as of this moment: decay, windows and activities dated in the future from
+    the stored rule states, no activity read. Fit comes from the stored breakdown (time does not
+    move it).
+    """
+    spec = spec or cached_model_spec(contact_score.scoring_model)
+    now = now or timezone.now()
+    fit_parts = [engine.RuleScore.from_json(p) for p in contact_score.breakdown.get("fit", [])]
+    if not contact_score.rule_states:
+        # Scored before rule states existed: as stored, until its next write rebuilds them.
+        stored = [
+            engine.RuleScore.from_json(p) for p in contact_score.breakdown.get("interest", [])
+        ]
+        return engine.combine(spec, fit_parts, stored, now)
+    states = {
+        key: engine.RuleState.from_json(value) for key, value in contact_score.rule_states.items()
+    }
+    return engine.combine(spec, fit_parts, engine.interest_parts(spec, states, now), now)
+
+
+def rule_activities(
+    *, contact: Contact, rule: ScoringRule, now: datetime | None = None
+) -> list[Activity]:
+    """The activities behind an interest rule's points for one contact, newest first."""
+    spec = rule_spec(rule)
+    now = now or timezone.now()
+    activities = list(Activity.objects.filter(contact=contact, kind=rule.activity_kind))
+    events = [
+        engine.Event(a.pk, a.kind, a.occurred_at, a.properties or {}, a.custom_kind)
+        for a in activities
+    ]
+    counted = {e.id for e in engine.counted_events(spec, events, now)}
+    return sorted(
+        (a for a in activities if a.pk in counted),
+        key=lambda a: (a.occurred_at, a.pk),
+        reverse=True,
+    )
 
 
 def score_timeline(*, contact: Contact) -> QuerySet[ScoreChange]:

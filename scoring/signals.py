@@ -1,7 +1,10 @@
 """
-Scoring's signals, and the receivers that rescore contacts when their data or the rules change.
+Scoring's signal, and the receivers that keep scores current when contacts' data changes.
 
-Receivers only enqueue a Celery task once the transaction commits; the task calls one service.
+Contacts cannot import scoring, so it announces its writes with signals; these receivers score
+the changed contacts synchronously, inside the transaction that wrote the data: a score is
+never behind its activities, with or without a broker. Rule changes are handled explicitly by
+the services that make them (scoring.services.rescoring.scoring_model_changed) and the admin.
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from django.dispatch import Signal, receiver
 
 from contacts.models import Activity, Company, Contact
 from contacts.signals import contacts_bulk_changed, demo_seeded
-from leadscore.on_commit import enqueue_once, pending
 
-# Sent once per qualification, after it commits, when a lead becomes an MQL and is released to
-# routing. Arguments: qualification (scoring.models.Qualification), contact (Contact).
+# Sent once per released qualification by the outbox delivery (scoring.services.outbox), in
+# the delivery's transaction, when a lead becomes an MQL and goes to routing. Receivers work
+# synchronously. Arguments: qualification (scoring.models.Qualification), contact (Contact).
 lead_qualified = Signal()
 
 # Contact fields that fit rules can read; saving only other fields (a stage change made by
@@ -28,25 +31,26 @@ SCORED_CONTACT_FIELDS = {"email", "job_title", "lead_source", "company", "compan
 def activity_saved(
     sender, instance: Activity, created: bool, raw: bool = False, **kwargs: Any
 ) -> None:
+    """One activity stored (API, admin, forms): fold it into its contact's states now."""
     if raw:
         return
-    from scoring import tasks
+    from scoring.services import contacts_score
 
-    contact_id, activity_id = instance.contact_id, instance.pk
-    enqueue_once(
-        ("contact", contact_id, activity_id),
-        lambda: tasks.rescore_contact.delay(contact_id, "new_activity", activity_id),
-    )
+    if created:
+        contacts_score(
+            contact_ids=[instance.contact_id], activities=[instance], activity_id=instance.pk
+        )
+    else:
+        # An edited activity may count differently: rebuild this contact's states.
+        contacts_score(contact_ids=[instance.contact_id], rebuild=True, reason="profile_change")
 
 
 @receiver(post_delete, sender=Activity, dispatch_uid="scoring_activity_deleted")
 def activity_deleted(sender, instance: Activity, **kwargs: Any) -> None:
-    from scoring import tasks
+    from scoring.services import contacts_score
 
-    contact_id = instance.contact_id
-    enqueue_once(
-        ("contact", contact_id), lambda: tasks.rescore_contact.delay(contact_id, "profile_change")
-    )
+    if Contact.objects.filter(pk=instance.contact_id).exists():
+        contacts_score(contact_ids=[instance.contact_id], rebuild=True, reason="profile_change")
 
 
 @receiver(post_save, sender=Contact, dispatch_uid="scoring_contact_saved")
@@ -57,11 +61,9 @@ def contact_saved(
         return
     if update_fields is not None and not (set(update_fields) & SCORED_CONTACT_FIELDS):
         return
-    from scoring import tasks
+    from scoring.services import contacts_score
 
-    contact_id = instance.pk
-    reason = "first_score" if created else "profile_change"
-    enqueue_once(("contact", contact_id), lambda: tasks.rescore_contact.delay(contact_id, reason))
+    contacts_score(contact_ids=[instance.pk], reason="first_score" if created else "profile_change")
 
 
 @receiver(post_save, sender=Company, dispatch_uid="scoring_company_saved")
@@ -70,34 +72,45 @@ def company_saved(
 ) -> None:
     if raw or created:
         return  # a new company has no contacts yet
-    from scoring import tasks
+    from scoring.services import company_contacts_rescore
 
-    company_id = instance.pk
-    enqueue_once(("company", company_id), lambda: tasks.rescore_company.delay(company_id))
-
-
-def model_changed(model_id: int, reason: str) -> None:
-    from scoring import tasks
-
-    enqueue_once(("model", model_id), lambda: tasks.rescore_all.delay(model_id, reason))
+    company_contacts_rescore(company_id=instance.pk)
 
 
 @receiver(demo_seeded, dispatch_uid="scoring_demo_seeded")
 def demo_data_seeded(sender, **kwargs: Any) -> None:
     """Demo contacts were bulk-written (no post_save): score them all under the live model."""
-    from scoring import tasks
     from scoring.defaults import default_model_ensure
+    from scoring.services import scoring_model_changed
 
-    model_id = default_model_ensure().pk
     # Released at once: the demo should show a sales queue full of fresh MQLs.
-    enqueue_once(
-        ("model", model_id),
-        lambda: tasks.rescore_all.delay(model_id, "Demo data seeded", True),
-        replace=True,
+    scoring_model_changed(
+        model_id=default_model_ensure().pk, reason="Demo data seeded", release=True
     )
 
 
-def _rule_model_id(instance) -> int | None:
+@receiver(contacts_bulk_changed, dispatch_uid="scoring_contacts_bulk_changed")
+def contacts_changed_in_bulk(
+    sender,
+    contact_ids: list[int],
+    reason: str = "new_activity",
+    activities: list[Activity] | None = None,
+    **kwargs: Any,
+) -> None:
+    """
+    A bulk write (API batch, CSV import) changed these contacts without post_save: score each
+    of them once, in the batch's transaction, folding in the batch's new activities.
+    """
+    if not contact_ids and not activities:
+        return
+    if reason not in ("new_activity", "profile_change"):
+        reason = "profile_change"
+    from scoring.services import contacts_score
+
+    contacts_score(contact_ids=contact_ids, activities=activities or (), reason=reason)
+
+
+def _live_model_id(instance) -> int | None:
     from scoring.models import RuleCondition, ScoringModel, ScoringRule
 
     if isinstance(instance, ScoringModel):
@@ -110,15 +123,41 @@ def _rule_model_id(instance) -> int | None:
     return model.pk if model else None
 
 
+def _touch_model(instance) -> None:
+    """A rule or condition changed: its model's updated_at moves (selectors.cached_model_spec)."""
+    from django.utils import timezone
+
+    from scoring.models import RuleCondition, ScoringModel, ScoringRule
+
+    if isinstance(instance, ScoringModel):
+        return
+    if isinstance(instance, RuleCondition):
+        rules = ScoringRule.objects.filter(pk=instance.rule_id)
+        model_ids = rules.values_list("scoring_model_id", flat=True)
+    else:
+        model_ids = [instance.scoring_model_id]
+    ScoringModel.objects.filter(pk__in=list(model_ids)).update(updated_at=timezone.now())
+
+
 def rules_changed(
     sender, instance, raw: bool = False, created: bool = False, **kwargs: Any
 ) -> None:
-    """A rule, a rule's condition or the live model's settings changed: rescore everyone."""
+    """
+    A rule, a condition or the live model's settings changed however it was saved (admin, a
+    fixture, a shell): ask for one coalesced rescore, which rebuilds only the definitions
+    that changed. Drafts score nobody, so their edits need none.
+    """
     if raw or (created and sender.__name__ == "ScoringModel"):
         return  # a new model has no rules yet; adding them triggers the rescore
-    model_id = _rule_model_id(instance)
+    _touch_model(instance)
+    model_id = _live_model_id(instance)
     if model_id is not None:
-        model_changed(model_id, f"{sender._meta.verbose_name.capitalize()} '{instance}' changed")
+        from scoring.services import scoring_model_changed
+
+        scoring_model_changed(
+            model_id=model_id,
+            reason=f"{sender._meta.verbose_name.capitalize()} '{instance}' changed",
+        )
 
 
 def connect_rule_receivers() -> None:
@@ -129,37 +168,3 @@ def connect_rule_receivers() -> None:
             signal.connect(
                 rules_changed, sender=model, dispatch_uid=f"rules_changed_{model.__name__}_{signal}"
             )
-
-
-class _BulkRescore:
-    """The one rescore a transaction queues for its bulk writes; later batches add their ids."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason, self.contact_ids = reason, set()
-
-    def __call__(self) -> None:
-        from scoring import tasks
-
-        tasks.rescore_contacts.delay(sorted(self.contact_ids), self.reason)
-
-
-@receiver(contacts_bulk_changed, dispatch_uid="scoring_contacts_bulk_changed")
-def contacts_changed_in_bulk(
-    sender, contact_ids: list[int], reason: str = "new_activity", **kwargs: Any
-) -> None:
-    """
-    A bulk write (API batch, CSV import) changed these contacts without post_save: rescore
-    each of them once, in one task queued on commit, however many rows touched them.
-    """
-    if not contact_ids:
-        return
-    if reason not in ("new_activity", "profile_change"):
-        reason = "profile_change"
-    key = ("bulk", reason)
-    queued = pending(key)
-    if queued is not None:
-        queued.callback.contact_ids.update(contact_ids)
-        return
-    job = _BulkRescore(reason)
-    job.contact_ids.update(contact_ids)
-    enqueue_once(key, job)

@@ -7,35 +7,38 @@ from celery import shared_task
 from scoring import services
 
 
-@shared_task(name="scoring.rescore_contact", acks_late=True)
-def rescore_contact(contact_id: int, reason: str, activity_id: int | None = None) -> None:
-    services.contact_rescore(contact_id=contact_id, reason=reason, activity_id=activity_id)
+@shared_task(name="scoring.deliver_outbox", acks_late=True)
+def deliver_outbox(message_id: int) -> bool:
+    """Deliver one outbox message (routing a qualified lead...)."""
+    return services.outbox_message_deliver(message_id=message_id)
 
 
-@shared_task(name="scoring.rescore_company")
-def rescore_company(company_id: int) -> None:
-    services.company_contacts_rescore(company_id=company_id)
+@shared_task(name="scoring.redrive_outbox")
+def redrive_outbox() -> int:
+    """Beat, every minute: deliver what the broker missed; start rescore runs left waiting."""
+    services.rescore_runs_redrive()
+    return services.outbox_redrive()
+
+
+@shared_task(name="scoring.refresh_decay")
+def refresh_decay() -> int:
+    """Beat: stored bands and MQL state follow decay, windows and future activities."""
+    return services.scores_refresh_time()
+
+
+@shared_task(bind=True, name="scoring.execute_rescore_run", acks_late=True, max_retries=None)
+def execute_rescore_run(self, run_id: int) -> None:
+    try:
+        services.rescore_run_execute(run_id=run_id)
+    except services.RescoreBusy:
+        if self.request.is_eager:
+            return  # the running run's end (or the re-drive) starts it
+        raise self.retry(countdown=5) from None
 
 
 @shared_task(name="scoring.rescore_all")
 def rescore_all(model_id: int, reason: str, release: bool | None = None) -> None:
     services.scoring_model_rescore(model_id=model_id, reason=reason, release=release)
-
-
-@shared_task(name="scoring.refresh_decay")
-def refresh_decay() -> None:
-    services.scores_refresh_decay()
-
-
-@shared_task(name="scoring.execute_rescore_run")
-def execute_rescore_run(run_id: int) -> None:
-    services.rescore_run_execute(run_id=run_id)
-
-
-@shared_task(name="scoring.rescore_contacts", acks_late=True)
-def rescore_contacts(contact_ids: list[int], reason: str = "new_activity") -> None:
-    """Rescore the contacts a bulk write changed, once each (see contacts_bulk_changed)."""
-    services.contacts_rescore(contact_ids=contact_ids, reason=reason)
 
 
 @shared_task(name="scoring.run_whatif")

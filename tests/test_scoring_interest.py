@@ -4,7 +4,17 @@ import datetime as dt
 
 import pytest
 
-from scoring.engine import Condition, Event, ModelSpec, Profile, Rule, evaluate, rescore_at
+from scoring.engine import (
+    Condition,
+    Event,
+    ModelSpec,
+    Profile,
+    Rule,
+    counted_events,
+    evaluate,
+    finish,
+    fold_all,
+)
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 
@@ -66,8 +76,11 @@ def test_cap_on_occurrences_counts_only_the_most_recent():
         NOW,
     )
     part = score.interest_breakdown[0]
-    assert [o[0] for o in part.occurrences] == [1, 2]
+    assert part.count == 2
+    assert part.last_at == NOW.isoformat()
     assert part.ignored_occurrences == 1
+    events = [pricing(1, 0), pricing(2, 10), pricing(3, 20)]
+    assert [e.id for e in counted_events(rule(max_occurrences=2), events, NOW)] == [1, 2]
     assert score.interest == pytest.approx(5 + 2.5)
     assert "at most 2 times" in part.cap_applied
 
@@ -115,7 +128,7 @@ def test_dimension_cap_bounds_the_total():
     assert score.interest_cap_applied
 
 
-def test_interest_later_is_exact_from_the_stored_breakdown():
+def test_interest_later_is_exact_from_the_stored_rule_states():
     spec = ModelSpec(
         rules=(
             rule(window_days=10, max_occurrences=3, max_points=12),
@@ -124,9 +137,9 @@ def test_interest_later_is_exact_from_the_stored_breakdown():
         half_life_days=5,
     )
     events = [pricing(i, i * 1.5) for i in range(8)]
-    stored = evaluate(spec, Profile(), events, NOW).breakdown_json()
+    states = fold_all(spec, {}, events, NOW)
     for later_days in (0.5, 3, 8.9, 11, 40):
         later = NOW + dt.timedelta(days=later_days)
-        assert rescore_at(spec, stored, later).interest == pytest.approx(
+        assert finish(spec, Profile(), states, later).interest == pytest.approx(
             evaluate(spec, Profile(), events, later).interest, abs=1e-3
         )

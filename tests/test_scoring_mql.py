@@ -8,7 +8,7 @@ from django.utils import timezone
 from contacts.models import LifecycleStage
 from contacts.services import activity_record
 from scoring.models import ChangeReason, Qualification, QualificationStatus
-from scoring.services import contact_rescore, scores_refresh_decay
+from scoring.services import contact_rescore, scores_refresh_time
 from tests.factories import (
     ContactFactory,
     FitRuleFactory,
@@ -110,7 +110,7 @@ def test_decay_below_the_rule_is_recorded_but_the_lead_stays_an_mql(
     contact_rescore(contact_id=contact.pk, now=then)
     assert Qualification.objects.get(contact=contact).fell_below_at is None
 
-    assert scores_refresh_decay(now=then + dt.timedelta(days=7)) == 1
+    assert scores_refresh_time(now=then + dt.timedelta(days=7)) == 1
     contact.refresh_from_db()
     assert contact.score.interest == pytest.approx(7.5, abs=0.01)
     assert contact.lifecycle_stage == LifecycleStage.MQL

@@ -152,8 +152,11 @@ def test_a_new_activity_gets_a_timeline_entry_naming_it(django_capture_on_commit
         activity = ActivityFactory(
             contact=contact, kind="pricing_page_view", occurred_at=timezone.now()
         )
-    change = contact.score_changes.get()
+    # The contact was scored when it was created; the activity is its own entry.
+    first, change = contact.score_changes.order_by("id")
+    assert first.reason == ChangeReason.FIRST_SCORE
     assert change.activity == activity
-    assert change.reason == ChangeReason.FIRST_SCORE
+    assert change.reason == ChangeReason.NEW_ACTIVITY
     assert change.detail == "Viewed pricing +5"
+    assert (change.interest_before, change.interest_after) == (0, 5)
     assert change.cell_after == "D3"

@@ -57,15 +57,19 @@ def test_scores_filter_by_grade_band_and_score_ranges(ops_api):
     a1 = ContactFactory()
     c3 = ContactFactory()
     for contact, fit, interest, grade, band in ((a1, 70, 60, "A", 1), (c3, 25, 5, "C", 3)):
-        ContactScore.objects.create(
+        # Stored as written (no rule states): the contacts were scored when created.
+        ContactScore.objects.update_or_create(
             contact=contact,
-            scoring_model=model,
-            fit=fit,
-            interest=interest,
-            grade=grade,
-            band=band,
-            breakdown={},
-            scored_at=now,
+            defaults={
+                "scoring_model": model,
+                "fit": fit,
+                "interest": interest,
+                "grade": grade,
+                "band": band,
+                "breakdown": {},
+                "rule_states": {},
+                "scored_at": now,
+            },
         )
 
     def ids(query):

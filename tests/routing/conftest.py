@@ -87,7 +87,6 @@ def score(
                 "points": fit,
                 "raw_points": fit,
                 "matched": "",
-                "occurrences": [],
             }
         ],
         "interest": [
@@ -99,7 +98,9 @@ def score(
                 "points": interest,
                 "raw_points": interest,
                 "per_occurrence": interest / times,
-                "occurrences": [[i + 1, when] for i in range(times)],
+                "count": times,
+                "first_at": when,
+                "last_at": when,
             }
         ]
         if interest
@@ -115,6 +116,9 @@ def score(
             "band": _band(interest),
             "meets_threshold": True,
             "breakdown": breakdown,
+            # No rule states: shown as stored (selectors.score_now), like a score written
+            # before rule states existed.
+            "rule_states": {},
             "scored_at": now,
         },
     )

@@ -88,11 +88,13 @@ def test_the_matrix_shift_and_histograms_match_the_hand_computed_case(world, dra
 
 
 def test_a_what_if_writes_no_score_and_no_qualification(world, draft, marketing_ops):
+    scores = sorted(ContactScore.objects.values_list("pk", "version", "fit", "interest"))
+    qualifications = Qualification.objects.count()
     services.whatif_run_execute(
         run_id=services.whatif_run_create(draft=draft, requested_by=marketing_ops).pk
     )
-    assert not ContactScore.objects.exists()
-    assert not Qualification.objects.exists()
+    assert sorted(ContactScore.objects.values_list("pk", "version", "fit", "interest")) == scores
+    assert Qualification.objects.count() == qualifications
 
 
 def test_the_what_if_page_shows_the_comparison(world, draft, ops_client):

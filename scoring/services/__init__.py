@@ -1,0 +1,79 @@
+"""
+Writes for scoring, by concern:
+
+- rescoring: folding activities into rule states and writing scores in the write transaction;
+  full rescores after a rule change (coalesced runs);
+- time_refresh: the beat task that follows decay, windows and future activities;
+- qualification: opening, releasing and closing qualifications;
+- outbox: side effects that must not be lost (routing a qualified lead), delivered by Celery;
+- versions: drafts, publishing, rollback; audit: the audit trail;
+- whatif_runs: what-if and backtest runs of a draft.
+
+Callers import from scoring.services; the names below are its public interface.
+"""
+
+from scoring.services.audit import audit_form_changes, audit_record, audit_value
+from scoring.services.outbox import outbox_message_deliver, outbox_publish, outbox_redrive
+from scoring.services.qualification import (
+    QUALIFIABLE_STAGES,
+    qualification_close,
+    qualification_release,
+    qualification_update,
+)
+from scoring.services.rescoring import (
+    CHUNK,
+    MIN_VISIBLE_CHANGE,
+    BatchResult,
+    RescoreBusy,
+    company_contacts_rescore,
+    contact_rescore,
+    contacts_score,
+    rescore_run_create,
+    rescore_run_execute,
+    rescore_runs_redrive,
+    scoring_model_changed,
+    scoring_model_rescore,
+)
+from scoring.services.time_refresh import scores_refresh_time
+from scoring.services.versions import (
+    VersionError,
+    scoring_model_draft_create,
+    scoring_model_publish,
+    scoring_model_rollback,
+    scoring_rule_set_points,
+)
+from scoring.services.whatif_runs import WHATIF_CHUNK, whatif_run_create, whatif_run_execute
+
+__all__ = [
+    "CHUNK",
+    "MIN_VISIBLE_CHANGE",
+    "QUALIFIABLE_STAGES",
+    "WHATIF_CHUNK",
+    "BatchResult",
+    "RescoreBusy",
+    "VersionError",
+    "audit_form_changes",
+    "audit_record",
+    "audit_value",
+    "company_contacts_rescore",
+    "contact_rescore",
+    "contacts_score",
+    "outbox_message_deliver",
+    "outbox_publish",
+    "outbox_redrive",
+    "qualification_close",
+    "qualification_release",
+    "qualification_update",
+    "rescore_run_create",
+    "rescore_run_execute",
+    "rescore_runs_redrive",
+    "scores_refresh_time",
+    "scoring_model_changed",
+    "scoring_model_draft_create",
+    "scoring_model_publish",
+    "scoring_model_rescore",
+    "scoring_model_rollback",
+    "scoring_rule_set_points",
+    "whatif_run_create",
+    "whatif_run_execute",
+]

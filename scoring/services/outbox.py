@@ -1,0 +1,113 @@
+"""
+The outbox: side effects that must not be lost, written in the transaction that causes them and
+delivered afterwards by Celery (scoring.tasks.deliver_outbox), with a beat re-drive for whatever
+the broker did not take. Delivery runs the handler and marks the message delivered in one
+transaction under the message's row lock, so each message is handled exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from leadscore.on_commit import enqueue_safely
+from scoring.models import OutboxMessage, OutboxTopic, Qualification
+from scoring.signals import lead_qualified
+
+logger = logging.getLogger(__name__)
+
+# A failed delivery is tried again after 30 s, 1 min, 2 min... at most every 30 minutes.
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 1800
+REDRIVE_BATCH = 500
+
+
+def outbox_publish(*, topic: str, payload: dict[str, Any]) -> OutboxMessage:
+    """Record a side effect in the caller's transaction; its delivery is queued on commit."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("outbox_publish() belongs inside the transaction that causes it.")
+    message = OutboxMessage.objects.create(topic=OutboxTopic(topic), payload=payload)
+    from scoring import tasks
+
+    message_id = message.pk
+    transaction.on_commit(lambda: enqueue_safely(tasks.deliver_outbox, message_id))
+    return message
+
+
+def _lead_qualified(payload: dict[str, Any]) -> None:
+    qualification = (
+        Qualification.objects.select_related("contact")
+        .filter(pk=payload["qualification_id"])
+        .first()
+    )
+    if qualification is None or qualification.closed_at is not None:
+        return  # deleted or already closed before routing saw it: nothing to route
+    # Receivers (routing) do their work synchronously, inside the delivery's transaction.
+    lead_qualified.send(
+        sender=Qualification, qualification=qualification, contact=qualification.contact
+    )
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
+    OutboxTopic.LEAD_QUALIFIED: _lead_qualified,
+}
+
+
+def outbox_message_deliver(*, message_id: int, now: datetime | None = None) -> bool:
+    """
+    Deliver one message if it is still pending. Returns True when it was delivered now. A
+    handler error is recorded and retried later with backoff (the re-drive).
+    """
+    try:
+        with transaction.atomic():
+            message = (
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(pk=message_id, delivered_at__isnull=True)
+                .first()
+            )
+            if message is None:
+                return False  # delivered already, or another worker is delivering it
+            HANDLERS[message.topic](message.payload)
+            message.delivered_at = now or timezone.now()
+            message.attempts += 1
+            message.save(update_fields=["delivered_at", "attempts"])
+            return True
+    except Exception as exc:
+        logger.exception("Outbox message %s failed", message_id)
+        _record_failure(message_id, exc)
+        return False
+
+
+def _record_failure(message_id: int, exc: Exception) -> None:
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.delivered_at is not None:
+            return
+        message.attempts += 1
+        delay = min(RETRY_BASE_SECONDS * 2 ** (message.attempts - 1), RETRY_MAX_SECONDS)
+        message.available_at = timezone.now() + timedelta(seconds=delay)
+        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        message.save(update_fields=["attempts", "available_at", "last_error"])
+
+
+def outbox_redrive(*, now: datetime | None = None, older_than_seconds: int = 10) -> int:
+    """
+    Deliver every due message that is still pending (beat, every minute): those whose task
+    was lost with the broker, and failed ones whose backoff ran out. Returns how many it
+    delivered.
+    """
+    now = now or timezone.now()
+    due = OutboxMessage.objects.filter(
+        delivered_at__isnull=True,
+        available_at__lte=now,
+        created_at__lte=now - timedelta(seconds=older_than_seconds),
+    ).order_by("available_at", "id")
+    delivered = 0
+    for message_id in list(due.values_list("pk", flat=True)[:REDRIVE_BATCH]):
+        delivered += outbox_message_deliver(message_id=message_id)
+    return delivered

@@ -1,0 +1,519 @@
+"""
+Rescoring: folding activities into rule states and writing scores, in the transaction that
+changed the data.
+
+One path scores a batch of locked contacts (_score_batch). Recording activities folds just the
+new activities into the stored states; a profile change only re-finishes; a rule change
+rebuilds only the rule definitions whose state is missing (engine.definition_key), so a points,
+cap or threshold change reads no activity. Every writer first locks the contacts' rows (in id
+order) and bumps ContactScore.version, so no writer overwrites a newer score.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from contacts.models import Activity, Contact
+from leadscore.on_commit import enqueue_safely
+from scoring import engine, selectors
+from scoring.models import (
+    ChangeReason,
+    ContactScore,
+    Qualification,
+    RescoreRun,
+    RescoreStatus,
+    ScoreChange,
+    ScoringModel,
+)
+from scoring.services.qualification import qualification_update
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 1000
+# A change smaller than this (decay drift) is not worth a timeline entry.
+MIN_VISIBLE_CHANGE = 0.5
+
+
+@dataclass
+class BatchResult:
+    changed: int = 0
+    newly_qualified: int = 0
+    released: int = 0
+    refolded_contacts: int = 0  # contacts whose states were (partly) rebuilt from history
+    refolded: set[str] = field(default_factory=set)  # the definitions rebuilt
+    scores: list[ContactScore] = field(default_factory=list)
+
+    def add(self, other: BatchResult) -> None:
+        self.changed += other.changed
+        self.newly_qualified += other.newly_qualified
+        self.released += other.released
+        self.refolded_contacts += other.refolded_contacts
+        self.refolded |= other.refolded
+
+
+def _change_detail(old: dict | None, new: engine.Score) -> str:
+    """Which rules moved, in words: 'Pricing page +5; Webinar attended +8'."""
+    before: dict[int, float] = {}
+    names: dict[int, str] = {}
+    for part in (old or {}).get("fit", []) + (old or {}).get("interest", []):
+        before[part["rule_id"]] = part["points"]
+        names[part["rule_id"]] = part["name"]
+    after: dict[int, float] = {}
+    for part in (*new.fit_breakdown, *new.interest_breakdown):
+        after[part.rule_id] = part.points
+        names[part.rule_id] = part.name
+    deltas = [
+        (names[rule_id], after.get(rule_id, 0.0) - before.get(rule_id, 0.0))
+        for rule_id in before.keys() | after.keys()
+    ]
+    deltas = [(n, d) for n, d in deltas if abs(d) >= MIN_VISIBLE_CHANGE]
+    deltas.sort(key=lambda item: -abs(item[1]))
+    return "; ".join(f"{name} {delta:+.0f}" for name, delta in deltas[:5])
+
+
+def rules_by_definition(spec: engine.ModelSpec) -> dict[str, engine.Rule]:
+    """One rule per interest rule definition: rules that share a definition share a state."""
+    rules: dict[str, engine.Rule] = {}
+    for rule in engine.interest_rules(spec):
+        rules.setdefault(engine.definition_key(rule, spec.half_life_days), rule)
+    return rules
+
+
+def stored_states(
+    stored: ContactScore | None, keys: Iterable[str], *, skip: Iterable[str] = ()
+) -> dict[str, engine.RuleState]:
+    """The stored states of these definitions (others are not carried over)."""
+    raw = stored.rule_states if stored is not None else {}
+    wanted = set(keys) - set(skip)
+    return {k: engine.RuleState.from_json(v) for k, v in raw.items() if k in wanted and v}
+
+
+def states_from_history(
+    spec: engine.ModelSpec,
+    rules: dict[str, engine.Rule],
+    missing: dict[int, set[str]],
+    now: datetime,
+) -> dict[int, dict[str, engine.RuleState]]:
+    """
+    Build the missing states from the stored activities: one query for the kinds (and windows)
+    those definitions read, for the contacts that miss them.
+    """
+    needed = {key for keys in missing.values() for key in keys}
+    if not needed:
+        return {}
+    partial = engine.ModelSpec(rules=tuple(rules[k] for k in needed))
+    events = selectors.events_by_contact(missing, **selectors.event_query(partial, now=now))
+    built = {}
+    for contact_id, keys in missing.items():
+        states: dict[str, engine.RuleState] = {}
+        engine.fold_all(
+            spec, states, events.get(contact_id, ()), now, rules=[rules[k] for k in keys]
+        )
+        built[contact_id] = states
+    return built
+
+
+def _timeline_entry(
+    contact: Contact,
+    stored: ContactScore | None,
+    score: engine.Score,
+    *,
+    reason: str,
+    now: datetime,
+    activity_id: int | None,
+) -> ScoreChange | None:
+    if stored is None:
+        return ScoreChange(
+            contact=contact,
+            occurred_at=now,
+            reason=ChangeReason.FIRST_SCORE,
+            activity_id=activity_id,
+            fit_after=score.fit,
+            interest_after=score.interest,
+            cell_after=score.cell,
+            detail=_change_detail(None, score)[:500],
+        )
+    moved = (
+        abs(stored.fit - score.fit) >= MIN_VISIBLE_CHANGE
+        or abs(stored.interest - score.interest) >= MIN_VISIBLE_CHANGE
+        or stored.cell != score.cell
+    )
+    if not moved:
+        return None
+    detail = _change_detail(stored.breakdown, score)
+    if reason == ChangeReason.DECAY:
+        verb = "decayed" if score.interest < stored.interest else "rose"
+        detail = f"Interest {verb} from {stored.interest:.0f} to {score.interest:.0f}"
+    return ScoreChange(
+        contact=contact,
+        occurred_at=now,
+        reason=reason,
+        activity_id=activity_id,
+        fit_before=stored.fit,
+        fit_after=score.fit,
+        interest_before=stored.interest,
+        interest_after=score.interest,
+        cell_before=stored.cell,
+        cell_after=score.cell,
+        detail=detail[:500],
+    )
+
+
+def score_row(
+    contact: Contact,
+    model: ScoringModel,
+    spec: engine.ModelSpec,
+    score: engine.Score,
+    states: dict[str, engine.RuleState],
+    *,
+    version: int,
+    now: datetime,
+) -> ContactScore:
+    return ContactScore(
+        contact=contact,
+        scoring_model=model,
+        fit=score.fit,
+        interest=score.interest,
+        grade=score.grade,
+        band=score.band,
+        meets_threshold=score.meets_threshold,
+        hand_raise_rule=score.hand_raise_rule[:100],
+        breakdown=score.breakdown_json(),
+        rule_states={k: s.to_json() for k, s in states.items()},
+        next_change_at=engine.next_change(spec, states, now),
+        version=version,
+        scored_at=now,
+    )
+
+
+_SCORE_FIELDS = [
+    "scoring_model",
+    "fit",
+    "interest",
+    "grade",
+    "band",
+    "meets_threshold",
+    "hand_raise_rule",
+    "breakdown",
+    "rule_states",
+    "next_change_at",
+    "version",
+    "scored_at",
+]
+
+
+def _score_batch(
+    *,
+    model: ScoringModel,
+    spec: engine.ModelSpec,
+    contacts: Sequence[Contact],
+    reason: str,
+    now: datetime,
+    release: bool,
+    new_events: dict[int, list[engine.Event]] | None = None,
+    refold: Iterable[str] = (),
+    activity_id: int | None = None,
+) -> BatchResult:
+    """
+    Score contacts whose rows the caller has locked: fold `new_events` into their stored
+    states, rebuild the states of `refold` and of definitions they lack from the history,
+    finish at `now`, and store scores, timeline entries and qualifications.
+    """
+    result = BatchResult()
+    rules = rules_by_definition(spec)
+    existing = ContactScore.objects.in_bulk([c.pk for c in contacts])
+    states_of: dict[int, dict[str, engine.RuleState]] = {}
+    missing: dict[int, set[str]] = {}
+    for contact in contacts:
+        states = stored_states(existing.get(contact.pk), rules, skip=refold)
+        states_of[contact.pk] = states
+        if rules.keys() - states.keys():
+            missing[contact.pk] = set(rules) - states.keys()
+    for contact_id, built in states_from_history(spec, rules, missing, now).items():
+        states_of[contact_id].update(built)
+    result.refolded_contacts = len(missing)
+    result.refolded = {key for keys in missing.values() for key in keys}
+    rows, changes = [], []
+    open_qualifications = {
+        q.contact_id: q
+        for q in Qualification.objects.filter(
+            contact_id__in=[c.pk for c in contacts], closed_at__isnull=True
+        )
+    }
+    for contact in contacts:
+        states = states_of[contact.pk]
+        # Histories just rebuilt already hold the new activities (same transaction).
+        fresh = [rules[k] for k in rules if k not in missing.get(contact.pk, ())]
+        events = (new_events or {}).get(contact.pk, ())
+        engine.fold_all(spec, states, events, now, rules=fresh)
+        score = engine.finish(spec, selectors.profile_of(contact), states, now)
+        stored = existing.get(contact.pk)
+        version = (stored.version if stored else 0) + 1
+        rows.append(score_row(contact, model, spec, score, states, version=version, now=now))
+        change = _timeline_entry(
+            contact, stored, score, reason=reason, now=now, activity_id=activity_id
+        )
+        if change is not None:
+            changes.append(change)
+            result.changed += stored is not None
+        qualified, released = qualification_update(
+            contact=contact,
+            score=score,
+            model=model,
+            now=now,
+            release=release,
+            open_qualification=open_qualifications.get(contact.pk),
+        )
+        result.newly_qualified += qualified
+        result.released += released
+    # One upsert for new and existing scores: bulk_update's CASE WHEN per field and row cost
+    # 12x more (bench/scoring.py).
+    ContactScore.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["contact"], update_fields=_SCORE_FIELDS
+    )
+    ScoreChange.objects.bulk_create(changes)
+    result.scores = rows
+    return result
+
+
+def _locked_contacts(ids: Sequence[int], *, skip_locked: bool = False) -> list[Contact]:
+    """
+    The contacts, their rows locked in id order (so two writers never deadlock on them): the
+    one lock every score writer takes before it reads a stored score.
+    """
+    return list(
+        Contact.objects.select_related("company")
+        .select_for_update(of=("self",), skip_locked=skip_locked)
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+
+
+def _events(activities: Iterable[Activity]) -> dict[int, list[engine.Event]]:
+    grouped: dict[int, list[engine.Event]] = defaultdict(list)
+    for a in activities:
+        grouped[a.contact_id].append(
+            engine.Event(a.pk, a.kind, a.occurred_at, a.properties or {}, a.custom_kind)
+        )
+    return grouped
+
+
+@transaction.atomic
+def contacts_score(
+    *,
+    contact_ids: Iterable[int],
+    activities: Sequence[Activity] = (),
+    reason: str = ChangeReason.NEW_ACTIVITY,
+    rebuild: bool = False,
+    now: datetime | None = None,
+    activity_id: int | None = None,
+) -> BatchResult:
+    """
+    Score contacts under the live model, in the caller's transaction: fold the newly recorded
+    `activities` into their states (a profile change passes none), or with `rebuild` rebuild
+    every state from the history (after an activity was deleted). A lead crossing the MQL rule
+    here is released to routing at once.
+    """
+    model = selectors.live_model()
+    total = BatchResult()
+    if model is None:
+        return total
+    spec = selectors.model_spec(model)
+    now = now or timezone.now()
+    events = _events(activities)
+    ids = sorted(set(contact_ids) | set(events))
+    refold = rules_by_definition(spec).keys() if rebuild else ()
+    for start in range(0, len(ids), CHUNK):
+        batch = _score_batch(
+            model=model,
+            spec=spec,
+            contacts=_locked_contacts(ids[start : start + CHUNK]),
+            reason=ChangeReason(reason),
+            now=now,
+            release=True,
+            new_events=events,
+            refold=refold,
+            activity_id=activity_id,
+        )
+        total.add(batch)
+        total.scores += batch.scores
+    return total
+
+
+def contact_rescore(
+    *,
+    contact_id: int,
+    reason: str = ChangeReason.PROFILE_CHANGE,
+    activity_id: int | None = None,
+    now: datetime | None = None,
+) -> ContactScore | None:
+    """Re-finish one contact's score from its states (a profile change); no activity is read."""
+    result = contacts_score(
+        contact_ids=[contact_id], reason=reason, activity_id=activity_id, now=now
+    )
+    return result.scores[0] if result.scores else None
+
+
+def company_contacts_rescore(*, company_id: int) -> BatchResult:
+    """Rescore every contact of a company after its firmographics changed."""
+    ids = list(Contact.objects.filter(company_id=company_id).values_list("pk", flat=True))
+    return contacts_score(contact_ids=ids, reason=ChangeReason.PROFILE_CHANGE)
+
+
+# ---- Full rescores after a rule change -----------------------------------------------------
+
+
+@transaction.atomic
+def scoring_model_changed(
+    *,
+    model_id: int,
+    reason: str,
+    requested_by: AbstractBaseUser | None = None,
+    release: bool | None = None,
+    refold_all: bool = False,
+) -> RescoreRun:
+    """
+    Ask for every contact to be rescored under a model after a change. Requests coalesce: while
+    a run waits to start, later requests join it (it reads the rules when it starts). The run
+    is a durable record; its task is queued on commit, and the beat re-drive starts it if the
+    broker was down.
+    """
+    model = ScoringModel.objects.select_for_update().get(pk=model_id)
+    waiting = model.runs.filter(status=RescoreStatus.QUEUED).first()
+    if waiting is not None:
+        waiting.requests += 1
+        waiting.refold_all |= refold_all
+        waiting.release_new_mqls |= bool(release)
+        waiting.save(update_fields=["requests", "refold_all", "release_new_mqls"])
+        return waiting
+    run = RescoreRun.objects.create(
+        scoring_model=model,
+        reason=reason[:255],
+        requested_by=requested_by,
+        release_new_mqls=model.auto_release_after_rescore if release is None else release,
+        refold_all=refold_all,
+        total=Contact.objects.count(),
+    )
+    from scoring import tasks
+
+    run_id = run.pk
+    transaction.on_commit(lambda: enqueue_safely(tasks.execute_rescore_run, run_id))
+    return run
+
+
+def rescore_run_create(
+    *,
+    model: ScoringModel,
+    reason: str,
+    requested_by: AbstractBaseUser | None = None,
+    release: bool | None = None,
+) -> RescoreRun:
+    """Queue a full rescore of every contact under a model (joins a waiting one)."""
+    return scoring_model_changed(
+        model_id=model.pk, reason=reason, requested_by=requested_by, release=release
+    )
+
+
+class RescoreBusy(Exception):
+    """Another run of the same model is still running; this one waits its turn."""
+
+
+def _claim(run_id: int) -> RescoreRun | None:
+    """Start a queued run, unless another run of its model is running (RescoreBusy)."""
+    with transaction.atomic():
+        run = RescoreRun.objects.select_for_update().select_related("scoring_model").get(pk=run_id)
+        if run.status != RescoreStatus.QUEUED:
+            return None  # already run (a re-drive and its task both arrived)
+        ScoringModel.objects.select_for_update().get(pk=run.scoring_model_id)
+        if run.scoring_model.runs.filter(status=RescoreStatus.RUNNING).exists():
+            raise RescoreBusy
+        run.status, run.started_at = RescoreStatus.RUNNING, timezone.now()
+        run.total = Contact.objects.count()
+        run.save(update_fields=["status", "started_at", "total"])
+    return run
+
+
+def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreRun:
+    """
+    Rescore every contact in chunks of CHUNK, each chunk one transaction under the contacts'
+    row locks, at the moment it runs (a concurrent activity is never lost or overwritten).
+    Only definitions the stored states lack are rebuilt from the history. Free of side
+    effects by default: leads that newly qualify wait for marketing to release them unless the
+    run says so; hand-raises are routed at once.
+    """
+    run = _claim(run_id)
+    if run is None:
+        return RescoreRun.objects.get(pk=run_id)
+    model = run.scoring_model
+    spec = selectors.model_spec(model)
+    refold = rules_by_definition(spec).keys() if run.refold_all else ()
+    refolded: set[str] = set()
+    try:
+        last_id = 0
+        while True:
+            with transaction.atomic():
+                ids = list(
+                    Contact.objects.filter(pk__gt=last_id)
+                    .order_by("pk")
+                    .values_list("pk", flat=True)[:CHUNK]
+                )
+                if not ids:
+                    break
+                contacts = _locked_contacts(ids)
+                batch = _score_batch(
+                    model=model,
+                    spec=spec,
+                    contacts=contacts,
+                    reason=ChangeReason.RULE_CHANGE,
+                    now=now or timezone.now(),
+                    release=run.release_new_mqls,
+                    refold=refold,
+                )
+                last_id = ids[-1]
+                run.done += len(contacts)
+                run.changed += batch.changed
+                run.newly_qualified += batch.newly_qualified
+                refolded |= batch.refolded
+                run.refolded = len(refolded)
+                run.save(update_fields=["done", "changed", "newly_qualified", "refolded"])
+    except Exception as exc:
+        run.status, run.error, run.finished_at = RescoreStatus.FAILED, repr(exc), timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    run.status, run.finished_at = RescoreStatus.DONE, timezone.now()
+    run.save(update_fields=["status", "finished_at"])
+    return run
+
+
+def scoring_model_rescore(
+    *, model_id: int, reason: str, release: bool | None = None
+) -> RescoreRun | None:
+    """Request a full rescore and run it now (the demo, `manage.py rescore`)."""
+    run = scoring_model_changed(model_id=model_id, reason=reason, release=release)
+    try:
+        return rescore_run_execute(run_id=run.pk)
+    except RescoreBusy:
+        return run
+
+
+def rescore_runs_redrive(*, older_than_seconds: int = 60) -> int:
+    """Queue the tasks of runs still waiting (their task was lost with the broker)."""
+    from scoring import tasks
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        RescoreRun.objects.filter(status=RescoreStatus.QUEUED, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for run_id in ids:
+        enqueue_safely(tasks.execute_rescore_run, run_id)
+    return len(ids)

@@ -1,0 +1,157 @@
+"""
+What-if runs: a draft and the live version replayed over every contact, and the backtest over
+the contacts with known outcomes. They write nothing but the run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from contacts.models import Contact, OutcomeResult
+from contacts.selectors import contacts_with_outcome
+from scoring import backtest, engine, selectors, whatif
+from scoring.models import ContactScore, OutcomeLevel, ScoringModel, WhatIfRun, WhatIfStatus
+from scoring.services.rescoring import rules_by_definition, states_from_history, stored_states
+from scoring.services.versions import VersionError
+
+WHATIF_CHUNK = 2000
+
+
+@transaction.atomic
+def whatif_run_create(
+    *,
+    draft: ScoringModel,
+    requested_by: AbstractBaseUser | None,
+    outcome_level: str = OutcomeLevel.EITHER,
+    now: datetime | None = None,
+) -> WhatIfRun:
+    """Queue a what-if of a draft against the live version (run it with whatif_run_execute)."""
+    if not draft.is_draft:
+        raise VersionError("A what-if replays a draft; create a draft from this version first.")
+    return WhatIfRun.objects.create(
+        draft=draft,
+        baseline=selectors.live_model(),
+        outcome_level=OutcomeLevel(outcome_level),
+        as_of=now or timezone.now(),
+        requested_by=requested_by,
+        total=Contact.objects.count(),
+    )
+
+
+def _states_for(
+    specs: Sequence[engine.ModelSpec], contacts: Sequence[Contact], now: datetime
+) -> dict[int, dict[str, engine.RuleState]]:
+    """
+    Each contact's rule states for these specs: the stored ones where a definition is
+    unchanged, built from the history (its kinds only) where it is new.
+    """
+    stored = ContactScore.objects.in_bulk([c.pk for c in contacts])
+    wanted: set[str] = set()
+    for spec in specs:
+        wanted |= rules_by_definition(spec).keys()
+    states = {c.pk: stored_states(stored.get(c.pk), wanted) for c in contacts}
+    for spec in specs:
+        rules = rules_by_definition(spec)
+        missing = {pk: set(rules) - have.keys() for pk, have in states.items()}
+        missing = {pk: keys for pk, keys in missing.items() if keys}
+        for pk, built in states_from_history(spec, rules, missing, now).items():
+            states[pk].update(built)
+    return states
+
+
+def _observations(
+    specs: Sequence[engine.ModelSpec],
+    contacts: Sequence[Contact],
+    outcomes: dict[int, tuple[bool, datetime]],
+    kinds: set[str],
+) -> list[list[Any]]:
+    """The backtest: contacts with an outcome, scored by each spec as of their outcome."""
+    decided = [c for c in contacts if c.pk in outcomes]
+    if not decided:
+        return []
+    events = selectors.events_by_contact([c.pk for c in decided], kinds=kinds)
+    rows = []
+    for contact in decided:
+        won, at = outcomes[contact.pk]
+        profile = selectors.profile_of(contact)
+        history = events.get(contact.pk, ())
+        rows.append(
+            [
+                backtest.observation_to_json(
+                    backtest.observe(
+                        contact.pk, won, at, engine.evaluate(spec, profile, history, at)
+                    )
+                )
+                for spec in specs
+            ]
+        )
+    return rows
+
+
+def whatif_run_execute(*, run_id: int, chunk: int = WHATIF_CHUNK) -> WhatIfRun:
+    """
+    Compare the draft with the live version over every stored contact at the run's moment, and
+    over the contacts with known outcomes at their outcome's moment (the backtest). Stored rule
+    states serve every definition the draft shares with them, so only a draft's new
+    definitions read activities; the backtest replays the decided contacts' history. Writes
+    nothing but the run: no score, no qualification, no timeline entry.
+    """
+    run = WhatIfRun.objects.select_related("draft", "baseline").get(pk=run_id)
+    run.status, run.started_at = WhatIfStatus.RUNNING, timezone.now()
+    run.total = Contact.objects.count()
+    run.save(update_fields=["status", "started_at", "total"])
+    try:
+        draft_spec = selectors.model_spec(run.draft)
+        # Without a live version, the draft is compared with a model that gives no points.
+        live_spec = (
+            selectors.model_spec(run.baseline)
+            if run.baseline
+            else engine.ModelSpec(rules=(), mql_fit=math.inf, mql_interest=math.inf)
+        )
+        specs = (live_spec, draft_spec)
+        kinds = selectors.scored_kinds(live_spec) | selectors.scored_kinds(draft_spec)
+        outcomes = {
+            pk: (result == OutcomeResult.WON, at)
+            for pk, result, at in contacts_with_outcome(level=run.outcome_level).values_list(
+                "pk", "outcome_result", "outcome_at"
+            )
+        }
+        now = run.as_of
+        comparison = whatif.WhatIf(now=now)
+        observations = []
+        done, last_id = 0, 0
+        contacts = Contact.objects.select_related("company").order_by("pk")
+        while True:
+            batch = list(contacts.filter(pk__gt=last_id)[:chunk])
+            if not batch:
+                break
+            states = _states_for(specs, batch, now)
+            for contact in batch:
+                profile = selectors.profile_of(contact)
+                comparison.add(
+                    contact.pk,
+                    str(contact),
+                    engine.finish(live_spec, profile, states[contact.pk], now),
+                    engine.finish(draft_spec, profile, states[contact.pk], now),
+                )
+            observations += _observations(specs, batch, outcomes, kinds)
+            last_id = batch[-1].pk
+            done += len(batch)
+            WhatIfRun.objects.filter(pk=run.pk).update(done=done)
+    except Exception as exc:
+        run.status, run.error, run.finished_at = WhatIfStatus.FAILED, repr(exc), timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    run.result = comparison.result()
+    run.observations = observations
+    run.done = done
+    run.status, run.finished_at = WhatIfStatus.DONE, timezone.now()
+    run.save(update_fields=["result", "observations", "done", "status", "finished_at"])
+    return run
