@@ -6,14 +6,14 @@ each beside the same rows loaded with PostgreSQL COPY in the same run (the yards
    live model (the default model is created if none is live).
 2. Bulk API: A activities (default 200,000) POSTed to /api/v1/activities/bulk/ in requests of
    10,000 through the whole Django stack (API key auth, throttling, JSON, per-row validation,
-   idempotency lookups, bulk insert) with Celery eager, so each request also rescores its
-   contacts (once each) before it returns: "scores updated" is inside the timing.
+   idempotency lookups, bulk insert) and the scoring of its contacts (once each, in the
+   request's transaction) before it returns: "scores updated" is inside the timing.
 3. The same activities COPYed into the activity table (yardstick), then deleted.
 4. CSV import: a Salesforce Lead export of R rows (default 100,000; the real 67-column header)
    through contacts.imports.import_job_execute (the Celery task's service), scoring included.
 5. The same contacts COPYed into the contact table (yardstick), then deleted.
 
-Target (issue 5): bulk activities at least 20,000/s, about 15 % of COPY.
+Target (issue 10): bulk activities, scores current when the response returns, >= 15 % of COPY.
 Example: python -m bench api --reset --cleanup
 """
 
@@ -45,7 +45,7 @@ from scoring import services as scoring_services
 from scoring.defaults import default_model_create
 from scoring.models import ContactScore, ScoreChange
 
-TARGET_PER_SECOND = 20_000
+TARGET_SHARE_OF_COPY = 0.15
 KINDS = [
     ("page_view", 50),
     ("pricing_page_view", 8),
@@ -225,11 +225,11 @@ def _copy_contacts(rows: int) -> float:
 
 
 class _RescoreTimer:
-    """Adds up the time spent in scoring.services.contacts_rescore (the bulk rescore task)."""
+    """Adds up the time spent in scoring.services.contacts_score (scoring inside each request)."""
 
     def __init__(self) -> None:
         self.seconds, self.calls, self.contacts = 0.0, 0, 0
-        self.original = scoring_services.contacts_rescore
+        self.original = scoring_services.contacts_score
 
     def __enter__(self) -> _RescoreTimer:
         def timed_rescore(**kwargs: Any):
@@ -241,11 +241,11 @@ class _RescoreTimer:
                 self.calls += 1
                 self.contacts += len(kwargs.get("contact_ids", ()))
 
-        scoring_services.contacts_rescore = timed_rescore
+        scoring_services.contacts_score = timed_rescore
         return self
 
     def __exit__(self, *exc: object) -> None:
-        scoring_services.contacts_rescore = self.original
+        scoring_services.contacts_score = self.original
 
 
 def run(args: argparse.Namespace, report: Report) -> None:
@@ -347,7 +347,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
     )
     report.add(
         "rescore_seconds",
-        "of which rescoring (contacts_rescore)",
+        "of which scoring (contacts_score, same transaction)",
         rescore.seconds,
         f"{rescore.seconds:.1f} s",
         f"{rescore.calls} task(s), {rescore.contacts:,} contact rescores, "
@@ -375,13 +375,13 @@ def run(args: argparse.Namespace, report: Report) -> None:
         f"{copy_seconds:.2f} s",
     )
     share = api_rate / copy_rate
-    met = "met" if api_rate >= TARGET_PER_SECOND else "MISSED"
+    met = "met" if share >= TARGET_SHARE_OF_COPY else "MISSED"
     report.add(
         "api_share_of_copy",
         "bulk API / COPY",
         share,
         f"{share:.0%}",
-        f"target >= {TARGET_PER_SECOND:,}/s (~15 % of COPY): {met}",
+        f"target >= {TARGET_SHARE_OF_COPY:.0%} of COPY (issue 10): {met}",
     )
 
     # ---- CSV import ----

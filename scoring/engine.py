@@ -8,6 +8,7 @@ runs in property-based tests. The ORM adapters live in scoring.services.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -432,6 +433,7 @@ def is_aggregated(rule: Rule) -> bool:
     return rule.window_days is None and rule.max_occurrences is None
 
 
+@functools.lru_cache(maxsize=4096)
 def definition_key(rule: Rule, half_life_days: float) -> str:
     """
     A stable name for what an interest rule counts. Rules that count the same activities share
