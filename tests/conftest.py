@@ -117,28 +117,14 @@ def _url_with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(
-    django_db_setup, django_db_blocker, tmp_path_factory
-) -> Iterator[subprocess.Popen]:
-    """
-    Start `celery worker` in its own process on the configured broker, pointed at the test
-    database, consuming a queue private to this test session so no other worker steals tasks.
-    """
-    if not settings.CELERY_BROKER_URL:
-        message = "needs CELERY_BROKER_URL (a real broker) for a real Celery worker"
-        if os.environ.get("REQUIRE_WORKER"):
-            pytest.fail(f"REQUIRE_WORKER is set but this run {message}")
-        pytest.skip(message)
+def _start_worker(queue: str, name: str, log_path: Path) -> tuple[subprocess.Popen, object]:
     from django.db import connection
 
-    test_db = connection.settings_dict["NAME"]
     env = os.environ.copy()
-    env["DATABASE_URL"] = _url_with_database(os.environ["DATABASE_URL"], test_db)
-    queue = f"leadscore-test-{uuid.uuid4().hex[:8]}"
+    env["DATABASE_URL"] = _url_with_database(
+        os.environ["DATABASE_URL"], connection.settings_dict["NAME"]
+    )
     env["CELERY_TASK_DEFAULT_QUEUE"] = queue
-    celery_app.conf.task_default_queue = queue
-    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
     log = log_path.open("w")
     worker = subprocess.Popen(
         [
@@ -153,22 +139,55 @@ def celery_worker_process(
             "-Q",
             queue,
             "-n",
-            f"{queue}@%h",
+            f"{name}@%h",
         ],
         cwd=ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    deadline = time.monotonic() + 60
+    while not celery_app.control.ping(destination=[f"{name}@{os.uname().nodename}"], timeout=1):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("Celery worker did not start:\n" + log_path.read_text()[-3000:])
+    return worker, log
+
+
+def _stop_worker(worker: subprocess.Popen, log) -> None:
+    worker.terminate()
+    worker.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup, django_db_blocker, tmp_path_factory
+) -> Iterator[subprocess.Popen]:
+    """
+    Start `celery worker` in its own process on the configured broker, pointed at the test
+    database, consuming a queue private to this test session so no other worker steals tasks.
+    """
+    if not settings.CELERY_BROKER_URL:
+        message = "needs CELERY_BROKER_URL (a real broker) for a real Celery worker"
+        if os.environ.get("REQUIRE_WORKER"):
+            pytest.fail(f"REQUIRE_WORKER is set but this run {message}")
+        pytest.skip(message)
+    queue = f"leadscore-test-{uuid.uuid4().hex[:8]}"
+    celery_app.conf.task_default_queue = queue
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    worker, log = _start_worker(queue, queue, log_path)
     try:
-        deadline = time.monotonic() + 60
-        while not celery_app.control.ping(
-            destination=[f"{queue}@{os.uname().nodename}"], timeout=1
-        ):
-            if worker.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("Celery worker did not start:\n" + log_path.read_text()[-3000:])
         yield worker
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
-        log.close()
+        _stop_worker(worker, log)
+
+
+@pytest.fixture
+def second_celery_worker(celery_worker_process, tmp_path) -> Iterator[subprocess.Popen]:
+    """Another worker process on the same queue: two workers race for every task."""
+    queue = celery_app.conf.task_default_queue
+    worker, log = _start_worker(queue, f"{queue}-second", tmp_path / "second-worker.log")
+    try:
+        yield worker
+    finally:
+        _stop_worker(worker, log)

@@ -70,7 +70,7 @@ def test_a_changed_definition_reads_only_its_own_kind(world):
 
 
 def test_requests_while_a_run_waits_join_it(world):
-    model, pricing, contacts, reads = world
+    model, pricing, contacts, _ = world
     for points in (11, 12, 13):
         pricing.points = points
         pricing.save()

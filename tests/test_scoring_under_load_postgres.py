@@ -162,3 +162,36 @@ def test_with_the_broker_down_posts_answer_fast_and_the_redrive_routes_every_lea
     from tests.routing.test_routing_on_qualification import _wait_until_worker_idle
 
     _wait_until_worker_idle()
+
+
+@pytest.mark.worker
+def test_two_workers_delivering_every_message_twice_route_each_lead_once(
+    second_celery_worker, team
+):
+    make_rep(team, "Ana", capacity=100)
+    make_rep(team, "Ben", capacity=100)
+    RoutingRuleFactory(team=team)
+    default_model_create()
+    contacts = [ContactFactory() for _ in range(10)]
+    # Recorded while the broker was down: ten messages wait in the outbox.
+    with broker_at("redis://127.0.0.1:1/0"):
+        for contact in contacts:
+            activity_record(contact=contact, kind="demo_request", occurred_at=timezone.now())
+    pending = list(OutboxMessage.objects.values_list("pk", flat=True))
+    assert len(pending) == 10
+    for message_id in pending:  # each message sent twice: two workers race to deliver it
+        tasks.deliver_outbox.delay(message_id)
+        tasks.deliver_outbox.delay(message_id)
+    deadline = time.monotonic() + 60
+    while OutboxMessage.objects.filter(delivered_at__isnull=True).exists():
+        if time.monotonic() > deadline:
+            pytest.fail("the two workers did not deliver every message within 60 s")
+        time.sleep(0.3)
+    from tests.routing.test_routing_on_qualification import _wait_until_worker_idle
+
+    _wait_until_worker_idle()
+    assert Assignment.objects.count() == 10
+    assert sorted(Assignment.objects.values_list("contact_id", flat=True)) == sorted(
+        c.pk for c in contacts
+    )
+    assert set(OutboxMessage.objects.values_list("attempts", flat=True)) == {1}
