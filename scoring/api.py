@@ -76,6 +76,19 @@ class ScoreSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         now = timezone.now()
         score = selectors.score_now(instance, now=now)
+        breakdown = score.breakdown_json()
+        if self.context.get("with_activities") and instance.rule_states:
+            # One contact: each interest line lists the activities behind it (derived now).
+            behind = selectors.breakdown_activities(
+                contact_id=instance.contact_id,
+                spec=selectors.cached_model_spec(instance.scoring_model),
+                now=now,
+            )
+            for part in breakdown["interest"]:
+                part["activities"] = [
+                    {"id": e.id, "occurred_at": e.occurred_at.isoformat().replace("+00:00", "Z")}
+                    for e in behind.get(part["rule_id"], ())
+                ]
         data.update(
             fit=score.fit,
             interest=score.interest,
@@ -84,7 +97,7 @@ class ScoreSerializer(serializers.ModelSerializer):
             cell=score.cell,
             meets_threshold=score.meets_threshold,
             hand_raise_rule=score.hand_raise_rule,
-            breakdown=score.breakdown_json(),
+            breakdown=breakdown,
             as_of=now.isoformat().replace("+00:00", "Z"),
         )
         return data
@@ -138,6 +151,10 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     lookup_field = "contact_id"
     lookup_value_regex = r"\d+"
     required_scopes = {"list": Scope.READ, "retrieve": Scope.READ}
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # One contact's score lists the activities behind each interest line.
+        return {**super().get_serializer_context(), "with_activities": self.action == "retrieve"}
 
     def get_queryset(self) -> QuerySet[ContactScore]:
         open_q = Qualification.objects.filter(

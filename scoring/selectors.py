@@ -218,23 +218,18 @@ def score_now(
     return engine.combine(spec, fit_parts, engine.interest_parts(spec, states, now), now)
 
 
-def rule_activities(
-    *, contact: Contact, rule: ScoringRule, now: datetime | None = None
-) -> list[Activity]:
-    """The activities behind an interest rule's points for one contact, newest first."""
-    spec = rule_spec(rule)
+def breakdown_activities(
+    *, contact_id: int, spec: engine.ModelSpec, now: datetime | None = None
+) -> dict[int, list[engine.Event]]:
+    """
+    The activities behind each interest rule's points for one contact, newest first, by rule
+    id: derived on demand (one query) since the stored breakdown keeps only counts and times.
+    """
     now = now or timezone.now()
-    activities = list(Activity.objects.filter(contact=contact, kind=rule.activity_kind))
-    events = [
-        engine.Event(a.pk, a.kind, a.occurred_at, a.properties or {}, a.custom_kind)
-        for a in activities
-    ]
-    counted = {e.id for e in engine.counted_events(spec, events, now)}
-    return sorted(
-        (a for a in activities if a.pk in counted),
-        key=lambda a: (a.occurred_at, a.pk),
-        reverse=True,
-    )
+    rules = engine.interest_rules(spec)
+    kinds = {rule.activity_kind for rule in rules}
+    history = events_by_contact([contact_id], kinds=kinds).get(contact_id, [])
+    return {rule.id: engine.counted_events(rule, history, now) for rule in rules}
 
 
 def score_timeline(*, contact: Contact) -> QuerySet[ScoreChange]:

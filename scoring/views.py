@@ -33,12 +33,19 @@ def contact_scores(request: HttpRequest, pk: int) -> HttpResponse:
     stored = ContactScore.objects.filter(pk=pk).select_related("scoring_model").first()
     now = timezone.now()
     score = selectors.score_now(stored, now=now) if stored else None
+    behind = {}
+    if stored is not None and stored.rule_states:
+        # Each interest line opens on the activities behind it (derived on demand).
+        spec = selectors.cached_model_spec(stored.scoring_model)
+        behind = selectors.breakdown_activities(contact_id=pk, spec=spec, now=now)
     context = {
         "contact": contact,
         "stored": stored,
         "score": score,
         "fit_lines": [(engine.explain(p, now), p) for p in score.fit_breakdown] if score else [],
-        "interest_lines": [(engine.explain(p, now), p) for p in score.interest_breakdown]
+        "interest_lines": [
+            (engine.explain(p, now), p, behind.get(p.rule_id, ())) for p in score.interest_breakdown
+        ]
         if score
         else [],
         "timeline": selectors.score_timeline(contact=contact)[:50],
