@@ -321,9 +321,7 @@ def choose_split(
     return Split("time", train, len(train), len(items) - len(train), at=x, aimed=share)
 
 
-def observation_split(
-    observations: Sequence[Observation], *, at: datetime | None = None
-) -> Split:
+def observation_split(observations: Sequence[Observation], *, at: datetime | None = None) -> Split:
     return choose_split([(o.contact_id, o.won, o.decided_at) for o in observations], at=at)
 
 

@@ -104,6 +104,4 @@ def version_report(
 ) -> dict[str, Any]:
     """The backtest of one version on its own."""
     observations = version_observations(model, level=level)
-    return backtest.backtest(
-        observations, selectors.model_spec(model).rules, split_at=split_at
-    )
+    return backtest.backtest(observations, selectors.model_spec(model).rules, split_at=split_at)

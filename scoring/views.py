@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contacts.models import ActivityKind, Contact
-from scoring import backtest, backtest_runs, charts, engine, selectors, services, tasks
+from scoring import backtest_runs, charts, engine, selectors, services, tasks
 from scoring.models import (
     ContactScore,
     Dimension,

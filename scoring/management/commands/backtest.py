@@ -126,9 +126,16 @@ class Command(BaseCommand):
         for name, periods in out["versions"].items():
             for period in ("test", "train"):
                 f = periods[period]
+                figures = " · ".join(
+                    f"{label} {_figure(key, f[key])}"
+                    for key, label in (
+                        ("auc", "ROC AUC"),
+                        ("mqls", "MQLs"),
+                        ("precision", "precision"),
+                        ("recall", "recall"),
+                        ("lift", "lift"),
+                    )
+                )
                 self.stdout.write(
-                    f"  {name:<24} {period:<5} n {_figure('n', f['n'])}, won "
-                    f"{_figure('n', f['won'])} · ROC AUC {_figure('auc', f['auc'])} · MQLs "
-                    f"{_figure('n', f['mqls'])} · precision {_figure('precision', f['precision'])}"
-                    f" · recall {_figure('recall', f['recall'])} · lift {_figure('lift', f['lift'])}"
+                    f"  {name:<24} {period:<5} n {f['n']:,}, won {f['won']:,} · {figures}"
                 )
