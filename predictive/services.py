@@ -218,7 +218,11 @@ def predictive_model_train(
         raise
     model.refresh_from_db()
     predictive_model_store(model=model, trained=trained)
-    model.suggestions = rule_suggestions(pipeline=trained.pipeline)
+    report(85, "Suggesting a scoring model from the same outcomes")
+    model.suggestions = {
+        **rule_suggestions(pipeline=trained.pipeline),
+        **suggested_model_of_outcomes(report),
+    }
     with transaction.atomic():
         PredictiveModel.objects.filter(is_active=True).update(
             is_active=False, status=ModelStatus.RETIRED
@@ -231,6 +235,19 @@ def predictive_model_train(
     PredictiveModel.objects.filter(pk=model_id).update(progress=100, progress_note="")
     model.refresh_from_db()
     return model
+
+
+def suggested_model_of_outcomes(report: Callable[[int, str], None]) -> dict[str, Any]:
+    """The suggested scoring model, learnt on the same train leads (stored on the version)."""
+    from predictive import suggested_draft
+
+    def scaled(percent: int, note: str) -> None:
+        report(85 + percent // 10, f"Suggesting a scoring model: {note.lower()}")
+
+    try:
+        return {"model": suggested_draft.suggestion_compute(progress=scaled)}
+    except ValueError as exc:
+        return {"model_error": str(exc)}
 
 
 def rule_suggestions(*, pipeline: dict[str, Any]) -> dict[str, Any]:

@@ -160,7 +160,9 @@ def _apply_change(draft: ScoringModel, copies: dict, change: dict, by, position:
     if change["action"] == "deactivate":
         draft_edits.scoring_rule_update(rule=rule, changes={"is_active": False}, by=by, note=note)
     elif change["action"] == "set_points":
-        services.scoring_rule_set_points(rule=rule, points=float(change["points"]), by=by, note=note)
+        services.scoring_rule_set_points(
+            rule=rule, points=float(change["points"]), by=by, note=note
+        )
         if "max_points" in change:
             draft_edits.scoring_rule_update(
                 rule=rule, changes={"max_points": change["max_points"]}, by=by, note=note

@@ -640,7 +640,8 @@ def suggest(
     )
     table = threshold_table([o.combined for o in observed], [o.won for o in observed], raised)
     threshold, row, reached = place_mql(table, share=target_share, precision=target_precision)
-    suggestion["settings"]["mql_combined"] = float(threshold)
+    # No lead at all to place it on: a threshold nobody reaches (JSON has no infinity).
+    suggestion["settings"]["mql_combined"] = float(threshold) if math.isfinite(threshold) else 1e9
     suggestion["target"] = {
         "share": target_share if target_precision is None else None,
         "precision": target_precision,

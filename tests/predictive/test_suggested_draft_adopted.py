@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from predictive import suggested_draft, suggested_model
+from predictive import suggested_draft
 from scoring.models import AuditEntry, ScoringModel
 from tests.factories import FitRuleFactory, InterestRuleFactory, ScoringModelFactory
 from tests.predictive.conftest import make_outcomes
