@@ -34,11 +34,12 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import rankdata
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
@@ -358,10 +359,21 @@ def choose_model(
 
 
 def _calibrated(estimator: Any, x: list, y: np.ndarray) -> Any:
-    """The estimator refitted on all of x inside a sigmoid calibration (3-fold, not ensembled)."""
+    """
+    The estimator refitted on all of x inside a sigmoid calibration fitted on 3-fold
+    out-of-fold scores (shuffled folds: rows in time order would calibrate one period on
+    another). A calibration that would reverse the ranking (a period shift) is refused and the
+    plain estimator kept.
+    """
     if min(y.sum(), len(y) - y.sum()) < 3:
         return estimator.fit(x, y)
-    return CalibratedClassifierCV(estimator, method="sigmoid", cv=3, ensemble=False).fit(x, y)
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=7)
+    calibrated = CalibratedClassifierCV(
+        clone(estimator), method="sigmoid", cv=folds, ensemble=False
+    ).fit(x, y)
+    slope = calibrated.calibrated_classifiers_[0].calibrators[0].a_
+    # sklearn's sigmoid is 1 / (1 + exp(a * score + b)): a < 0 keeps the order.
+    return calibrated if slope < 0 else estimator.fit(x, y)
 
 
 def train(
@@ -415,7 +427,9 @@ def train(
         "bounds": honest_bounds(test["reliability"]),
         "train_base_rate": train_rate,
         "train_auc": _auc(y_train, model.predict_proba(x_train)[:, 1]),
-        "calibration": "sigmoid (Platt), 3-fold" if model is not base else "none (too few)",
+        "calibration": "sigmoid (Platt), 3-fold"
+        if model is not base
+        else "none (too few outcomes, or it would have reversed the ranking)",
     }
     if chosen == "boosting":
         metrics["explainer_test_auc"] = _auc(y_test, explainer.predict_proba(x_test)[:, 1])

@@ -30,9 +30,7 @@ def test_boosting_is_chosen_when_it_clearly_ranks_better():
 
 def test_logistic_regression_stays_when_boosting_gains_nothing_real():
     # The log-odds are linear in x: boosting has nothing to add.
-    rows = _rows(
-        1200, lambda rng, a, b, x: rng.random() < 1 / (1 + math.exp(-1.5 * x)), seed=2
-    )
+    rows = _rows(1200, lambda rng, a, b, x: rng.random() < 1 / (1 + math.exp(-1.5 * x)), seed=2)
     trained = training.train(rows)
     boosting = next(c for c in trained.candidates if c["name"] == "boosting")
     assert trained.algorithm.startswith("logistic")

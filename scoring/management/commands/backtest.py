@@ -44,6 +44,10 @@ class Command(BaseCommand):
         "page's figures)."
     )
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # --version N names a scoring model version here, not Django's own version.
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
     def add_arguments(self, parser) -> None:
         which = parser.add_mutually_exclusive_group()
         which.add_argument("--version", type=int, help="The version number (default: live).")
