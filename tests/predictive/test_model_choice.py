@@ -1,4 +1,4 @@
-"""The predictive score picks boosting when it clearly ranks better, logistic regression when not."""
+"""The predictive score picks boosting when it clearly ranks better, else logistic regression."""
 
 from __future__ import annotations
 
