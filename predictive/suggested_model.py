@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
 
 from predictive.suggested_candidates import (  # noqa: F401 - the learner's public names
     EPOCH,
@@ -93,30 +94,50 @@ def _logistic(strength: float) -> LogisticRegression:
     return LogisticRegression(l1_ratio=1.0, solver="liblinear", C=strength, max_iter=500)
 
 
-def choose_strength(leads: Sequence[Lead], x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    """The regularisation strength: the sparsest within PARSIMONY of the best validation AUC."""
-    inner = backtest.choose_split(
-        [(i, lead.won, lead.decided_at) for i, lead in enumerate(leads)], share=0.75
-    )
-    fit = np.array([inner.is_train(i) for i in range(len(leads))])
+def choose_strength(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """
+    The regularisation strength by 3-fold cross-validation on the train leads (shuffled,
+    stratified): the sparsest whose mean AUC is within PARSIMONY of the best.
+    """
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=7)
     tried = []
     for strength in STRENGTHS:
-        if fit.all() or not fit.any() or y[fit].min() == y[fit].max():
-            break
-        model = _logistic(strength).fit(x[fit], y[fit])
-        auc = _auc(y[~fit], model.decision_function(x[~fit]))
-        tried.append({"C": strength, "auc": auc, "rules": int((model.coef_[0] != 0).sum())})
-    scored = [t for t in tried if t["auc"] is not None]
-    if not scored:
-        return {"C": 0.1, "tried": tried, "split": inner.to_json()}
-    best = max(t["auc"] for t in scored)
-    chosen = next(t for t in scored if t["auc"] >= best - PARSIMONY)
-    return {
-        "C": chosen["C"],
-        "validation_auc": chosen["auc"],
-        "tried": tried,
-        "split": inner.to_json(),
-    }
+        aucs = []
+        for fit, held in folds.split(x, y):
+            model = _logistic(strength).fit(x[fit], y[fit])
+            auc = _auc(y[held], model.decision_function(x[held]))
+            if auc is not None:
+                aucs.append(auc)
+        if aucs:
+            tried.append({"C": strength, "auc": float(np.mean(aucs))})
+    if not tried:
+        return {"C": 0.1, "tried": tried}
+    best = max(t["auc"] for t in tried)
+    chosen = next(t for t in tried if t["auc"] >= best - PARSIMONY)
+    return {"C": chosen["C"], "cv_auc": chosen["auc"], "tried": tried}
+
+
+def fit_points(
+    x: np.ndarray, y: np.ndarray, candidates: Sequence[Candidate]
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """
+    Log-odds per point-unit of each candidate. The live rules enter twice: as one column, their
+    current score (so their relative points are kept unless the data say otherwise: a prior
+    that small data cannot overturn by noise), and each on its own (so the data can move
+    one). A rule's coefficient is then beta x its current points + its own term.
+    """
+    current = np.array([c.rule.points if c.existing else 0.0 for c in candidates])
+    prior = x @ current
+    scale = float(prior.std())
+    design = np.column_stack([prior / scale, x]) if scale > 0 else x
+    choice = choose_strength(design, y)
+    model = _logistic(choice["C"]).fit(design, y)
+    coefs = model.coef_[0]
+    if scale > 0:
+        beta = float(coefs[0]) / scale
+        choice["prior_weight"] = beta
+        return beta * current + coefs[1:], choice
+    return coefs, choice
 
 
 def lift_row(hit: np.ndarray, y: np.ndarray) -> dict[str, Any]:
@@ -325,11 +346,10 @@ def suggest(
     step(25, f"Scoring {len(leads):,} leads with {len(candidates):,} candidate rules")
     x = columns(leads, candidates, spec)
     step(60, "Choosing rules and points")
-    choice = choose_strength(leads, x, y)
-    model = _logistic(choice["C"]).fit(x, y)
+    coefs, choice = fit_points(x, y, candidates)
     changes = []
     for j, candidate in enumerate(candidates):
-        points = round(float(model.coef_[0][j]) * POINTS_PER_LOGODDS)
+        points = round(float(coefs[j]) * POINTS_PER_LOGODDS)
         if not candidate.existing and points == 0:
             continue
         changes.append(_change(candidate, points, lift_row(x[:, j] > 0, y.astype(bool))))
@@ -357,7 +377,10 @@ def suggest(
     table = threshold_table([o.combined for o in observed], [o.won for o in observed], raised)
     threshold, row, reached = place_mql(table, share=target_share, precision=target_precision)
     # No lead at all to place it on: a threshold nobody reaches (JSON has no infinity).
-    suggestion["settings"]["mql_combined"] = float(threshold) if math.isfinite(threshold) else 1e9
+    # A whole number of points (scores carry decay's decimals), never above the one placed.
+    suggestion["settings"]["mql_combined"] = (
+        float(math.floor(threshold)) if math.isfinite(threshold) else 1e9
+    )
     suggestion["target"] = {
         "share": target_share if target_precision is None else None,
         "precision": target_precision,
@@ -387,7 +410,7 @@ def retarget(
 ) -> dict[str, Any]:
     """The same suggestion with its MQL threshold placed for another target."""
     threshold, row, reached = place_mql(suggestion["thresholds"], share=share, precision=precision)
-    settings = {**suggestion["settings"], "mql_combined": float(threshold)}
+    settings = {**suggestion["settings"], "mql_combined": float(math.floor(threshold))}
     target = {
         "share": share if precision is None else None,
         "precision": precision,
