@@ -355,9 +355,9 @@ def suggest(
         changes.append(_change(candidate, points, lift_row(x[:, j] > 0, y.astype(bool))))
     step(80, "Placing cut-offs, caps and the MQL rule")
     suggestion = {"changes": changes, "settings": {"mql_combined": math.inf}, "fit": choice}
-    draft = spec_of(
-        {**suggestion, "settings": {**settings_for([], [], spec), "mql_combined": math.inf}}, spec
-    )
+    # First pass without caps: the caps are then placed above every uncapped score.
+    uncapped = {**settings_for([], [], spec), "fit_cap": None, "interest_cap": None}
+    draft = spec_of({**suggestion, "settings": {**uncapped, "mql_combined": math.inf}}, spec)
     observed = observe(leads, draft)
     suggestion["settings"] = settings_for(
         [o.fit for o in observed], [o.interest for o in observed], spec

@@ -59,3 +59,22 @@ def test_a_numeric_custom_property_that_drives_outcomes_gets_binned_rules():
     assert top["rule"]["property_name"] == "visits"
     assert top["rule"]["operator"] == "at_least"
     assert top["evidence"]["lift_ci"][0] > 1  # its interval is clear of "no effect"
+
+
+def test_the_suggested_caps_are_never_reached_by_a_train_lead():
+    rng = random.Random(6)
+    leads = [
+        suggested_model.Lead(
+            key=i,
+            profile=engine.Profile(properties={"visits": str(v), "pages": str(rng.randint(0, 9))}),
+            won=rng.random() < (0.7 if v > 30 else 0.1),
+        )
+        for i, v in enumerate(rng.randint(0, 40) for _ in range(400))
+    ]
+    base = engine.ModelSpec(rules=(), fit_cap=20)  # a cap the learnt points would saturate
+    suggestion = suggested_model.suggest(leads, base)
+    spec = suggested_model.spec_of(suggestion, base)
+    assert spec.fit_cap > 20
+    scores = [engine.evaluate(spec, lead.profile, (), lead.cutoff) for lead in leads]
+    assert not any(s.fit_cap_applied for s in scores)
+    assert spec.grade_a >= spec.grade_b >= spec.grade_c
