@@ -80,7 +80,7 @@ def test_the_button_creates_the_draft_for_a_precision_target(
         ops_client.post("/predictive/retrain/")
     version = PredictiveModel.objects.get()
     page = ops_client.get("/predictive/").content.decode()
-    assert "Suggested scoring model" in page and "Lift (95 % CI)" in page
+    assert "Suggested scoring model" in page and "(95 % CI)" in page
     response = ops_client.post(
         f"/predictive/versions/{version.pk}/adopt/", {"target": "precision", "value": "60"}
     )
