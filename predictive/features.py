@@ -409,3 +409,58 @@ def top_factors(factors: Iterable[Factor], limit: int = 3) -> tuple[list[Factor]
     positive = [f for f in reversed(ordered) if f.contribution > 0][:limit]
     negative = [f for f in ordered if f.contribution < 0][:limit]
     return positive, negative
+
+
+class NativeEncoder(TransformerMixin, BaseEstimator):
+    """
+    Raw feature dicts -> a float matrix for gradient boosting with native categorical support:
+    numbers as they are (missing: NaN, which the trees route on their own; counts: 0),
+    categories as integer codes of the values seen at least `min_frequency` times (at most
+    MAX_CATEGORIES, the most frequent; the others and missing: NaN). `categorical_` marks the
+    category columns for HistGradientBoostingClassifier(categorical_features=...).
+    """
+
+    MAX_CATEGORIES = 250
+
+    def __init__(self, min_frequency: int = 10) -> None:
+        self.min_frequency = min_frequency
+
+    def fit(self, rows: Sequence[Mapping[str, Any]], y: Any = None) -> NativeEncoder:
+        seen: dict[str, list[Any]] = {}
+        for row in rows:
+            for name, value in row.items():
+                if value is not None:
+                    seen.setdefault(name, []).append(value)
+        self.names_: list[str] = []
+        self.codes_: dict[str, dict[str, int]] = {}
+        for name in sorted(seen):
+            values = seen[name]
+            numbers = [v for v in values if isinstance(v, float | int)]
+            if len(numbers) >= 0.95 * len(values):
+                if len(set(numbers)) > 1 or name.startswith(COUNT_PREFIXES):
+                    self.names_.append(name)
+                continue
+            counts = Counter(str(v) for v in values if not isinstance(v, float | int))
+            kept = [
+                v for v, c in counts.most_common(self.MAX_CATEGORIES) if c >= self.min_frequency
+            ]
+            if kept:
+                self.names_.append(name)
+                self.codes_[name] = {v: i for i, v in enumerate(sorted(kept))}
+        self.categorical_ = [name in self.codes_ for name in self.names_]
+        return self
+
+    def transform(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        matrix = np.full((len(rows), len(self.names_)), np.nan)
+        for r, row in enumerate(rows):
+            for c, name in enumerate(self.names_):
+                value = row.get(name)
+                if value is None and name.startswith(COUNT_PREFIXES):
+                    value = 0.0
+                if name in self.codes_:
+                    code = self.codes_[name].get(str(value)) if value is not None else None
+                    if code is not None:
+                        matrix[r, c] = code
+                elif isinstance(value, float | int):
+                    matrix[r, c] = float(value)
+        return matrix

@@ -108,4 +108,6 @@ class ContactPrediction(models.Model):
 
     @property
     def percent(self) -> int:
-        return round(100 * self.probability)
+        """Whole percent, never 0 or 100: no lead nobody has decided is certain either way
+        (training also keeps stored probabilities within the test set's honest bounds)."""
+        return min(99, max(1, round(100 * self.probability)))

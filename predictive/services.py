@@ -24,6 +24,7 @@ from contacts.models import Activity, Contact
 from contacts.selectors import contacts_with_outcome
 from predictive import features, suggestions, training
 from predictive.models import ContactPrediction, ModelStatus, PredictiveModel
+from scoring import engine
 from scoring import selectors as scoring_selectors
 
 logger = logging.getLogger(__name__)
@@ -68,20 +69,34 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 
 
 def training_rows() -> list[training.Row]:
-    """One row per contact with a won or lost outcome, its features as of the outcome date."""
+    """
+    One row per contact with a won or lost outcome, its features as of the outcome date, keyed
+    by contact id (the backtest's key), with the live rules' score as of the same moment.
+    """
     contacts = list(contacts_with_outcome(level="either").order_by("pk"))
+    live = scoring_selectors.live_model()
+    spec = scoring_selectors.model_spec(live) if live is not None else None
+    kinds = scoring_selectors.scored_kinds(spec) if spec is not None else set()
     rows = []
     for chunk in _chunks(contacts):
         events = _events_by_contact(c.pk for c in chunk)
+        scored = scoring_selectors.events_by_contact([c.pk for c in chunk], kinds=kinds)
         for contact in chunk:
             cutoff = contact.outcome_at
             raw = features.extract(record_of(contact, events.get(contact.pk, ())), cutoff=cutoff)
+            rule_score = None
+            if spec is not None:
+                profile = scoring_selectors.profile_of(contact)
+                score = engine.evaluate(spec, profile, scored.get(contact.pk, ()), cutoff)
+                rule_score = score.combined
             rows.append(
                 training.Row(
                     features=raw,
                     won=contact.outcome_result == "won",
                     decided_at=cutoff,
                     was_mql=contact.mql_at is not None and contact.mql_at < cutoff,
+                    rule_score=rule_score,
+                    key=contact.pk,
                 )
             )
     return rows
@@ -106,7 +121,8 @@ def predict(
 ) -> list[tuple[float, list[features.Factor], list[features.Factor]]]:
     """Probability, top positive and top negative factors for each lead's raw features."""
     model, explainer = pipeline["model"], pipeline["explainer"]
-    probabilities = model.predict_proba(raws)[:, 1]
+    # Within the honest bounds measured on the test set (no "100 %" on an undecided lead).
+    probabilities = training.bounded(model.predict_proba(raws)[:, 1], pipeline.get("bounds", {}))
     encoder = explainer.named_steps["encode"]
     coefs = explainer.named_steps["model"].coef_[0]
     matrix = encoder.transform(raws)
@@ -157,12 +173,16 @@ def predictive_model_store(*, model: PredictiveModel, trained: training.Trained)
     """Write a training result onto its version (not activating it)."""
     explainer = trained.pipeline["explainer"]
     model.algorithm = trained.algorithm
-    model.metrics = {**trained.metrics, "candidates": trained.candidates}
+    model.metrics = {
+        **trained.metrics,
+        "candidates": trained.candidates,
+        "split": trained.split_info,
+    }
     model.features = trained.features
     model.n_rows, model.n_train, model.n_test = trained.n_rows, trained.n_train, trained.n_test
     model.n_won, model.split, model.split_at = trained.n_won, trained.split, trained.split_at
     model.coefficients = training.coefficients(explainer)[:40]
-    model.pipeline = pipeline_dump(trained.pipeline)
+    model.pipeline = pipeline_dump({**trained.pipeline, "bounds": trained.metrics["bounds"]})
     model.trained_at = timezone.now()
 
 
@@ -198,7 +218,11 @@ def predictive_model_train(
         raise
     model.refresh_from_db()
     predictive_model_store(model=model, trained=trained)
-    model.suggestions = rule_suggestions(pipeline=trained.pipeline)
+    report(85, "Suggesting a scoring model from the same outcomes")
+    model.suggestions = {
+        **rule_suggestions(pipeline=trained.pipeline),
+        **suggested_model_of_outcomes(report),
+    }
     with transaction.atomic():
         PredictiveModel.objects.filter(is_active=True).update(
             is_active=False, status=ModelStatus.RETIRED
@@ -211,6 +235,19 @@ def predictive_model_train(
     PredictiveModel.objects.filter(pk=model_id).update(progress=100, progress_note="")
     model.refresh_from_db()
     return model
+
+
+def suggested_model_of_outcomes(report: Callable[[int, str], None]) -> dict[str, Any]:
+    """The suggested scoring model, learnt on the same train leads (stored on the version)."""
+    from predictive import suggested_draft
+
+    def scaled(percent: int, note: str) -> None:
+        report(85 + percent // 10, f"Suggesting a scoring model: {note.lower()}")
+
+    try:
+        return {"model": suggested_draft.suggestion_compute(progress=scaled)}
+    except ValueError as exc:
+        return {"model_error": str(exc)}
 
 
 def rule_suggestions(*, pipeline: dict[str, Any]) -> dict[str, Any]:

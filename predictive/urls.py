@@ -9,5 +9,6 @@ urlpatterns = [
     path("versions/<int:pk>/", views.model_page, name="version"),
     path("versions/<int:pk>/progress/", views.training_progress, name="progress"),
     path("retrain/", views.retrain, name="retrain"),
+    path("versions/<int:pk>/adopt/", views.suggestion_adopt, name="adopt"),
     path("contacts/<int:pk>/", views.contact_panel, name="contact"),
 ]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from contacts.models import Contact
-from predictive import charts, selectors, services
+from predictive import charts, selectors, services, suggested_draft
 from predictive.models import PredictiveModel
+from scoring.services import VersionError
 
 SUGGESTION_ROWS = 25
 
@@ -55,9 +57,78 @@ def model_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             coefficients=model.coefficients[:20],
             points_per_doubling=suggestions.get("points_per_doubling"),
             live_suggestions=suggestions.get("live"),
+            suggested=_suggested(suggestions.get("model")),
+            suggested_error=suggestions.get("model_error", ""),
+            can_adopt=request.user.has_perm("scoring.add_scoringmodel")
+            and request.user.has_perm("scoring.change_scoringrule"),
+            bounds=(model.metrics or {}).get("bounds"),
             **_evaluation(model, previous),
         )
     return render(request, "predictive/model.html", context)
+
+
+ACTION_ORDER = {"set_points": 0, "deactivate": 1, "keep": 2, "add": 3}
+
+
+def _suggested(suggestion: dict | None) -> dict | None:
+    """The stored suggestion, its changes grouped for the page."""
+    if not suggestion:
+        return None
+    changes = sorted(
+        suggestion["changes"],
+        key=lambda c: (ACTION_ORDER[c["action"]], c["dimension"], -abs(c["points"] or 0)),
+    )
+    return {
+        **suggestion,
+        "existing": [c for c in changes if c["action"] != "add"],
+        "new_fit": [c for c in changes if c["action"] == "add" and c["dimension"] == "fit"],
+        "new_interest": [
+            c for c in changes if c["action"] == "add" and c["dimension"] == "interest"
+        ],
+    }
+
+
+def _target(request: HttpRequest) -> tuple[float | None, float | None, str]:
+    """(share, precision, error) from the adopt form: a percentage of one kind or the other."""
+    kind, raw = request.POST.get("target", "share"), request.POST.get("value", "").strip()
+    if not raw:
+        return None, None, ""
+    try:
+        value = float(raw.rstrip("%").replace(",", ".")) / 100
+    except ValueError:
+        return None, None, f"'{raw}' is not a percentage."
+    if not 0 < value < 1:
+        return None, None, "The target is a percentage between 0 and 100."
+    return (value, None, "") if kind == "share" else (None, value, "")
+
+
+@permission_required("scoring.add_scoringmodel", raise_exception=True)
+@permission_required("scoring.change_scoringrule", raise_exception=True)
+@require_POST
+def suggestion_adopt(request: HttpRequest, pk: int) -> HttpResponse:
+    """Create a new scoring draft from a version's suggested model (every change audited)."""
+    model = get_object_or_404(selectors.versions(), pk=pk)
+    suggestion = (model.suggestions or {}).get("model")
+    if not suggestion:
+        messages.error(request, "This version has no suggested scoring model.")
+        return redirect("predictive:version", pk)
+    share, precision, error = _target(request)
+    if error:
+        messages.error(request, error)
+        return redirect("predictive:version", pk)
+    try:
+        draft = suggested_draft.suggested_draft_create(
+            suggestion=suggestion, by=request.user, target_share=share, target_precision=precision
+        )
+    except (VersionError, ValidationError) as exc:
+        messages.error(request, f"The draft was not created: {exc}")
+        return redirect("predictive:version", pk)
+    messages.success(
+        request,
+        f"Draft v{draft.version} created from the suggested model. Run its what-if and backtest, "
+        "then publish it.",
+    )
+    return redirect("scoring:whatif", draft.pk)
 
 
 @permission_required("predictive.view_predictivemodel", raise_exception=True)

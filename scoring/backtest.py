@@ -11,12 +11,20 @@ activity after `now`, so only what the contact had done before the deal was deci
 and interest decays as it had at that moment. (Fit reads the profile as stored today; companies
 rarely change industry or size, but a title changed since is a small leak.)
 
-The time split
---------------
+The split (choose_split)
+------------------------
 Outcomes decided before the split date X form the *train* period, those decided at or after X
 the *test* period. Per-rule lift and the point suggestions are learnt on the train period only;
 the test period then shows whether the model ranks leads it was not tuned on. The default X
-puts 70 % of the outcomes in the train period.
+aims at 70 % of the outcomes in the train period.
+
+A time split only means something when the outcome dates spread: when dates are missing, or so
+bunched (an import that stamped every outcome with one date) that the default X would put far
+from 70 % in train or leave a period without a won or a lost lead, the split falls back to a
+seeded stratified random split (70 % of the won and 70 % of the lost leads, picked by a hash of
+the contact id, so the same contacts land on the same side every time). The split reports its
+kind, the reason for a fallback and the train share it really gave; pages and commands show
+that, never the share aimed at. A split date chosen by a person is always a time split.
 
 Per-rule lift
 -------------
@@ -32,9 +40,10 @@ rules that agree), rounded to 5: a suggestion for a person to apply, never appli
 
 from __future__ import annotations
 
+import hashlib
 import math
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,6 +52,9 @@ from scoring import engine
 
 Z_95 = 1.959964
 DEFAULT_TRAIN_SHARE = 0.7
+# A time split is kept when the share it really puts in train is within this of the aim.
+SHARE_TOLERANCE = 0.15
+SPLIT_SEED = "leadscore-split"
 # Rules matched by fewer contacts (or missed by fewer) get no verdict: too few to say.
 MIN_GROUP = 10
 # Points per unit of log-odds when no rule agrees with the data to calibrate on.
@@ -57,7 +69,7 @@ class Observation:
 
     contact_id: int
     won: bool
-    decided_at: datetime
+    decided_at: datetime | None
     fit: float
     interest: float
     grade: str
@@ -70,7 +82,9 @@ class Observation:
         return self.fit + self.interest
 
 
-def observe(contact_id: int, won: bool, decided_at: datetime, score: engine.Score) -> Observation:
+def observe(
+    contact_id: int, won: bool, decided_at: datetime | None, score: engine.Score
+) -> Observation:
     """An observation from the engine's score at `decided_at`."""
     return Observation(
         contact_id=contact_id,
@@ -90,7 +104,7 @@ def observation_to_json(o: Observation) -> list[Any]:
     return [
         o.contact_id,
         int(o.won),
-        o.decided_at.isoformat(),
+        o.decided_at.isoformat() if o.decided_at else None,
         round(o.fit, 2),
         round(o.interest, 2),
         o.grade,
@@ -105,7 +119,7 @@ def observation_from_json(row: Sequence[Any]) -> Observation:
     return Observation(
         contact_id=contact_id,
         won=bool(won),
-        decided_at=datetime.fromisoformat(decided_at),
+        decided_at=datetime.fromisoformat(decided_at) if decided_at else None,
         fit=fit,
         interest=interest,
         grade=grade,
@@ -170,7 +184,7 @@ def log_odds_ratio(won_in: int, n_in: int, won_out: int, n_out: int) -> float:
     return math.log(((won_in + 0.5) / (lost_in + 0.5)) / ((won_out + 0.5) / (lost_out + 0.5)))
 
 
-# ---- The time split ------------------------------------------------------------------------
+# ---- The split ------------------------------------------------------------------------------
 
 
 def default_split(dates: Iterable[datetime], share: float = DEFAULT_TRAIN_SHARE) -> datetime | None:
@@ -188,6 +202,134 @@ def split(
     """(train: decided before `at`, test: decided at or after it)."""
     train = [o for o in observations if o.decided_at < at]
     test = [o for o in observations if o.decided_at >= at]
+    return train, test
+
+
+@dataclass(frozen=True)
+class Split:
+    """
+    Which outcomes train and which test, how they were split and why. `share` is the train
+    share the split really gave (what pages show), `aimed` the share it aimed at.
+    """
+
+    kind: str  # "time" or "random"
+    train_keys: frozenset
+    n_train: int
+    n_test: int
+    at: datetime | None = None
+    reason: str = ""
+    aimed: float = DEFAULT_TRAIN_SHARE
+
+    @property
+    def share(self) -> float | None:
+        total = self.n_train + self.n_test
+        return self.n_train / total if total else None
+
+    def is_train(self, key: Hashable) -> bool:
+        return key in self.train_keys
+
+    def words(self) -> str:
+        """'By time at 3 Mar 2026: 70 % of 1,000 outcomes train' and the like."""
+        total = self.n_train + self.n_test
+        share = f"{100 * (self.share or 0):.0f} % of {total:,} outcomes train"
+        if self.kind == "time":
+            when = f" at {self.at:%-d %b %Y}" if self.at else ""
+            return f"By time{when}: {share}, the later {self.n_test:,} test"
+        why = f" ({self.reason})" if self.reason else ""
+        return f"Stratified random{why}: {share}, {self.n_test:,} test"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "at": self.at.isoformat() if self.at else None,
+            "reason": self.reason,
+            "n_train": self.n_train,
+            "n_test": self.n_test,
+            "share": self.share,
+            "aimed": self.aimed,
+            "words": self.words(),
+        }
+
+
+def _stable_hash(key: Hashable) -> str:
+    return hashlib.sha1(f"{SPLIT_SEED}:{key}".encode()).hexdigest()
+
+
+def random_split(
+    items: Sequence[tuple[Hashable, bool, datetime | None]],
+    *,
+    share: float = DEFAULT_TRAIN_SHARE,
+    reason: str = "",
+) -> Split:
+    """A seeded stratified split: `share` of the won and of the lost keys train."""
+    train: set = set()
+    for label in (True, False):
+        keys = sorted((key for key, won, _ in items if won == label), key=_stable_hash)
+        train.update(keys[: round(share * len(keys))])
+    return Split(
+        kind="random",
+        train_keys=frozenset(train),
+        n_train=len(train),
+        n_test=len(items) - len(train),
+        reason=reason,
+        aimed=share,
+    )
+
+
+def _both_classes(labels: Sequence[bool]) -> bool:
+    return any(labels) and not all(labels)
+
+
+def choose_split(
+    items: Sequence[tuple[Hashable, bool, datetime | None]],
+    *,
+    share: float = DEFAULT_TRAIN_SHARE,
+    at: datetime | None = None,
+) -> Split:
+    """
+    The honest split of (key, won, decided_at) items: at `at` when a person chose it; by time at
+    the default date when the dates spread; else stratified at random, saying why.
+    """
+    dated = [(key, won, when) for key, won, when in items if when is not None]
+    if at is not None and len(dated) == len(items):
+        train = frozenset(key for key, _, when in dated if when < at)
+        return Split("time", train, len(train), len(items) - len(train), at=at, aimed=share)
+    if not items:
+        return Split("time", frozenset(), 0, 0, aimed=share)
+    if len(dated) < len(items):
+        missing = len(items) - len(dated)
+        return random_split(items, share=share, reason=f"{missing:,} outcomes have no date")
+    x = default_split((when for _, _, when in dated), share)
+    train_labels = [won for _, won, when in dated if when < x]
+    test_labels = [won for _, won, when in dated if when >= x]
+    got = len(train_labels) / len(items)
+    if abs(got - share) > SHARE_TOLERANCE:
+        days = len({when.date() for _, _, when in dated})
+        return random_split(
+            items,
+            share=share,
+            reason=f"outcome dates too bunched ({days:,} distinct day{'s' if days != 1 else ''}) "
+            f"for a time split: one at the default date would put {100 * got:.0f} % in train",
+        )
+    if not (_both_classes(train_labels) and _both_classes(test_labels)):
+        return random_split(
+            items,
+            share=share,
+            reason="a time split would leave a period without a won or a lost outcome",
+        )
+    train = frozenset(key for key, _, when in dated if when < x)
+    return Split("time", train, len(train), len(items) - len(train), at=x, aimed=share)
+
+
+def observation_split(observations: Sequence[Observation], *, at: datetime | None = None) -> Split:
+    return choose_split([(o.contact_id, o.won, o.decided_at) for o in observations], at=at)
+
+
+def apply_split(
+    observations: Sequence[Observation], chosen: Split
+) -> tuple[list[Observation], list[Observation]]:
+    train = [o for o in observations if chosen.is_train(o.contact_id)]
+    test = [o for o in observations if not chosen.is_train(o.contact_id)]
     return train, test
 
 
@@ -342,17 +484,56 @@ def backtest(
     rules: Sequence[engine.Rule],
     *,
     split_at: datetime | None = None,
+    chosen: Split | None = None,
     min_group: int = MIN_GROUP,
 ) -> dict[str, Any]:
     """The train and test periods' figures, and per-rule lift learnt on the train period."""
-    split_at = split_at or default_split(o.decided_at for o in observations)
-    if split_at is None:
-        train, test = [], []
-    else:
-        train, test = split(observations, split_at)
+    chosen = chosen or observation_split(observations, at=split_at)
+    train, test = apply_split(observations, chosen)
     return {
-        "split_at": split_at,
+        "split": chosen.to_json(),
+        "split_at": chosen.at,
         "train": metrics(train),
         "test": metrics(test),
         "rules": rule_lift(train, rules, min_group=min_group),
+    }
+
+
+def compare(
+    live: Sequence[Observation],
+    draft: Sequence[Observation],
+    *,
+    live_rules: Sequence[engine.Rule] = (),
+    draft_rules: Sequence[engine.Rule] = (),
+    split_at: datetime | None = None,
+) -> dict[str, Any]:
+    """
+    The backtest of two versions over the same outcomes and the same split: what the what-if
+    page shows and `manage.py backtest` prints (one code path for both).
+    """
+    chosen = observation_split(live, at=split_at)
+    return {
+        "split": chosen,
+        "live": backtest(live, live_rules, chosen=chosen),
+        "draft": backtest(draft, draft_rules, chosen=chosen),
+    }
+
+
+HEADLINE = (
+    ("auc", "ROC AUC of fit + interest"),
+    ("precision", "MQL precision (won rate of MQLs)"),
+    ("recall", "MQL recall (share of won that were MQLs)"),
+    ("lift", "MQL lift over the base rate"),
+)
+
+
+def headline(result: dict[str, Any], period: str = "test") -> dict[str, Any]:
+    """The figures a command prints for one version and period."""
+    figures = result[period]
+    return {
+        "n": figures["n"],
+        "won": figures["won"],
+        "base_rate": figures["base_rate"],
+        "mqls": figures["mqls"],
+        **{key: figures[key] for key, _ in HEADLINE},
     }

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contacts.models import ActivityKind, Contact
-from scoring import backtest, charts, engine, selectors, services, tasks
+from scoring import backtest_runs, charts, engine, selectors, services, tasks
 from scoring.models import (
     ContactScore,
     Dimension,
@@ -193,17 +193,10 @@ def _metric_rows(live: dict, draft: dict) -> list[dict]:
 
 
 def _backtest_context(run: WhatIfRun, split_at: dt.datetime | None) -> dict:
-    pairs = [
-        (backtest.observation_from_json(a), backtest.observation_from_json(b))
-        for a, b in run.observations
-    ]
-    live_obs, draft_obs = [a for a, _ in pairs], [b for _, b in pairs]
-    default = backtest.default_split(o.decided_at for o in live_obs)
-    split_at = split_at or default
-    live_rules = selectors.model_spec(run.baseline).rules if run.baseline else ()
-    draft_rules = selectors.model_spec(run.draft).rules
-    live = backtest.backtest(live_obs, live_rules, split_at=split_at)
-    draft = backtest.backtest(draft_obs, draft_rules, split_at=split_at)
+    live_obs, _ = backtest_runs.run_observations(run)
+    compared = backtest_runs.draft_report(run, split_at=split_at)
+    live, draft, chosen = compared["live"], compared["draft"], compared["split"]
+    dates = [o.decided_at for o in live_obs if o.decided_at is not None]
     rules = {r.pk: r for r in run.draft.rules.all()}
     rule_rows = [
         {**row, "rule": rules.get(row["rule_id"])}
@@ -218,11 +211,12 @@ def _backtest_context(run: WhatIfRun, split_at: dt.datetime | None) -> dict:
 
     deciles = [str(d["label"]) for d in draft["test"]["deciles"]]
     return {
-        "observations": len(pairs),
-        "split_at": split_at,
-        "default_split": default,
-        "first_outcome": min((o.decided_at for o in live_obs), default=None),
-        "last_outcome": max((o.decided_at for o in live_obs), default=None),
+        "observations": len(live_obs),
+        "split": chosen,
+        "split_at": chosen.at,
+        "chosen_date": split_at,
+        "first_outcome": min(dates, default=None),
+        "last_outcome": max(dates, default=None),
         "live": live,
         "draft": draft,
         "metric_rows": _metric_rows(live, draft),

@@ -59,8 +59,8 @@ def test_the_page_re_splits_at_the_chosen_date(live, draft, marketing_ops, ops_c
         run_id=services.whatif_run_create(draft=draft, requested_by=marketing_ops).pk
     )
     html = ops_client.get(f"/scoring/versions/{draft.pk}/whatif/").content.decode()
-    assert "Train: outcomes decided before X (7); test: from X on (3)" in html
+    assert "train = outcomes decided before X (7, 70.0%); test = from X on (3)" in html
     split = (now - timedelta(days=15)).date().isoformat()
     html = ops_client.get(f"/scoring/versions/{draft.pk}/whatif/?split={split}").content.decode()
-    assert "Train: outcomes decided before X (5); test: from X on (5)" in html
+    assert "train = outcomes decided before X (5, 50.0%); test = from X on (5)" in html
     assert f'value="{split}"' in html

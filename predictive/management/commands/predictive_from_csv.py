@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -38,20 +37,11 @@ from django.utils import timezone
 
 from contacts import imports
 from contacts.models import ImportKind
-from predictive import features, services, training
+from predictive import csv_leads, features, services, training
 from predictive.models import ModelStatus, PredictiveModel
 from predictive.report import evaluation_lines
 
-ORDER_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def _with_delimiter(path: Path, fmt: imports.CsvFormat, delimiter: str) -> imports.CsvFormat:
-    """The sniffed format with the delimiter the user gave, and the header read with it."""
-    with path.open(encoding=fmt.encoding, errors="replace", newline="") as handle:
-        header = next(csv.reader(handle, delimiter=delimiter), [])
-    return imports.CsvFormat(
-        encoding=fmt.encoding, delimiter=delimiter, columns=[c.strip() for c in header]
-    )
+ORDER_EPOCH = csv_leads.ORDER_EPOCH
 
 
 def _relabel(path: Path, fmt: imports.CsvFormat, column: int, positive: str, out: Path) -> None:
@@ -97,9 +87,7 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.exists():
             raise CommandError(f"No such file: {path}")
-        fmt = imports.csv_sniff(path)
-        if options["delimiter"]:
-            fmt = _with_delimiter(path, fmt, options["delimiter"])
+        fmt = csv_leads.csv_format(path, options["delimiter"])
         columns = fmt.columns
         for name in [options["outcome_column"], options["date_column"], *options["drop"]]:
             if name and name not in columns:
@@ -145,36 +133,18 @@ class Command(BaseCommand):
 
     def _plain_file(self, path, fmt, options) -> None:
         positive = options["positive"].strip().lower()
-        columns = fmt.columns
-        outcome_i = columns.index(options["outcome_column"])
-        date_i = columns.index(options["date_column"]) if options["date_column"] else None
-        skip = {outcome_i, *(columns.index(c) for c in options["drop"])}
-        if date_i is not None:
-            skip.add(date_i)
-        rows: list[training.Row] = []
-        for number, values in imports.csv_rows(path, fmt):
-            if outcome_i >= len(values):
-                continue
-            if date_i is not None:
-                try:
-                    decided = imports.parse_datetime_cell(values[date_i])
-                except imports.CellError:
-                    continue
-            elif options["ordered"]:
-                decided = ORDER_EPOCH + timedelta(minutes=number)
-            else:
-                decided = None
-            record = features.LeadRecord(
-                properties={columns[i]: v.strip() for i, v in enumerate(values) if i not in skip}
+        rows = [
+            training.Row(
+                features=features.extract(
+                    features.LeadRecord(properties=lead.properties),
+                    cutoff=lead.decided_at or ORDER_EPOCH,
+                ),
+                won=lead.won,
+                decided_at=lead.decided_at,
+                key=lead.number,
             )
-            raw = features.extract(record, cutoff=decided or ORDER_EPOCH)
-            rows.append(
-                training.Row(
-                    features=raw,
-                    won=values[outcome_i].strip().lower() == positive,
-                    decided_at=decided,
-                )
-            )
+            for lead in csv_leads.read_leads(path, fmt, options)
+        ]
         self.stdout.write(
             f"Read {len(rows)} rows from {path.name} "
             f"({sum(r.won for r in rows)} with {options['outcome_column']} = {positive})."
