@@ -604,6 +604,14 @@ def finish_interest_rule(
     )
 
 
+def evaluate_interest_rule(
+    rule: Rule, events: Iterable[Event], now: datetime, half_life_days: float
+) -> RuleScore | None:
+    """One interest rule over a whole history at `now`: fold into a fresh state, then finish."""
+    state = fold(rule, RuleState(), events, now, half_life_days)
+    return finish_interest_rule(rule, state, now, half_life_days)
+
+
 def counted_events(rule: Rule, events: Iterable[Event], now: datetime) -> list[Event]:
     """The activities behind an interest rule's points at `now`, newest first (for one contact)."""
     since = now - timedelta(days=rule.window_days) if rule.window_days is not None else None
