@@ -208,10 +208,18 @@ def score_now(
     fit_parts = [engine.RuleScore.from_json(p) for p in contact_score.breakdown.get("fit", [])]
     if not contact_score.rule_states:
         # Scored before rule states existed: as stored, until its next write rebuilds them.
-        stored = [
-            engine.RuleScore.from_json(p) for p in contact_score.breakdown.get("interest", [])
-        ]
-        return engine.combine(spec, fit_parts, stored, now)
+        interest = contact_score.breakdown.get("interest", [])
+        return engine.Score(
+            fit=contact_score.fit,
+            interest=contact_score.interest,
+            grade=contact_score.grade,
+            band=contact_score.band,
+            meets_threshold=contact_score.meets_threshold,
+            hand_raise_rule=contact_score.hand_raise_rule,
+            fit_breakdown=tuple(fit_parts),
+            interest_breakdown=tuple(engine.RuleScore.from_json(p) for p in interest),
+            at=contact_score.scored_at,
+        )
     states = {
         key: engine.RuleState.from_json(value) for key, value in contact_score.rule_states.items()
     }
