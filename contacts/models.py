@@ -435,3 +435,26 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(100, int(100 * self.processed_rows / self.total_rows))
+
+
+class ContactMerge(models.Model):
+    """
+    The audit of a merge: which contacts were merged into which, by whom, and how many rows of
+    each kind moved (contacts.merging.contacts_merge).
+    """
+
+    target = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="merges")
+    merged_ids = models.JSONField(default=list)
+    merged_emails = models.JSONField(default=list)
+    # {"contacts.Activity": 12, "routing.Assignment": 1, ...}
+    moved = models.JSONField(default=dict)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{len(self.merged_ids)} merged into contact {self.target_id}"

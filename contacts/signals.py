@@ -20,3 +20,9 @@ demo_seeded = Signal()
 # "profile_change"). Bulk writes skip post_save, so scoring rescores these once per batch here
 # instead of once per row. A receiver that queues a Celery task should do so in on_commit().
 contacts_bulk_changed = Signal()
+
+# Sent by contacts.merging.contacts_merge() inside its transaction, before it moves every row
+# pointing at the duplicates to the kept contact, with `target_id` and `duplicate_ids`. Apps
+# whose rows obey a per-contact rule (routing: one open qualification per lead) settle it here,
+# in the same transaction; a receiver must not queue work that could run before the commit.
+contacts_merging = Signal()

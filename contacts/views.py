@@ -23,6 +23,7 @@ from contacts.imports import (
     import_job_set_mapping,
     import_job_start,
 )
+from contacts.merging import contact_duplicates
 from contacts.models import Company, Contact, ImportJob, ImportKind, LifecycleStage
 from leadscore.roles import Role, user_has_role
 
@@ -63,6 +64,8 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": timeline,
         "activity_count": contact.activities.count(),
         "outcome": selectors.contact_latest_outcome(contact=contact),
+        "identities": contact.identities.all(),
+        "duplicates": contact_duplicates(contact=contact)[:10],
     }
     return render(request, "contacts/contact_detail.html", context)
 
