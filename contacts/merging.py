@@ -118,7 +118,7 @@ def _reverse_foreign_keys() -> list[models.ForeignKey]:
     return [
         rel.field
         for rel in Contact._meta.related_objects
-        if rel.many_to_one and isinstance(rel.field, models.ForeignKey)
+        if rel.one_to_many and isinstance(rel.field, models.ForeignKey)
     ]
 
 
