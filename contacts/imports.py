@@ -662,6 +662,7 @@ class _Run:
         if isinstance(row, ContactRow) and row.outcome:
             if converted.outcome_date_from == "import":
                 row.outcome["decided_at"] = self.now
+                row.outcome["undated"] = True
             row.outcome["_date_from"] = converted.outcome_date_from
         return row
 

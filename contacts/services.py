@@ -239,7 +239,8 @@ class ContactRow:
     company: dict[str, Any] | None = None
     # First dates of stages, e.g. {"mql_at": datetime}: kept when the contact already has one.
     stage_dates: dict[str, datetime] = field(default_factory=dict)
-    # {"result": "won"|"lost", "decided_at": datetime, "lost_reason": str, "amount": Decimal}
+    # {"result": "won"|"lost", "decided_at": datetime, "lost_reason": str, "amount": Decimal,
+    #  "undated": True when decided_at only stands in for a date the source did not give}
     outcome: dict[str, Any] | None = None
     # The contact's id in a source system (HubSpot Record ID, Salesforce Id, a lead id...).
     source: str = ""
@@ -587,6 +588,7 @@ def _plan_contacts(rows: Sequence[ContactRow], now: datetime) -> list[_ContactPl
                     contact_id__in=existing_ids[start : start + _LOOKUP_CHUNK]
                 ).values_list("contact_id", "result", "decided_at")
             )
+    known_results = {(c, r) for c, r, _ in known_outcomes}
     slots = iter(i for i, p in enumerate(planned) if p is None)
     for row in valid:
         slot = next(slots)
@@ -606,7 +608,7 @@ def _plan_contacts(rows: Sequence[ContactRow], now: datetime) -> list[_ContactPl
             continue
         planned[slot] = _plan_contact_row(
             row, by_id or by_email, by_id is not None, now,
-            stored_companies, company_plans, known_outcomes,
+            stored_companies, company_plans, known_outcomes, known_results,
         )  # fmt: skip
     return planned
 
@@ -619,6 +621,7 @@ def _plan_contact_row(
     stored_companies: dict[str, Company],
     company_plans: dict[str, _CompanyPlan],
     known_outcomes: set[tuple[int, str, datetime]],
+    known_results: set[tuple[int, str]],
 ) -> _ContactPlan:
     company_plan = None
     if row.company:
@@ -655,7 +658,7 @@ def _plan_contact_row(
         contact.company = company_plan.company
         plan.dirty.add("company")
     if row.outcome:
-        _plan_outcome(plan, row, known_outcomes)
+        _plan_outcome(plan, row, known_outcomes, known_results)
     if not plan.new and (
         plan.dirty or plan.outcome or plan.identity or (company_plan and company_plan.dirty)
     ):
@@ -693,11 +696,19 @@ def _plan_contact_changes(plan: _ContactPlan, row: ContactRow, now: datetime) ->
 
 
 def _plan_outcome(
-    plan: _ContactPlan, row: ContactRow, known_outcomes: set[tuple[int, str, datetime]]
+    plan: _ContactPlan,
+    row: ContactRow,
+    known_outcomes: set[tuple[int, str, datetime]],
+    known_results: set[tuple[int, str]],
 ) -> None:
     contact = plan.contact
     outcome_key = (contact.pk, row.outcome["result"], row.outcome["decided_at"])
     if not plan.new and outcome_key in known_outcomes:
+        return
+    # No date of its own (the import's time stands in): the same result already stored is
+    # this outcome again.
+    undated = row.outcome.get("undated")
+    if not plan.new and undated and (contact.pk, row.outcome["result"]) in known_results:
         return
     plan.outcome = Outcome(
         contact=contact,

@@ -13,9 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_a_contact_without_email_is_created_and_found_again_by_its_id(ops_api):
     body = {"source": "salesforce", "external_id": "00Q1", "first_name": "Ana", "country": "PT"}
     created = ops_api.post("/api/v1/contacts/", body, format="json")
-    again = ops_api.post(
-        "/api/v1/contacts/", {**body, "job_title": "CFO"}, format="json"
-    )
+    again = ops_api.post("/api/v1/contacts/", {**body, "job_title": "CFO"}, format="json")
     assert created.status_code == 201, created.json()
     assert again.status_code == 200 and again.json()["status"] == "updated"
     contact = Contact.objects.get()

@@ -1,4 +1,4 @@
-"""Duplicates are found, and a merge keeps every activity, outcome and assignment, rescoring once."""
+"""Duplicates are found; a merge keeps every activity, outcome and assignment, rescoring once."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def test_duplicates_are_same_name_with_same_phone_or_company_not_name_alone():
     acme = CompanyFactory()
-    ana = ContactFactory(first_name="Ana", last_name="Silva", phone="+351 21 123 4567", company=acme)
+    ana = ContactFactory(
+        first_name="Ana", last_name="Silva", phone="+351 21 123 4567", company=acme
+    )
     same_phone = ContactFactory(first_name="ana", last_name="SILVA", phone="021-1234567")
     same_company = ContactFactory(first_name="Ana", last_name="Silva", company=acme)
     namesake = ContactFactory(first_name="Ana", last_name="Silva", phone="999 000 111")

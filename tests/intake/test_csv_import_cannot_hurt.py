@@ -59,7 +59,7 @@ def test_a_quote_closed_lines_later_is_reported_not_swallowed(tmp_path):
 
 def test_an_oversized_cell_fails_the_job_and_removes_the_file(tmp_path, ops_client):
     path = tmp_path / "huge.csv"
-    path.write_bytes(b"Email,Notes\r\na@acme.example,\"" + b"x" * (2 * 1024 * 1024) + b'"\r\n')
+    path.write_bytes(b'Email,Notes\r\na@acme.example,"' + b"x" * (2 * 1024 * 1024) + b'"\r\n')
     job = upload(path)
     assert job.status == "failed" and "larger than" in job.error and "line 2" in job.error
     assert not Path(job.stored_path).exists()
@@ -69,7 +69,7 @@ def test_an_oversized_cell_fails_the_job_and_removes_the_file(tmp_path, ops_clie
 
 def test_rejected_rows_neutralise_formula_cells(tmp_path):
     rows = [
-        {"Email": "=HYPERLINK(\"http://evil.example\",\"x\")", "First Name": "+1+1"},
+        {"Email": '=HYPERLINK("http://evil.example","x")', "First Name": "+1+1"},
         {"Email": "@SUM(A1)", "First Name": "-2"},
         {"Email": "\tcmd", "First Name": "ok"},
     ]
@@ -136,7 +136,6 @@ def test_a_page_survives_dates_stored_out_of_range_before_the_check(ops_client, 
     from django.db import DataError, connection
 
     from contacts.models import Activity
-
     from tests.factories import ActivityFactory, ContactFactory, OutcomeFactory
 
     contact = ContactFactory()
