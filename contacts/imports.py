@@ -768,13 +768,15 @@ def import_job_execute(
     try:
         with rejected_path.open("w", newline="", encoding="utf-8-sig") as rejected_file:
             run = _Run(job, dry_run, RejectedWriter(rejected_file, job.columns))
-            try:
-                with transaction.atomic():
-                    _run_batches(run, path, fmt, batch_rows, progress)
-                    if dry_run:
+            if dry_run:
+                try:
+                    with transaction.atomic():
+                        _run_batches(run, path, fmt, batch_rows, progress)
                         raise _DryRunRollback
-            except _DryRunRollback:
-                pass
+                except _DryRunRollback:
+                    pass
+            else:  # every batch commits on its own: a failure later keeps what was imported
+                _run_batches(run, path, fmt, batch_rows, progress)
     except CsvFileError as exc:
         rejected_path.unlink(missing_ok=True)
         return _fail(job, str(exc), remove_file=True)
