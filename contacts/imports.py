@@ -595,6 +595,15 @@ def import_job_start(*, job: ImportJob, dry_run: bool) -> ImportJob:
     return job
 
 
+# Where an outcome's date came from, in the order they are tried.
+OUTCOME_DATE_LABELS = (
+    ("mapped", "from the mapped outcome date"),
+    ("modified", "from the row's last modified date"),
+    ("created", "from the row's created date"),
+    ("import", "at the time of the import (no date in the row)"),
+)
+
+
 class _DryRunRollback(Exception):
     """Raised at the end of a dry run to roll back everything it wrote."""
 
@@ -703,6 +712,11 @@ class _Run:
         return {
             "outcomes": self.outcome_results,
             "outcome_dates": self.outcome_dates,
+            "date_labels": [
+                f"{self.outcome_dates[key]:,} {label}"
+                for key, label in OUTCOME_DATE_LABELS
+                if self.outcome_dates[key]
+            ],
             "skipped_deleted": self.skipped,
             "id_source": self.job.id_source,
         }

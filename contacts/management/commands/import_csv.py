@@ -17,13 +17,6 @@ from contacts.imports import (
 )
 from contacts.models import ImportKind
 
-_DATE_LABELS = (
-    ("mapped", "the mapped date"),
-    ("modified", "the last modified date"),
-    ("created", "the created date"),
-    ("import", "the import time"),
-)
-
 
 class Command(BaseCommand):
     help = (
@@ -121,15 +114,11 @@ class Command(BaseCommand):
                 f"{job.updated_count:,} updated, {job.unchanged_count:,} unchanged, "
                 f"{job.rejected_count:,} rejected, {job.outcomes_count:,} outcomes."
             )
-        outcomes, dates = summary.get("outcomes", {}), summary.get("outcome_dates", {})
+        outcomes = summary.get("outcomes", {})
         if any(outcomes.values()):
             self.stdout.write(
                 f"Outcomes: {outcomes.get('won', 0):,} won, {outcomes.get('lost', 0):,} lost; "
-                "dates from "
-                + ", ".join(
-                    f"{label} {dates[key]:,}" for key, label in _DATE_LABELS if dates.get(key)
-                )
-                + "."
+                f"dated {', '.join(summary.get('date_labels', []))}."
             )
         if summary.get("skipped_deleted"):
             self.stdout.write(f"Skipped {summary['skipped_deleted']:,} rows deleted in the source.")
