@@ -310,6 +310,8 @@ def _converter(
         if target != IGNORE
     ]
     status_index = next((i for i, c in enumerate(columns) if _key(c) in _STATUS_KEYS), None)
+    # HubSpot exports enumeration properties by their internal codes (IN_PROGRESS): keep labels.
+    labels = id_source == "hubspot"
     owners = _Owners()
 
     def convert(number: int, values: list[str]) -> Converted:
@@ -330,7 +332,7 @@ def _converter(
             if not raw or EMPTY_LOOKUP.match(raw):
                 continue
             if target == PROPERTY:
-                properties[header] = raw
+                properties[header] = enum_label(raw) if labels else raw
                 continue
             try:
                 value = _cell_value(target, raw, owners)
@@ -688,6 +690,11 @@ class _Run:
         values_of = dict(batch)
         done = [p for p in prepared if isinstance(p, RowResult) and p.status != "skipped"]
         for row in sorted([*done, *result.results], key=lambda r: r.index):
+            if row.status == RowStatus.ERROR and row.index in by_index:
+                # A rejected row does not claim its email or id: a later row may have it.
+                for key in _match_keys(by_index[row.index]):
+                    if self.first_row_of.get(key) == row.index:
+                        del self.first_row_of[key]
             self.counts[row.status] = self.counts.get(row.status, 0) + 1
             values = values_of[row.index]
             if row.status == RowStatus.ERROR:

@@ -170,3 +170,14 @@ def test_a_page_survives_dates_stored_out_of_range_before_the_check(ops_client, 
         assert ops_client.get(url).status_code == 200
     assert ops_api.get("/api/v1/contacts/").status_code == 200
     assert ImportJob.objects.count() == 0
+
+
+def test_a_rejected_row_does_not_claim_its_email_for_a_later_row(tmp_path):
+    rows = [
+        {"Email": "a@acme.example", "First Name": "x" * 150},  # refused by the service
+        {"Email": "b@acme.example"},
+        {"Email": "a@acme.example", "First Name": "Second try"},
+    ]
+    job = run(write_csv(tmp_path / "retry.csv", COLUMNS, rows), batch_rows=1)
+    assert (job.created_count, job.rejected_count) == (2, 1)
+    assert Contact.objects.get(email="a@acme.example").first_name == "Second try"

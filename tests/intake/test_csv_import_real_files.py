@@ -122,7 +122,7 @@ def test_hubspot_codes_become_labels_and_created_dates_are_kept(tmp_path, hubspo
     rows = [
         {"Record ID": "501", "Email": "ana@acme-gmbh.example", "Industry": "COMPUTER_SOFTWARE",
          "Company domain name": "acme-gmbh.example", "Create Date": "2023-11-02 08:15:00",
-         "Original Source": "ORGANIC_SEARCH"},
+         "Original Source": "ORGANIC_SEARCH", "Lead Status": "IN_PROGRESS"},
     ]  # fmt: skip
     job = run(write_export(tmp_path / "hs.csv", hubspot_header, rows))
     assert job.created_count == 1
@@ -132,6 +132,7 @@ def test_hubspot_codes_become_labels_and_created_dates_are_kept(tmp_path, hubspo
     assert ana.lead_at.isoformat() == "2023-11-02T08:15:00+00:00"
     assert (ana.lead_source, ana.lead_source_raw) == ("organic_search", "Organic Search")
     assert ana.identities.get().source == "hubspot"
+    assert ana.properties["Lead Status"] == "In Progress"
 
 
 def test_companies_come_only_from_business_email_domains(tmp_path):
