@@ -65,6 +65,27 @@ def contact_upsert(*, email: str, **fields: Any) -> tuple[Contact, bool]:
 
 
 @transaction.atomic
+def contact_identity_add(*, contact: Contact, source: str, external_id: str) -> ContactIdentity:
+    """
+    Record that a contact has this id in a source system (e.g. a website visitor id once the
+    visitor identifies). Idempotent; an id that already belongs to another contact raises
+    ValueError (merge the two contacts instead).
+    """
+    source, external_id = source.strip(), external_id.strip()
+    if not external_id:
+        raise ValueError("An identity needs its external id.")
+    identity, _ = ContactIdentity.objects.get_or_create(
+        source=source, external_id=external_id, defaults={"contact": contact}
+    )
+    if identity.contact_id != contact.pk:
+        raise ValueError(
+            f"{source or 'id'} {external_id} belongs to contact #{identity.contact_id}; "
+            "merge the two contacts instead."
+        )
+    return identity
+
+
+@transaction.atomic
 def contact_set_stage(
     *, contact: Contact, stage: LifecycleStage | str, at: datetime | None = None
 ) -> Contact:

@@ -72,3 +72,18 @@ def test_the_same_id_twice_in_a_batch_is_reported_at_its_second_row():
     )
     assert [r.status for r in result.results] == ["created", "error"]
     assert "row 0" in result.results[1].errors["external_id"][0]
+
+
+def test_a_website_visitor_id_finds_its_contact_once_attached():
+    from contacts.selectors import contact_find
+    from contacts.services import contact_identity_add
+    from tests.factories import ContactFactory
+
+    ana, bob = ContactFactory(email="Ana@Acme.example"), ContactFactory()
+    assert contact_find(email="ana@ACME.example") == ana
+    assert contact_find(source="website", external_id="v-1") is None
+    contact_identity_add(contact=ana, source="website", external_id="v-1")
+    contact_identity_add(contact=ana, source="website", external_id="v-1")  # idempotent
+    assert contact_find(source="website", external_id="v-1") == ana
+    with pytest.raises(ValueError, match="merge"):
+        contact_identity_add(contact=bob, source="website", external_id="v-1")

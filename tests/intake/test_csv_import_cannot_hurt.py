@@ -170,6 +170,12 @@ def test_a_page_survives_dates_stored_out_of_range_before_the_check(ops_client, 
         assert ops_client.get(url).status_code == 200
     assert ops_api.get("/api/v1/contacts/").status_code == 200
     assert ImportJob.objects.count() == 0
+    # and the full rescore runs for everyone
+    from scoring.services import rescore_run_create, rescore_run_execute
+    from tests.factories import ScoringModelFactory
+
+    run = rescore_run_create(model=ScoringModelFactory(), reason="after repair")
+    assert rescore_run_execute(run_id=run.pk).status == "done"
 
 
 def test_a_rejected_row_does_not_claim_its_email_for_a_later_row(tmp_path):
