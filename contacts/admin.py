@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from contacts.models import Activity, Company, Contact, Outcome
+from contacts.merging import contacts_merge
+from contacts.models import Activity, Company, Contact, ContactIdentity, ContactMerge, Outcome
 
 
 class ContactInline(admin.TabularInline):
@@ -47,6 +48,13 @@ class ContactOutcomeInline(admin.TabularInline):
     extra = 0
 
 
+class ContactIdentityInline(admin.TabularInline):
+    model = ContactIdentity
+    fields = ["source", "external_id", "created_at"]
+    readonly_fields = ["created_at"]
+    extra = 0
+
+
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
     list_display = [
@@ -65,7 +73,7 @@ class ContactAdmin(admin.ModelAdmin):
         "do_not_contact",
         "company__industry",
     ]
-    search_fields = ["email", "first_name", "last_name", "company__name"]
+    search_fields = ["email", "first_name", "last_name", "company__name", "identities__external_id"]
     list_select_related = ["company"]
     autocomplete_fields = ["company"]
     date_hierarchy = "created_at"
@@ -84,11 +92,13 @@ class ContactAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["email", "first_name", "last_name", "job_title", "phone", "company"]}),
+        ("Location (the company's when empty)", {"fields": ["country", "region", "city"]}),
         (
             "Marketing",
             {
                 "fields": [
                     "lead_source",
+                    "lead_source_raw",
                     "lifecycle_stage",
                     "do_not_contact",
                     "unsubscribed",
@@ -98,7 +108,41 @@ class ContactAdmin(admin.ModelAdmin):
         ),
         ("Stage history", {"classes": ["collapse"], "fields": readonly_fields}),
     ]
-    inlines = [ContactOutcomeInline, ActivityInline]
+    inlines = [ContactIdentityInline, ContactOutcomeInline, ActivityInline]
+    actions = ["merge_selected"]
+
+    @admin.action(
+        description="Merge the selected contacts into the oldest one", permissions=["change"]
+    )
+    def merge_selected(self, request, queryset) -> None:
+        contacts = list(queryset.order_by("created_at", "pk"))
+        if len(contacts) < 2:
+            self.message_user(request, "Select two or more contacts to merge.", messages.WARNING)
+            return
+        target, duplicates = contacts[0], contacts[1:]
+        record = contacts_merge(target=target, duplicates=duplicates, merged_by=request.user)
+        moved = ", ".join(
+            f"{n} {label.split('.')[-1].lower()}" for label, n in record.moved.items()
+        )
+        self.message_user(
+            request,
+            f"Merged {len(duplicates)} contact(s) into {target} (#{target.pk}); moved: "
+            f"{moved or 'nothing'}. The contact is rescored once.",
+            messages.SUCCESS,
+        )
+
+
+@admin.register(ContactMerge)
+class ContactMergeAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "target", "merged_ids", "merged_by"]
+    readonly_fields = ["target", "merged_ids", "merged_emails", "moved", "merged_by", "created_at"]
+    raw_id_fields = ["target"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Activity)

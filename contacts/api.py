@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
     inline_serializer,
 )
@@ -28,6 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contacts import services
+from contacts.merging import contact_duplicates, contacts_merge
 from contacts.models import (
     STAGE_DATE_FIELDS,
     Activity,
@@ -66,7 +68,7 @@ def _visible_companies(user) -> QuerySet[Company]:
 
 
 def _visible_contacts(user) -> QuerySet[Contact]:
-    qs = Contact.objects.select_related("company")
+    qs = Contact.objects.select_related("company").prefetch_related("identities")
     return qs.filter(company__account_owner=user) if sees_only_own_leads(user) else qs
 
 
@@ -131,9 +133,15 @@ class CompanyRefSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "domain"]
 
 
+class IdentitySerializer(serializers.Serializer):
+    source = serializers.CharField()
+    external_id = serializers.CharField()
+
+
 class ContactSerializer(serializers.ModelSerializer):
     company = CompanyRefSerializer(read_only=True)
     stage_dates = serializers.SerializerMethodField()
+    identities = serializers.SerializerMethodField()
 
     class Meta:
         model = Contact
@@ -145,7 +153,12 @@ class ContactSerializer(serializers.ModelSerializer):
             "job_title",
             "phone",
             "company",
+            "identities",
+            "country",
+            "region",
+            "city",
             "lead_source",
+            "lead_source_raw",
             "lifecycle_stage",
             "stage_dates",
             "do_not_contact",
@@ -155,6 +168,14 @@ class ContactSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @staticmethod
+    @extend_schema_field(IdentitySerializer(many=True))
+    def get_identities(contact: Contact) -> list[dict[str, str]]:
+        """The contact's ids in other systems."""
+        return [
+            {"source": i.source, "external_id": i.external_id} for i in contact.identities.all()
+        ]
 
     @staticmethod
     def get_stage_dates(contact: Contact) -> dict[str, str | None]:
@@ -172,9 +193,33 @@ def _json_without_nul(value: Any) -> Any:
 
 
 class ContactInSerializer(serializers.Serializer):
-    """A contact to upsert by email (any case). Fields left out keep their stored value."""
+    """
+    A contact to upsert, found by (source, external_id) when given, else by email (any case).
+    Give either. Fields left out keep their stored value.
+    """
 
-    email = serializers.EmailField(max_length=254)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    source = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="The system external_id belongs to: 'hubspot', 'salesforce', your CRM...",
+    )
+    external_id = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        help_text="The contact's id in that system; the contact is found by it next time.",
+    )
+    country = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    lead_source_raw = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        help_text="The lead source as your system names it; lead_source is its category.",
+    )
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     job_title = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -192,6 +237,22 @@ class ContactInSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         help_text="The contact's company, upserted by domain and linked to the contact.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("email") and not (attrs.get("external_id") or "").strip():
+            raise serializers.ValidationError(
+                {"email": ["Give the contact's email or its external_id (with its source)."]}
+            )
+        return attrs
+
+
+class MergeInSerializer(serializers.Serializer):
+    duplicates = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        min_length=1,
+        max_length=100,
+        help_text="Ids of the contacts to merge into this one.",
     )
 
 
@@ -221,6 +282,24 @@ class ActivityInSerializer(serializers.Serializer):
     contact_email = serializers.EmailField(
         max_length=254, required=False, help_text="Matched case-insensitively."
     )
+    contact_source = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="With contact_external_id: the system the contact's id belongs to.",
+    )
+    contact_external_id = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        help_text="The contact's id in contact_source (instead of its email or contact_id).",
+    )
+    create_contact = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Create the contact from contact_email / contact_external_id when none is "
+        "found, instead of answering an error.",
+    )
     kind = serializers.ChoiceField(choices=ActivityKind.choices)
     custom_kind = serializers.CharField(
         max_length=100, required=False, allow_blank=True, help_text="Names a 'custom' kind."
@@ -240,9 +319,13 @@ class ActivityInSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs.get("contact_id") and not attrs.get("contact_email"):
+        if (
+            not attrs.get("contact_id")
+            and not attrs.get("contact_email")
+            and not (attrs.get("contact_external_id") or "").strip()
+        ):
             raise serializers.ValidationError(
-                {"contact_email": ["Give the contact's email or contact_id."]}
+                {"contact_email": ["Give the contact's email, contact_id or contact_external_id."]}
             )
         return attrs
 
@@ -257,7 +340,9 @@ def _contact_row(index: int, data: dict[str, Any]) -> ContactRow:
     company = data.pop("company", None)
     return ContactRow(
         index=index,
-        email=data.pop("email"),
+        email=data.pop("email", "") or "",
+        source=data.pop("source", "") or "",
+        external_id=data.pop("external_id", "") or "",
         properties=data.pop("properties", {}) or {},
         company=dict(company) if company else None,
         fields=data,
@@ -269,6 +354,9 @@ def _activity_row(index: int, data: dict[str, Any]) -> ActivityRow:
         index=index,
         contact_id=data.get("contact_id"),
         contact_email=data.get("contact_email", ""),
+        contact_source=data.get("contact_source", "") or "",
+        contact_external_id=data.get("contact_external_id", "") or "",
+        create_contact=bool(data.get("create_contact")),
         kind=data["kind"],
         custom_kind=data.get("custom_kind", ""),
         occurred_at=data["occurred_at"],
@@ -502,10 +590,55 @@ class ContactViewSet(
         "retrieve": Scope.READ,
         "create": Scope.WRITE,
         "bulk": Scope.IMPORT,
+        "duplicates": Scope.READ,
+        "merge": Scope.WRITE,
     }
 
     def get_queryset(self) -> QuerySet[Contact]:
         return _visible_contacts(self.request.user)
+
+    @extend_schema(
+        summary="Probable duplicates of a contact",
+        description="Same email in any case, or the same first and last name with the same "
+        "phone number or company.",
+        responses={200: ContactSerializer(many=True), **ERRORS},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def duplicates(self, request: Request, pk=None) -> Response:
+        contact = self.get_object()
+        found = contact_duplicates(contact=contact).prefetch_related("identities")
+        visible = self.get_queryset().filter(pk__in=[c.pk for c in found])
+        return Response(ContactSerializer(visible, many=True).data)
+
+    @extend_schema(
+        summary="Merge duplicates into this contact",
+        description="Every activity, outcome, identity, qualification and assignment of the "
+        "duplicates moves to this contact, which keeps its values and takes theirs where it "
+        "has none; the duplicates are deleted and this contact is rescored once.",
+        request=MergeInSerializer,
+        responses={200: ContactSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def merge(self, request: Request, pk=None) -> Response:
+        contact = self.get_object()
+        serializer = MergeInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ids = set(serializer.validated_data["duplicates"]) - {contact.pk}
+        duplicates = list(self.get_queryset().filter(pk__in=ids))
+        missing = ids - {d.pk for d in duplicates}
+        if missing or not ids:
+            return Response(
+                {
+                    "detail": "No such contacts to merge: "
+                    + (", ".join(str(i) for i in sorted(missing)) or "give other contacts' ids"),
+                    "code": "invalid",
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        user = request.user if getattr(request.user, "is_authenticated", False) else None
+        contacts_merge(target=contact, duplicates=duplicates, merged_by=user)
+        merged = self.get_queryset().get(pk=contact.pk)
+        return Response(ContactSerializer(merged).data)
 
     @extend_schema(
         summary="Create or update a contact by email",
@@ -519,7 +652,7 @@ class ContactViewSet(
             _contact_row,
             services.contacts_bulk_upsert,
             ContactSerializer,
-            Contact.objects.select_related("company"),
+            Contact.objects.select_related("company").prefetch_related("identities"),
         )
 
     @_bulk_doc(ContactInSerializer, CONTACT_EXAMPLE, "contacts")

@@ -42,3 +42,44 @@ FREE_MAIL_DOMAINS = frozenset(
         "fastmail.com",
     }
 )
+
+# Domains people type when they have to give an email but will not: a company made from one
+# would collect unrelated leads (and their locations) under one account.
+PLACEHOLDER_DOMAINS = frozenset(
+    {
+        "example.com",
+        "example.org",
+        "example.net",
+        "test.com",
+        "test.org",
+        "test.net",
+        "testing.com",
+        "email.com",
+        "domain.com",
+        "company.com",
+        "sample.com",
+        "noemail.com",
+        "no-email.com",
+        "nomail.com",
+        "none.com",
+        "na.com",
+        "abc.com",
+        "xyz.com",
+        "asdf.com",
+        "mailinator.com",
+        "yopmail.com",
+        "guerrillamail.com",
+        "sharklasers.com",
+        "10minutemail.com",
+        "tempmail.com",
+        "temp-mail.org",
+        "trashmail.com",
+        "dispostable.com",
+        "maildrop.cc",
+        "getnada.com",
+        "fakeinbox.com",
+        "localhost",
+    }
+)
+# Reserved top-level names (RFC 2606, RFC 6761) and local network names: never a company.
+PLACEHOLDER_SUFFIXES = (".test", ".example", ".invalid", ".localhost", ".local", ".internal")

@@ -4,6 +4,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
+
+from contacts.identity import normalize_domain, normalize_email
+
+__all__ = ["normalize_domain", "normalize_email"]  # re-exported: the one normaliser of each
 
 
 class Company(models.Model):
@@ -51,15 +56,6 @@ class Company(models.Model):
         super().save(*args, **kwargs)
 
 
-def normalize_domain(value: str) -> str:
-    """'https://www.Example.com/about' -> 'example.com'."""
-    domain = (value or "").strip().lower()
-    for prefix in ("https://", "http://"):
-        domain = domain.removeprefix(prefix)
-    domain = domain.split("/", 1)[0].split("?", 1)[0]
-    return domain.removeprefix("www.").rstrip(".")
-
-
 class LeadSource(models.TextChoices):
     REFERRAL = "referral", "Referral"
     ORGANIC_SEARCH = "organic_search", "Organic search"
@@ -88,10 +84,35 @@ class LifecycleStage(models.TextChoices):
 STAGE_DATE_FIELDS: dict[str, str] = {stage: f"{stage}_at" for stage in LifecycleStage.values}
 
 
-class Contact(models.Model):
-    """A person marketing knows of; the unit that is scored, qualified and routed."""
+class ContactQuerySet(models.QuerySet):
+    """bulk_create/bulk_update skip save(): keep the normalised email right there too."""
 
-    email = models.EmailField(max_length=254)
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.email_normalized = normalize_email(obj.email)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if "email" in fields:
+            for obj in objs:
+                obj.email_normalized = normalize_email(obj.email)
+            fields = [*fields, "email_normalized"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class Contact(models.Model):
+    """
+    A person marketing knows of; the unit that is scored, qualified and routed.
+
+    Found by its email (optional; compared through `email_normalized`), by an id in a source
+    system (ContactIdentity), or later by a website visitor id (also a ContactIdentity).
+    """
+
+    email = models.EmailField(max_length=254, blank=True)
+    # normalize_email(email), set in save() and the bulk paths: the key upserts match on.
+    email_normalized = models.CharField(max_length=254, blank=True, editable=False)
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     job_title = models.CharField(max_length=200, blank=True)
@@ -102,6 +123,12 @@ class Contact(models.Model):
     lead_source = models.CharField(
         max_length=20, choices=LeadSource.choices, default=LeadSource.OTHER
     )
+    # The source as the sending system named it ("Olark Chat", "Google"), beside its category.
+    lead_source_raw = models.CharField("lead source (as given)", max_length=255, blank=True)
+    # The contact's own location; fit and routing rules fall back to the company's.
+    country = models.CharField(max_length=100, blank=True)
+    region = models.CharField("region / state", max_length=100, blank=True)
+    city = models.CharField(max_length=100, blank=True)
     lifecycle_stage = models.CharField(
         max_length=20, choices=LifecycleStage.choices, default=LifecycleStage.LEAD
     )
@@ -119,14 +146,27 @@ class Contact(models.Model):
     do_not_contact = models.BooleanField(default=False)
     unsubscribed = models.BooleanField(default=False)
     properties = models.JSONField("custom properties", default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # When the lead was created: now, or the created date of the export it came from.
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            # Upserts match on email whatever its case, so two spellings must never coexist.
-            models.UniqueConstraint(Lower("email"), name="contact_email_ci_unique"),
+            # Upserts match on the normalised email, so two spellings must never coexist;
+            # contacts without an email are matched by an identity instead.
+            models.UniqueConstraint(
+                fields=["email_normalized"],
+                condition=~Q(email_normalized=""),
+                name="contact_email_normalized_unique",
+            ),
+            # Guards writes that set an email but bypass save() and the bulk paths.
+            models.CheckConstraint(
+                condition=Q(email="") | ~Q(email_normalized=""),
+                name="contact_email_normalized_set",
+            ),
         ]
         indexes = [
             # Contact list filtered by stage, newest first; the MQL list.
@@ -138,7 +178,14 @@ class Contact(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.full_name or self.email
+        return self.full_name or self.email or f"Contact #{self.pk}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.email_normalized = normalize_email(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_normalized"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
@@ -147,6 +194,38 @@ class Contact(models.Model):
     @property
     def email_domain(self) -> str:
         return self.email.rsplit("@", 1)[-1].lower() if "@" in self.email else ""
+
+
+class ContactIdentity(models.Model):
+    """
+    An id a contact has in another system: a HubSpot Record ID, a Salesforce Id, any lead id
+    from a CSV, or a website visitor id. Upserts and activities find the contact by it.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
+    # The system ("hubspot", "salesforce", "website"...); with external_id, unique.
+    source = models.CharField(max_length=100, blank=True)
+    external_id = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "contact identities"
+        constraints = [
+            # Finding a contact by (source, external_id): one contact per id in a system.
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="contact_identity_source_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(external_id=""), name="contact_identity_external_id_set"
+            ),
+        ]
+        indexes = [
+            # A contact's ids, shown on its page and moved by a merge.
+            models.Index(fields=["contact"], name="contact_identity_contact_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source or 'id'}:{self.external_id}"
 
     def stage_reached_at(self, stage: str):
         return getattr(self, STAGE_DATE_FIELDS[stage])
@@ -311,6 +390,14 @@ class ImportJob(models.Model):
     unchanged_count = models.PositiveIntegerField(default=0)
     rejected_count = models.PositiveIntegerField(default=0)
     outcomes_count = models.PositiveIntegerField(default=0)
+    # Rows not imported on purpose (Salesforce IsDeleted = 1), counted apart from rejections.
+    skipped_count = models.PositiveIntegerField(default=0)
+    # The system the file's id column comes from ("hubspot", "salesforce", or as given), so a
+    # later import of the same system finds its contacts by that id.
+    id_source = models.CharField(max_length=100, blank=True)
+    # What the run decided beyond the counts: won/lost outcomes, where each outcome date came
+    # from, companies created, skipped rows ... (see contacts.imports.import_job_execute).
+    summary = models.JSONField(default=dict, blank=True)
     # The dry run's counts and a few sample rows per result, shown before the real run.
     dry_run = models.JSONField(default=dict, blank=True)
     rejected_path = models.CharField(max_length=255, blank=True, editable=False)
@@ -348,3 +435,26 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(100, int(100 * self.processed_rows / self.total_rows))
+
+
+class ContactMerge(models.Model):
+    """
+    The audit of a merge: which contacts were merged into which, by whom, and how many rows of
+    each kind moved (contacts.merging.contacts_merge).
+    """
+
+    target = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="merges")
+    merged_ids = models.JSONField(default=list)
+    merged_emails = models.JSONField(default=list)
+    # {"contacts.Activity": 12, "routing.Assignment": 1, ...}
+    moved = models.JSONField(default=dict)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{len(self.merged_ids)} merged into contact {self.target_id}"

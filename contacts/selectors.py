@@ -62,3 +62,24 @@ def contact_latest_outcome(*, contact: Contact) -> Outcome | None:
     return (
         Outcome.objects.filter(company_id=contact.company_id).order_by("-decided_at", "-id").first()
     )
+
+
+def contact_find(*, email: str = "", source: str = "", external_id: str = "") -> Contact | None:
+    """
+    The contact with this id in a source system (a website visitor id, a CRM id), else the one
+    with this email (compared in its normalised form), else None.
+    """
+    from contacts.identity import normalize_email
+
+    if external_id:
+        found = (
+            Contact.objects.filter(identities__source=source, identities__external_id=external_id)
+            .select_related("company")
+            .first()
+        )
+        if found is not None:
+            return found
+    key = normalize_email(email)
+    if not key:
+        return None
+    return Contact.objects.filter(email_normalized=key).select_related("company").first()

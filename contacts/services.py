@@ -12,12 +12,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from contacts.identity import date_range_error, normalize_email
 from contacts.models import (
     STAGE_DATE_FIELDS,
     Activity,
     ActivityKind,
     Company,
     Contact,
+    ContactIdentity,
     LifecycleStage,
     Outcome,
     OutcomeResult,
@@ -36,9 +38,16 @@ def company_upsert(*, domain: str, **fields: Any) -> tuple[Company, bool]:
 
 @transaction.atomic
 def contact_upsert(*, email: str, **fields: Any) -> tuple[Contact, bool]:
-    """Create the contact with this email (matched case-insensitively) or update its fields."""
+    """Create the contact with this email (matched by its normalised form) or update it."""
     email = email.strip()
-    contact = Contact.objects.select_for_update().filter(email__iexact=email).first()
+    contact = (
+        Contact.objects.select_for_update()
+        .filter(email_normalized=normalize_email(email))
+        .exclude(email_normalized="")
+        .first()
+        if email
+        else None
+    )
     if contact is None:
         contact = Contact(email=email, **fields)
         stage = contact.lifecycle_stage
@@ -53,6 +62,27 @@ def contact_upsert(*, email: str, **fields: Any) -> tuple[Contact, bool]:
     contact.full_clean(validate_unique=False, validate_constraints=False)
     contact.save()
     return contact, False
+
+
+@transaction.atomic
+def contact_identity_add(*, contact: Contact, source: str, external_id: str) -> ContactIdentity:
+    """
+    Record that a contact has this id in a source system (e.g. a website visitor id once the
+    visitor identifies). Idempotent; an id that already belongs to another contact raises
+    ValueError (merge the two contacts instead).
+    """
+    source, external_id = source.strip(), external_id.strip()
+    if not external_id:
+        raise ValueError("An identity needs its external id.")
+    identity, _ = ContactIdentity.objects.get_or_create(
+        source=source, external_id=external_id, defaults={"contact": contact}
+    )
+    if identity.contact_id != contact.pk:
+        raise ValueError(
+            f"{source or 'id'} {external_id} belongs to contact #{identity.contact_id}; "
+            "merge the two contacts instead."
+        )
+    return identity
 
 
 @transaction.atomic
@@ -215,18 +245,33 @@ class BulkResult:
 
 @dataclass
 class ContactRow:
-    """One contact to upsert. Only the fields given are written; properties are merged."""
+    """
+    One contact to upsert. Only the fields given are written; properties are merged.
+
+    Found by (source, external_id) when given, else by email; at least one is needed. An id
+    not yet known is attached to the contact the email finds.
+    """
 
     index: int
-    email: str
+    email: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
     properties: dict[str, Any] = field(default_factory=dict)
     # {"domain": ..., "name": ..., "industry": ..., "account_owner_id": ...}; matched by domain.
     company: dict[str, Any] | None = None
     # First dates of stages, e.g. {"mql_at": datetime}: kept when the contact already has one.
     stage_dates: dict[str, datetime] = field(default_factory=dict)
-    # {"result": "won"|"lost", "decided_at": datetime, "lost_reason": str, "amount": Decimal}
+    # {"result": "won"|"lost", "decided_at": datetime, "lost_reason": str, "amount": Decimal,
+    #  "undated": True when decided_at only stands in for a date the source did not give}
     outcome: dict[str, Any] | None = None
+    # The contact's id in a source system (HubSpot Record ID, Salesforce Id, a lead id...).
+    source: str = ""
+    external_id: str = ""
+    # When the lead was created in its source system (a new contact's created_at; an earlier
+    # date also moves a stored contact's).
+    created_at: datetime | None = None
+    # Company fields written only where the stored company has none (a lead's own location
+    # seeds a new account's, but never overwrites it).
+    company_defaults: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -247,6 +292,11 @@ class ActivityRow:
     occurred_at: datetime
     contact_id: int | None = None
     contact_email: str = ""
+    # Or the contact's id in a source system.
+    contact_source: str = ""
+    contact_external_id: str = ""
+    # Create the contact (from its email and/or id) when none is found, instead of an error.
+    create_contact: bool = False
     custom_kind: str = ""
     properties: dict[str, Any] = field(default_factory=dict)
     source: str = ""
@@ -258,6 +308,10 @@ class _AtomicBatchFailed(Exception):
 
 
 CONTACT_BULK_FIELDS = {
+    "lead_source_raw",
+    "country",
+    "region",
+    "city",
     "first_name",
     "last_name",
     "job_title",
@@ -331,19 +385,39 @@ def _domain_error(domain: str) -> str | None:
 
 
 def _emails_to_contacts(emails: set[str], *, only: tuple[str, ...] = ()) -> dict[str, Contact]:
-    """Stored contacts by lower-cased email, found through the case-insensitive unique index."""
-    from django.db.models.functions import Lower
-
+    """Stored contacts by normalised email (give normalised emails), through the unique index."""
     found: dict[str, Contact] = {}
-    ordered = sorted(emails)
+    ordered = sorted(e for e in emails if e)
     for start in range(0, len(ordered), _LOOKUP_CHUNK):
-        qs = Contact.objects.annotate(email_lower=Lower("email")).filter(
-            email_lower__in=ordered[start : start + _LOOKUP_CHUNK]
-        )
+        qs = Contact.objects.filter(email_normalized__in=ordered[start : start + _LOOKUP_CHUNK])
         if only:
-            qs = qs.only(*only)
+            qs = qs.only(*only, "email_normalized")
         for contact in qs:
-            found[contact.email_lower] = contact
+            found[contact.email_normalized] = contact
+    return found
+
+
+def _identities_to_contacts(
+    keys: set[tuple[str, str]], *, only: tuple[str, ...] = ()
+) -> dict[tuple[str, str], Contact]:
+    """Stored contacts by (source, external_id)."""
+    found: dict[tuple[str, str], Contact] = {}
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in keys:
+        by_source.setdefault(source, []).append(external_id)
+    for source, ids in by_source.items():
+        ids.sort()
+        for start in range(0, len(ids), _LOOKUP_CHUNK):
+            rows = ContactIdentity.objects.filter(
+                source=source, external_id__in=ids[start : start + _LOOKUP_CHUNK]
+            ).values_list("external_id", "contact_id")
+            by_pk = dict(rows)
+            qs = Contact.objects.filter(pk__in=set(by_pk.values()))
+            if only:
+                qs = qs.only(*only, "email_normalized")
+            contacts = {c.pk: c for c in qs}
+            for external_id, contact_id in by_pk.items():
+                found[(source, external_id)] = contacts[contact_id]
     return found
 
 
@@ -373,6 +447,7 @@ class _ContactPlan:
     dirty: set[str] = field(default_factory=set)
     company_plan: _CompanyPlan | None = None
     outcome: Outcome | None = None
+    identity: ContactIdentity | None = None
 
 
 def _apply_company_fields(plan: _CompanyPlan, fields: dict[str, Any]) -> None:
@@ -388,7 +463,11 @@ def _apply_company_fields(plan: _CompanyPlan, fields: dict[str, Any]) -> None:
 
 
 def _plan_company(
-    domain: str, fields: dict[str, Any], stored: dict[str, Company], planned: dict[str, Any]
+    domain: str,
+    fields: dict[str, Any],
+    stored: dict[str, Company],
+    planned: dict[str, Any],
+    defaults: dict[str, Any] | None = None,
 ) -> _CompanyPlan:
     plan = planned.get(domain)
     if plan is None:
@@ -400,6 +479,11 @@ def _plan_company(
             plan = _CompanyPlan(company=company, new=False)
         planned[domain] = plan
     _apply_company_fields(plan, fields)
+    if defaults:
+        empty = {
+            k: v for k, v in defaults.items() if k not in fields and not getattr(plan.company, k)
+        }
+        _apply_company_fields(plan, empty)
     return plan
 
 
@@ -408,12 +492,27 @@ def _validate_contact_row(row: ContactRow) -> dict[str, list[str]]:
     from django.core.validators import validate_email
 
     errors: dict[str, list[str]] = {}
-    try:
-        if len(row.email) > 254:
-            raise DjangoValidationError("too long")
-        validate_email(row.email)
-    except DjangoValidationError:
-        errors["email"] = [f"'{row.email[:80]}' is not a valid email address."]
+    if row.email:
+        try:
+            if len(row.email) > 254:
+                raise DjangoValidationError("too long")
+            validate_email(row.email)
+        except DjangoValidationError:
+            errors["email"] = [f"'{row.email[:80]}' is not a valid email address."]
+    elif not row.external_id:
+        errors["email"] = ["Give the contact's email or its external_id (with its source)."]
+    for name, value, limit in (("source", row.source, 100), ("external_id", row.external_id, 255)):
+        if len(value) > limit:
+            errors[name] = [f"At most {limit} characters."]
+        elif "\x00" in value:
+            errors[name] = ["Text may not contain NUL characters."]
+    dates = {**row.stage_dates, "created_at": row.created_at}
+    if row.outcome is not None and isinstance(row.outcome.get("decided_at"), datetime):
+        dates["outcome.decided_at"] = row.outcome["decided_at"]
+    for name, value in dates.items():
+        problem = date_range_error(value) if isinstance(value, datetime) else None
+        if problem:
+            errors[name] = [problem]
     unknown = set(row.fields) - CONTACT_BULK_FIELDS
     if unknown:
         errors["fields"] = [f"Unknown contact fields: {', '.join(sorted(unknown))}."]
@@ -455,32 +554,53 @@ def _validate_contact_row(row: ContactRow) -> dict[str, list[str]]:
     return errors
 
 
+def _row_keys(row: ContactRow) -> list[tuple[str, ...]]:
+    """The keys a row is matched by: its id in a source system, its normalised email."""
+    keys: list[tuple[str, ...]] = []
+    if row.external_id:
+        keys.append(("id", row.source, row.external_id))
+    if row.email:
+        keys.append(("email", normalize_email(row.email)))
+    return keys
+
+
 def _plan_contacts(rows: Sequence[ContactRow], now: datetime) -> list[_ContactPlan | RowResult]:
     """Validate and match every row; nothing is written."""
     planned: list[_ContactPlan | RowResult] = []
     valid: list[ContactRow] = []
-    first_row_of: dict[str, int] = {}
+    first_row_of: dict[tuple[str, ...], int] = {}
     for row in rows:
         row.email = (row.email or "").strip()
+        row.source = (row.source or "").strip()
+        row.external_id = (row.external_id or "").strip()
         if row.company is not None:
             row.company = {**row.company, "domain": normalize_domain(row.company.get("domain"))}
         errors = _validate_contact_row(row)
-        key = row.email.lower()
-        if not errors and key in first_row_of:
+        keys = _row_keys(row)
+        repeated = next((k for k in keys if k in first_row_of), None)
+        if not errors and repeated is not None:
+            what = row.email if repeated[0] == "email" else f"Id {row.external_id}"
+            field_name = "email" if repeated[0] == "email" else "external_id"
             errors = {
-                "email": [f"{row.email} already appears at row {first_row_of[key]} of this batch."]
+                field_name: [
+                    f"{what} already appears at row {first_row_of[repeated]} of this batch."
+                ]
             }
         if errors:
             planned.append(RowResult(row.index, RowStatus.ERROR, errors=errors))
             continue
-        first_row_of[key] = row.index
+        for key in keys:
+            first_row_of[key] = row.index
         valid.append(row)
         planned.append(None)  # type: ignore[arg-type]
-    stored = _emails_to_contacts({r.email.lower() for r in valid})
+    stored = _emails_to_contacts({normalize_email(r.email) for r in valid if r.email})
+    stored_ids = _identities_to_contacts(
+        {(r.source, r.external_id) for r in valid if r.external_id}
+    )
     domains = {r.company["domain"] for r in valid if r.company}
     stored_companies = _domains_to_companies(domains)
     company_plans: dict[str, _CompanyPlan] = {}
-    existing_ids = [c.pk for c in stored.values()]
+    existing_ids = list({c.pk for c in [*stored.values(), *stored_ids.values()]})
     known_outcomes: set[tuple[int, str, datetime]] = set()
     if any(r.outcome for r in valid) and existing_ids:
         for start in range(0, len(existing_ids), _LOOKUP_CHUNK):
@@ -489,76 +609,143 @@ def _plan_contacts(rows: Sequence[ContactRow], now: datetime) -> list[_ContactPl
                     contact_id__in=existing_ids[start : start + _LOOKUP_CHUNK]
                 ).values_list("contact_id", "result", "decided_at")
             )
+    known_results = {(c, r) for c, r, _ in known_outcomes}
     slots = iter(i for i, p in enumerate(planned) if p is None)
     for row in valid:
         slot = next(slots)
-        company_plan = None
-        if row.company:
-            fields = {k: v for k, v in row.company.items() if k != "domain"}
-            company_plan = _plan_company(
-                row.company["domain"], fields, stored_companies, company_plans
+        by_id = stored_ids.get((row.source, row.external_id)) if row.external_id else None
+        by_email = stored.get(normalize_email(row.email)) if row.email else None
+        if by_id is not None and by_email is not None and by_id.pk != by_email.pk:
+            planned[slot] = RowResult(
+                row.index,
+                RowStatus.ERROR,
+                errors={
+                    "external_id": [
+                        f"Id {row.external_id} is contact #{by_id.pk} but {row.email} is "
+                        f"contact #{by_email.pk}: merge the two first."
+                    ]
+                },
             )
-        contact = stored.get(row.email.lower())
-        if contact is None:
-            contact = Contact(email=row.email, **row.fields)
-            contact.properties = dict(row.properties)
-            if company_plan is not None:
-                contact.company = company_plan.company
-            setattr(contact, STAGE_DATE_FIELDS[contact.lifecycle_stage], now)
-            for name, value in row.stage_dates.items():
-                if name != STAGE_DATE_FIELDS[contact.lifecycle_stage] or value:
-                    setattr(contact, name, value)
-            plan = _ContactPlan(row, RowResult(row.index, RowStatus.CREATED), contact, new=True)
-        else:
-            plan = _ContactPlan(
-                row, RowResult(row.index, RowStatus.UNCHANGED, id=contact.pk), contact, new=False
-            )
-            for name, value in row.fields.items():
-                if getattr(contact, name) != value:
-                    setattr(contact, name, value)
-                    plan.dirty.add(name)
-                    if name == "lifecycle_stage":
-                        date_field = STAGE_DATE_FIELDS[value]
-                        if getattr(contact, date_field) is None:
-                            setattr(contact, date_field, now)
-                            plan.dirty.add(date_field)
-            if row.properties:
-                merged = {**(contact.properties or {}), **row.properties}
-                if merged != contact.properties:
-                    contact.properties = merged
-                    plan.dirty.add("properties")
-            if company_plan is not None and (
-                company_plan.new or contact.company_id != company_plan.company.pk
-            ):
-                contact.company = company_plan.company
-                plan.dirty.add("company")
-            for name, value in row.stage_dates.items():
-                if value is not None and getattr(contact, name) is None:
-                    setattr(contact, name, value)
-                    plan.dirty.add(name)
-        plan.company_plan = company_plan
-        if row.outcome:
-            outcome_key = (contact.pk, row.outcome["result"], row.outcome["decided_at"])
-            if plan.new or outcome_key not in known_outcomes:
-                plan.outcome = Outcome(
-                    contact=contact,
-                    result=row.outcome["result"],
-                    decided_at=row.outcome["decided_at"],
-                    lost_reason=row.outcome.get("lost_reason") or "",
-                    amount=row.outcome.get("amount"),
-                )
-                if row.outcome["result"] == OutcomeResult.WON:
-                    # As outcome_record(): a contact-level win makes the contact a customer.
-                    if contact.lifecycle_stage != LifecycleStage.CUSTOMER:
-                        contact.lifecycle_stage = LifecycleStage.CUSTOMER
-                        plan.dirty.add("lifecycle_stage")
-                    if contact.customer_at is None:
-                        contact.customer_at = row.outcome["decided_at"]
-                        plan.dirty.add("customer_at")
-        if not plan.new and (plan.dirty or plan.outcome or (company_plan and company_plan.dirty)):
-            plan.result.status = RowStatus.UPDATED
-        planned[slot] = plan
+            continue
+        planned[slot] = _plan_contact_row(
+            row, by_id or by_email, by_id is not None, now,
+            stored_companies, company_plans, known_outcomes, known_results,
+        )  # fmt: skip
     return planned
+
+
+def _plan_contact_row(
+    row: ContactRow,
+    contact: Contact | None,
+    found_by_id: bool,
+    now: datetime,
+    stored_companies: dict[str, Company],
+    company_plans: dict[str, _CompanyPlan],
+    known_outcomes: set[tuple[int, str, datetime]],
+    known_results: set[tuple[int, str]],
+) -> _ContactPlan:
+    company_plan = None
+    if row.company:
+        fields = {k: v for k, v in row.company.items() if k != "domain"}
+        company_plan = _plan_company(
+            row.company["domain"], fields, stored_companies, company_plans, row.company_defaults
+        )
+    if contact is None:
+        contact = Contact(email=row.email, **row.fields)
+        contact.properties = dict(row.properties)
+        contact.created_at = row.created_at or now
+        if company_plan is not None:
+            contact.company = company_plan.company
+        setattr(contact, STAGE_DATE_FIELDS[contact.lifecycle_stage], row.created_at or now)
+        for name, value in row.stage_dates.items():
+            if name != STAGE_DATE_FIELDS[contact.lifecycle_stage] or value:
+                setattr(contact, name, value)
+        plan = _ContactPlan(row, RowResult(row.index, RowStatus.CREATED), contact, new=True)
+    else:
+        plan = _ContactPlan(
+            row, RowResult(row.index, RowStatus.UNCHANGED, id=contact.pk), contact, new=False
+        )
+        _plan_contact_changes(plan, row, now)
+    if row.external_id and not found_by_id:
+        plan.identity = ContactIdentity(
+            contact=contact, source=row.source, external_id=row.external_id, created_at=now
+        )
+    plan.company_plan = company_plan
+    if (
+        company_plan is not None
+        and not plan.new
+        and (company_plan.new or contact.company_id != company_plan.company.pk)
+    ):
+        contact.company = company_plan.company
+        plan.dirty.add("company")
+    if row.outcome:
+        _plan_outcome(plan, row, known_outcomes, known_results)
+    if not plan.new and (
+        plan.dirty or plan.outcome or plan.identity or (company_plan and company_plan.dirty)
+    ):
+        plan.result.status = RowStatus.UPDATED
+    return plan
+
+
+def _plan_contact_changes(plan: _ContactPlan, row: ContactRow, now: datetime) -> None:
+    """A stored contact's changes: given fields, a new email, merged properties, dates."""
+    contact = plan.contact
+    if row.email and normalize_email(row.email) != contact.email_normalized:
+        contact.email = row.email
+        plan.dirty.add("email")
+    for name, value in row.fields.items():
+        if getattr(contact, name) != value:
+            setattr(contact, name, value)
+            plan.dirty.add(name)
+            if name == "lifecycle_stage":
+                date_field = STAGE_DATE_FIELDS[value]
+                if getattr(contact, date_field) is None:
+                    setattr(contact, date_field, now)
+                    plan.dirty.add(date_field)
+    if row.properties:
+        merged = {**(contact.properties or {}), **row.properties}
+        if merged != contact.properties:
+            contact.properties = merged
+            plan.dirty.add("properties")
+    for name, value in row.stage_dates.items():
+        if value is not None and getattr(contact, name) is None:
+            setattr(contact, name, value)
+            plan.dirty.add(name)
+    if row.created_at is not None and row.created_at < contact.created_at:
+        contact.created_at = row.created_at
+        plan.dirty.add("created_at")
+
+
+def _plan_outcome(
+    plan: _ContactPlan,
+    row: ContactRow,
+    known_outcomes: set[tuple[int, str, datetime]],
+    known_results: set[tuple[int, str]],
+) -> None:
+    contact = plan.contact
+    outcome_key = (contact.pk, row.outcome["result"], row.outcome["decided_at"])
+    if not plan.new and outcome_key in known_outcomes:
+        return
+    # No date of its own (the import's time stands in): the same result already stored is
+    # this outcome again.
+    undated = row.outcome.get("undated")
+    if not plan.new and undated and (contact.pk, row.outcome["result"]) in known_results:
+        return
+    plan.outcome = Outcome(
+        contact=contact,
+        result=row.outcome["result"],
+        decided_at=row.outcome["decided_at"],
+        lost_reason=row.outcome.get("lost_reason") or "",
+        amount=row.outcome.get("amount"),
+    )
+    if row.outcome["result"] == OutcomeResult.WON:
+        # As outcome_record(): a contact-level win makes the contact a customer.
+        if contact.lifecycle_stage != LifecycleStage.CUSTOMER:
+            contact.lifecycle_stage = LifecycleStage.CUSTOMER
+            plan.dirty.add("lifecycle_stage")
+        if contact.customer_at is None:
+            contact.customer_at = row.outcome["decided_at"]
+            plan.dirty.add("customer_at")
 
 
 def _reset_unsaved(objs: Sequence[Any]) -> None:
@@ -592,7 +779,7 @@ def _write_contact_plans(plans: Sequence[_ContactPlan], now: datetime) -> None:
         if plan.new:
             if plan.company_plan is not None:
                 plan.contact.company = plan.company_plan.company  # now with its pk
-            plan.contact.created_at = plan.contact.updated_at = now
+            plan.contact.updated_at = now
             new_contacts.append(plan.contact)
     Contact.objects.bulk_create(new_contacts, batch_size=_WRITE_BATCH)
     updated = [p for p in plans if not p.new and p.dirty]
@@ -607,14 +794,24 @@ def _write_contact_plans(plans: Sequence[_ContactPlan], now: datetime) -> None:
             plan.outcome.contact = plan.contact
             outcomes.append(plan.outcome)
     Outcome.objects.bulk_create(outcomes, batch_size=_WRITE_BATCH)
+    identities = []
+    for plan in plans:
+        if plan.identity is not None:
+            plan.identity.contact = plan.contact
+            identities.append(plan.identity)
+    ContactIdentity.objects.bulk_create(identities, batch_size=_WRITE_BATCH)
     for plan in plans:
         plan.result.id = plan.contact.pk
 
 
 def _db_error_message(exc: Exception) -> dict[str, list[str]]:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-    if "contact_email_ci_unique" in text or "UNIQUE constraint failed: contacts_contact" in text:
+    if "contact_email_normalized_unique" in text or "contacts_contact.email_normalized" in text:
         return {"email": ["A contact with this email was created at the same time; send it again."]}
+    if "contact_identity_source_id_unique" in text or "contacts_contactidentity" in text:
+        return {
+            "external_id": ["A contact with this id was created at the same time; send it again."]
+        }
     return {"row": [f"The database refused this row: {text[:300]}"]}
 
 
@@ -717,6 +914,7 @@ def contacts_bulk_upsert(
                     if p.company_plan is not None and p.company_plan.new:
                         objs.append(p.company_plan.company)
                 objs += [p.outcome for p in items if p.outcome is not None]
+                objs += [p.identity for p in items if p.identity is not None]
                 return objs
 
             _write_rows_or_fallback(
@@ -846,15 +1044,31 @@ def activities_bulk_record(
     repeated in the batch, is `unchanged` and answers with the stored id; new ones are
     `created`. Unknown contacts and invalid rows are errors that write nothing. Contacts with
     new activities are announced once for rescoring (not once per activity).
+
+    A row names its contact by contact_id, contact_email or (contact_source,
+    contact_external_id). With create_contact, a contact that is not found is created from
+    that email and id (once per batch, in the same transaction) instead of an error.
     """
     now = now or timezone.now()
     result = BulkResult()
-    emails = {r.contact_email.strip().lower() for r in rows if r.contact_id is None}
+    emails = {normalize_email(r.contact_email) for r in rows if r.contact_id is None}
     ids = {r.contact_id for r in rows if r.contact_id is not None}
     by_email = {
         e: c.pk
         for e, c in _emails_to_contacts({e for e in emails if e}, only=("id", "email")).items()
     }
+    by_identity = {
+        key: c.pk
+        for key, c in _identities_to_contacts(
+            {
+                (r.contact_source.strip(), r.contact_external_id.strip())
+                for r in rows
+                if r.contact_id is None and r.contact_external_id.strip()
+            },
+            only=("id",),
+        ).items()
+    }
+    to_create: dict[tuple[str, ...], ContactRow] = {}
     known_ids: set[int] = set()
     ordered_ids = sorted(i for i in ids if 0 < i <= 2**63 - 1)
     for start in range(0, len(ordered_ids), _LOOKUP_CHUNK):
@@ -875,19 +1089,21 @@ def activities_bulk_record(
     batch_events: dict[tuple[str, str], Any] = {}
     for row in rows:
         errors: dict[str, list[str]] = {}
-        contact_id = row.contact_id
+        contact_id: Any = row.contact_id
         if contact_id is not None:
             if contact_id not in known_ids:
                 errors["contact_id"] = [f"No contact with id {contact_id}."]
-        elif row.contact_email:
-            contact_id = by_email.get(row.contact_email.strip().lower())
-            if contact_id is None:
-                errors["contact_email"] = [
-                    f"No contact with email {row.contact_email[:100]}; "
-                    "create it first (POST /api/v1/contacts/bulk/)."
-                ]
+        elif row.contact_email or row.contact_external_id.strip():
+            contact_id, errors = _activity_contact(row, by_email, by_identity, to_create)
         else:
-            errors["contact_email"] = ["Give the contact's email or contact_id."]
+            errors["contact_email"] = [
+                "Give the contact's email, contact_id or contact_external_id."
+            ]
+        problem = (
+            date_range_error(row.occurred_at) if isinstance(row.occurred_at, datetime) else None
+        )
+        if problem:
+            errors["occurred_at"] = [problem]
         if row.kind not in kinds:
             errors["kind"] = [f"'{row.kind[:50]}' is not one of: {', '.join(sorted(kinds))}."]
         elif row.kind == ActivityKind.CUSTOM and not row.custom_kind:
@@ -911,8 +1127,9 @@ def activities_bulk_record(
             # The same event twice in one batch: stored once, both rows answer with its id.
             planned.append(("same", row.index, batch_events[key]))
             continue
+        create_key = contact_id if isinstance(contact_id, tuple) else None
         activity = Activity(
-            contact_id=contact_id,
+            contact_id=None if create_key else contact_id,
             kind=row.kind,
             custom_kind=row.custom_kind if row.kind == ActivityKind.CUSTOM else "",
             occurred_at=row.occurred_at,
@@ -921,7 +1138,7 @@ def activities_bulk_record(
             external_id=row.external_id,
             created_at=now,
         )
-        item = _ActivityPlan(activity, RowResult(row.index, RowStatus.CREATED))
+        item = _ActivityPlan(activity, RowResult(row.index, RowStatus.CREATED), create_key)
         if row.external_id:
             batch_events[key] = item
         planned.append(item)
@@ -947,6 +1164,7 @@ def activities_bulk_record(
                 result.results = results()
                 raise _AtomicBatchFailed
             new = [p for p in planned if isinstance(p, _ActivityPlan)]
+            new = _create_activity_contacts(new, to_create, atomic=atomic, now=now)
 
             def write(items: Sequence[_ActivityPlan]) -> None:
                 Activity.objects.bulk_create([p.activity for p in items], batch_size=_WRITE_BATCH)
@@ -991,3 +1209,81 @@ def activities_bulk_record(
 class _ActivityPlan:
     activity: Activity
     result: RowResult
+    # The key of the contact to create for it (create_contact), else None.
+    create_key: tuple[str, ...] | None = None
+
+
+def _activity_contact(
+    row: ActivityRow,
+    by_email: dict[str, int],
+    by_identity: dict[tuple[str, str], int],
+    to_create: dict[tuple[str, ...], ContactRow],
+) -> tuple[Any, dict[str, list[str]]]:
+    """The contact id an activity row names by email or external id, or the key to create."""
+    source, external_id = row.contact_source.strip(), row.contact_external_id.strip()
+    email_key = normalize_email(row.contact_email)
+    found_by_id = by_identity.get((source, external_id)) if external_id else None
+    found_by_email = by_email.get(email_key) if email_key else None
+    if found_by_id and found_by_email and found_by_id != found_by_email:
+        return None, {
+            "contact_external_id": [
+                f"Id {external_id[:100]} and email {row.contact_email[:100]} are two contacts."
+            ]
+        }
+    if found_by_id or found_by_email:
+        return found_by_id or found_by_email, {}
+    if row.create_contact:
+        key = ("id", source, external_id) if external_id else ("email", email_key)
+        to_create.setdefault(
+            key,
+            ContactRow(
+                index=row.index,
+                email=row.contact_email.strip(),
+                source=source,
+                external_id=external_id,
+            ),
+        )
+        return key, {}
+    what = f"id {external_id[:100]}" if external_id else f"email {row.contact_email[:100]}"
+    field_name = "contact_external_id" if external_id else "contact_email"
+    return None, {
+        field_name: [
+            f"No contact with {what}; create it first (POST /api/v1/contacts/bulk/) "
+            "or send create_contact: true."
+        ]
+    }
+
+
+def _create_activity_contacts(
+    plans: list[_ActivityPlan],
+    to_create: dict[tuple[str, ...], ContactRow],
+    *,
+    atomic: bool,
+    now: datetime,
+) -> list[_ActivityPlan]:
+    """Create the contacts rows asked for (create_contact); rows whose contact fails fail."""
+    wanted = {p.create_key for p in plans if p.create_key is not None}
+    if not wanted:
+        return plans
+    contact_rows = [row for key, row in to_create.items() if key in wanted]
+    created = contacts_bulk_upsert(rows=contact_rows, now=now)
+    outcome = {
+        key: result for (key, _), result in zip(
+            [(k, r) for k, r in to_create.items() if k in wanted], created.results, strict=True
+        )
+    }  # fmt: skip
+    kept = []
+    for plan in plans:
+        if plan.create_key is None:
+            kept.append(plan)
+            continue
+        made = outcome[plan.create_key]
+        if made.status == RowStatus.ERROR:
+            plan.result.status = RowStatus.ERROR
+            plan.result.errors = {f"contact.{k}": v for k, v in (made.errors or {}).items()}
+            if atomic:
+                raise _AtomicBatchFailed
+            continue
+        plan.activity.contact_id = made.id
+        kept.append(plan)
+    return kept

@@ -21,3 +21,9 @@ demo_seeded = Signal()
 # skip post_save, so scoring scores these once per batch here, in the same transaction, folding
 # in just the new activities.
 contacts_bulk_changed = Signal()
+
+# Sent by contacts.merging.contacts_merge() inside its transaction, before it moves every row
+# pointing at the duplicates to the kept contact, with `target_id` and `duplicate_ids`. Apps
+# whose rows obey a per-contact rule (routing: one open qualification per lead) settle it here,
+# in the same transaction; a receiver must not queue work that could run before the commit.
+contacts_merging = Signal()

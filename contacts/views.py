@@ -16,12 +16,14 @@ from contacts.filters import ContactFilter
 from contacts.imports import (
     COMPANY_TARGETS,
     CONTACT_TARGETS,
+    CsvFileError,
     CsvFormat,
     csv_rows,
     import_job_create,
     import_job_set_mapping,
     import_job_start,
 )
+from contacts.merging import contact_duplicates
 from contacts.models import Company, Contact, ImportJob, ImportKind, LifecycleStage
 from leadscore.roles import Role, user_has_role
 
@@ -62,6 +64,8 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": timeline,
         "activity_count": contact.activities.count(),
         "outcome": selectors.contact_latest_outcome(contact=contact),
+        "identities": contact.identities.all(),
+        "duplicates": contact_duplicates(contact=contact)[:10],
     }
     return render(request, "contacts/contact_detail.html", context)
 
@@ -113,14 +117,17 @@ def _import_context(job) -> dict:
 
     targets = COMPANY_TARGETS if job.kind == "companies" else CONTACT_TARGETS
     samples: list[list[str]] = [[] for _ in job.columns]
-    if job.stored_path and Path(job.stored_path).exists():
+    if job.status != "failed" and job.stored_path and Path(job.stored_path).exists():
         fmt = CsvFormat(job.encoding, job.delimiter, job.columns)
-        for count, (_, values) in enumerate(csv_rows(Path(job.stored_path), fmt)):
-            if count >= 3:
-                break
-            for i, value in enumerate(values[: len(job.columns)]):
-                if value.strip():
-                    samples[i].append(value.strip()[:60])
+        try:
+            for count, (_, values) in enumerate(csv_rows(Path(job.stored_path), fmt)):
+                if count >= 3:
+                    break
+                for i, value in enumerate(values[: len(job.columns)]):
+                    if value.strip():
+                        samples[i].append(value.strip()[:60])
+        except CsvFileError:
+            pass  # the job's error says what is wrong; the page still shows the mapping
     rows = [
         (str(i), column, samples[i], job.mapping.get(str(i), "ignore"))
         for i, column in enumerate(job.columns)
@@ -132,7 +139,7 @@ def _import_context(job) -> dict:
         "rows": rows,
         "mapped_count": mapped,
         "property_count": sum(1 for _, _, _, t in rows if t == "property"),
-        "editable": not job.is_running and job.status not in ("done",),
+        "editable": not job.is_running and job.status not in ("done", "failed"),
     }
 
 
@@ -142,15 +149,17 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=pk)
     if request.method == "POST":
         action = request.POST.get("action")
-        if job.is_running or job.status == "done":
-            messages.warning(request, "This import is already running or done.")
+        if job.is_running or job.status in ("done", "failed"):
+            messages.warning(request, "This import is already running, done or failed.")
             return redirect("contacts:import_detail", pk=job.pk)
         if action in ("dry_run", "save"):
             mapping = {
                 str(i): request.POST.get(f"map-{i}", "ignore") for i in range(len(job.columns))
             }
             try:
-                job = import_job_set_mapping(job=job, mapping=mapping)
+                job = import_job_set_mapping(
+                    job=job, mapping=mapping, id_source=request.POST.get("id_source")
+                )
             except ValueError as exc:
                 messages.error(request, str(exc))
                 return redirect("contacts:import_detail", pk=job.pk)

@@ -47,7 +47,7 @@ def record_of(contact: Contact, events: Sequence[features.Event]) -> features.Le
         annual_revenue=float(company.annual_revenue)
         if company and company.annual_revenue is not None
         else None,
-        country=company.country if company else "",
+        country=contact.country or (company.country if company else ""),
         properties=contact.properties or {},
         events=events,
     )

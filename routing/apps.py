@@ -6,4 +6,4 @@ class RoutingConfig(AppConfig):
     verbose_name = "Routing"
 
     def ready(self) -> None:
-        from routing import signals  # noqa: F401 - connects the receivers
+        from routing import merging, signals  # noqa: F401 - connects the receivers

@@ -252,6 +252,8 @@ class AssignmentStatus(models.TextChoices):
     DISQUALIFIED = "disqualified", "Disqualified"
     WON = "won", "Won"
     LOST = "lost", "Lost"
+    # Closed because its lead was merged into another lead that is already in play.
+    MERGED = "merged", "Merged into another lead"
 
 
 # Statuses that count against a rep's capacity: they still hold the lead.

@@ -290,8 +290,9 @@ def lead_of(contact: Contact, *, hand_raise: bool = False) -> engine.Lead:
         contact_id=contact.pk,
         name=str(contact),
         company_name=company.name if company else "",
-        country=company.country if company else "",
-        region=company.region if company else "",
+        # The lead's own location, falling back to its company's (as fit rules do).
+        country=contact.country or (company.country if company else ""),
+        region=contact.region or (company.region if company else ""),
         industry=company.industry if company else "",
         employee_count=company.employee_count if company else None,
         grade=score.grade if score else "D",

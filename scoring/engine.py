@@ -237,6 +237,7 @@ class Profile:
     email: str = ""
     job_title: str = ""
     lead_source: str = ""
+    lead_source_raw: str = ""
     industry: str = ""
     employee_count: int | None = None
     annual_revenue: float | None = None

@@ -156,6 +156,7 @@ class FitAttribute(models.TextChoices):
     INDUSTRY = "industry", "Company industry"
     EMPLOYEE_COUNT = "employee_count", "Company employees"
     ANNUAL_REVENUE = "annual_revenue", "Company annual revenue"
+    # The contact's own location, else its company's.
     COUNTRY = "country", "Country"
     REGION = "region", "Region / state"
     CITY = "city", "City"
@@ -166,6 +167,7 @@ class FitAttribute(models.TextChoices):
     FREE_MAIL = "free_mail", "Email is a free-mail address"
     COMPETITOR = "competitor", "Email is at a competitor"
     LEAD_SOURCE = "lead_source", "Lead source"
+    LEAD_SOURCE_RAW = "lead_source_raw", "Lead source (as given)"
     PROPERTY = "property", "Contact custom property"
 
 

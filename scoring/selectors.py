@@ -118,9 +118,11 @@ def profile_of(contact: Contact) -> engine.Profile:
         annual_revenue=float(company.annual_revenue)
         if company and company.annual_revenue is not None
         else None,
-        country=company.country if company else "",
-        region=company.region if company else "",
-        city=company.city if company else "",
+        # The contact's own location, falling back to its company's.
+        country=contact.country or (company.country if company else ""),
+        region=contact.region or (company.region if company else ""),
+        city=contact.city or (company.city if company else ""),
+        lead_source_raw=contact.lead_source_raw,
         technologies=tuple(company.technologies or ()) if company else (),
         properties=contact.properties or {},
     )

@@ -24,7 +24,18 @@ lead_qualified = Signal()
 
 # Contact fields that fit rules can read; saving only other fields (a stage change made by
 # scoring itself, say) needs no rescore.
-SCORED_CONTACT_FIELDS = {"email", "job_title", "lead_source", "company", "company_id", "properties"}
+SCORED_CONTACT_FIELDS = {
+    "email",
+    "job_title",
+    "lead_source",
+    "lead_source_raw",
+    "country",
+    "region",
+    "city",
+    "company",
+    "company_id",
+    "properties",
+}
 
 
 @receiver(post_save, sender=Activity, dispatch_uid="scoring_activity_saved")

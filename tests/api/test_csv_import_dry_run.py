@@ -29,6 +29,9 @@ def test_the_dry_run_counts_and_samples_without_writing(tmp_path, salesforce_hea
     assert job.dry_run["counts"] == {"created": 1, "updated": 1, "unchanged": 0, "error": 1}
     samples = job.dry_run["samples"]
     assert samples["updated"][0]["email"] == "known@acme.example"
-    assert samples["error"][0]["row"] == 4 and "no email" in samples["error"][0]["error"]
+    assert (
+        samples["error"][0]["row"] == 4
+        and "neither an email nor an id" in samples["error"][0]["error"]
+    )
     assert (Contact.objects.count(), Company.objects.count()) == (contacts_before, companies_before)
     assert Contact.objects.get(email="known@acme.example").first_name == "Old"

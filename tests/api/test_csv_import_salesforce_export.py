@@ -99,7 +99,10 @@ def test_a_salesforce_lead_export_imports_end_to_end(tmp_path, salesforce_header
     assert (
         zoe.properties["Region__c"] == "EMEA" and zoe.properties["OwnerId"] == "005000000000001AAA"
     )
-    assert zoe.properties["CreatedDate"] == "2024-01-15 09:30:00"
+    # CreatedDate is when the lead was created; Id is its Salesforce id.
+    assert zoe.created_at.isoformat() == "2024-01-15T09:30:00+00:00"
+    assert "CreatedDate" not in zoe.properties
+    assert zoe.identities.get().source == "salesforce"
     # IsConverted = 1 with its ConvertedDate: a won outcome, for training and backtests.
     outcome = Outcome.objects.get(contact=zoe)
     assert outcome.result == "won" and outcome.decided_at.date().isoformat() == "2024-06-01"

@@ -36,6 +36,12 @@ class Command(BaseCommand):
             help="Map a column to a field (or 'property', 'ignore'); repeatable.",
         )
         parser.add_argument("--dry-run", action="store_true", help="Check and count only.")
+        parser.add_argument(
+            "--source",
+            default="",
+            help="The system the id column comes from (default: hubspot, salesforce or csv, "
+            "told by the header); contacts are found again by this system and id.",
+        )
         parser.add_argument("--show-mapping", action="store_true", help="Print the mapping.")
         parser.add_argument("--user", help="Username recorded as the importer.")
         parser.add_argument("--batch", type=int, default=2000, help="Rows per transaction.")
@@ -51,9 +57,13 @@ class Command(BaseCommand):
                 raise CommandError(f"No user {options['user']!r}.")
         with path.open("rb") as upload:
             job = import_job_create(
-                upload=upload, file_name=path.name, kind=options["kind"], created_by=user
+                upload=upload,
+                file_name=path.name,
+                kind=options["kind"],
+                created_by=user,
+                id_source=options["source"],
             )
-        if job.error:
+        if job.error or job.status == "failed":
             raise CommandError(job.error)
         mapping = dict(job.mapping)
         by_name = {c.strip().lower(): str(i) for i, c in enumerate(job.columns)}
@@ -86,6 +96,9 @@ class Command(BaseCommand):
             progress=progress,
         )
         sys.stderr.write("\n")
+        if job.status == "failed":
+            raise CommandError(job.error)
+        summary = job.dry_run.get("summary", {}) if options["dry_run"] else job.summary
         if options["dry_run"]:
             counts = job.dry_run["counts"]
             rejected = job.dry_run["rejected_path"]
@@ -101,5 +114,13 @@ class Command(BaseCommand):
                 f"{job.updated_count:,} updated, {job.unchanged_count:,} unchanged, "
                 f"{job.rejected_count:,} rejected, {job.outcomes_count:,} outcomes."
             )
+        outcomes = summary.get("outcomes", {})
+        if any(outcomes.values()):
+            self.stdout.write(
+                f"Outcomes: {outcomes.get('won', 0):,} won, {outcomes.get('lost', 0):,} lost; "
+                f"dated {', '.join(summary.get('date_labels', []))}."
+            )
+        if summary.get("skipped_deleted"):
+            self.stdout.write(f"Skipped {summary['skipped_deleted']:,} rows deleted in the source.")
         if rejected and (job.rejected_count or job.dry_run.get("counts", {}).get("error")):
             self.stdout.write(f"Rejected rows with their error: {rejected}")
