@@ -187,5 +187,8 @@ def contacts_merge(
     target.save()
     record.moved = moved
     record.save(update_fields=["moved"])
-    contacts_bulk_changed.send(sender=Contact, contact_ids=[target.pk], reason="profile_change")
+    # The duplicates' activities are the target's now: its scores are rebuilt from the history.
+    contacts_bulk_changed.send(
+        sender=Contact, contact_ids=[target.pk], reason="profile_change", rebuild=True
+    )
     return record

@@ -17,7 +17,8 @@ demo_seeded = Signal()
 # companies_bulk_upsert) and the CSV import after a batch was written, inside its transaction,
 # with `contact_ids` (the contacts whose data changed: new or updated contacts, contacts of
 # updated companies, contacts with new activities) and `reason` ("new_activity" or
-# "profile_change"), and for activity batches `activities` (the new Activity rows). Bulk writes
+# "profile_change"), and for activity batches `activities` (the new Activity rows); `rebuild`
+# (a merge moved activities in bulk) asks for the contacts' scores to be rebuilt from history. Bulk writes
 # skip post_save, so scoring scores these once per batch here, in the same transaction, folding
 # in just the new activities.
 contacts_bulk_changed = Signal()

@@ -106,6 +106,7 @@ def contacts_changed_in_bulk(
     contact_ids: list[int],
     reason: str = "new_activity",
     activities: list[Activity] | None = None,
+    rebuild: bool = False,
     **kwargs: Any,
 ) -> None:
     """
@@ -118,7 +119,9 @@ def contacts_changed_in_bulk(
         reason = "profile_change"
     from scoring.services import contacts_score
 
-    contacts_score(contact_ids=contact_ids, activities=activities or (), reason=reason)
+    contacts_score(
+        contact_ids=contact_ids, activities=activities or (), reason=reason, rebuild=rebuild
+    )
 
 
 def _live_model_id(instance) -> int | None:
