@@ -171,6 +171,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "scoring-refresh-decay": {"task": "scoring.refresh_decay", "schedule": 3600.0},
     # Leads whose acceptance SLA ran out go to the next eligible rep.
     "routing-check-sla": {"task": "routing.check_sla", "schedule": 60.0},
+    # Webhook and Slack retries a broker lost (or that eager mode could not schedule).
+    "routing-retry-due-deliveries": {"task": "routing.retry_due_deliveries", "schedule": 60.0},
     # The predictive score retrains once a week on the won and lost leads known by then.
     "predictive-retrain-weekly": {"task": "predictive.retrain_weekly", "schedule": 7 * 86400.0},
 }

@@ -17,7 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 
 from contacts.models import Activity, Contact
-from routing import engine
+from routing import engine, sla
 from routing.models import (
     HELD_STATUSES,
     Assignment,
@@ -26,6 +26,7 @@ from routing.models import (
     RepProfile,
     RoutingDecision,
     RoutingRule,
+    SlaClock,
     Team,
 )
 
@@ -241,6 +242,7 @@ def rule_spec(rule: RoutingRule) -> engine.RuleSpec:
         sla_minutes=rule.sla_minutes,
         hand_raise_sla_minutes=rule.hand_raise_sla_minutes,
         rotation_position=rule.rotation_position,
+        reject_cool_off_days=rule.team.reject_cool_off_days,
     )
 
 
@@ -269,6 +271,34 @@ def rep_state(profile: RepProfile, *, load: int) -> engine.RepState:
         regions=_words(profile.regions),
         industries=_words(profile.industries),
         segments=_words(profile.segments),
+    )
+
+
+def recent_rejections(*, contact_id: int, since: datetime) -> dict[int, datetime]:
+    """Reps who rejected this contact since `since`, with their latest rejection time."""
+    rows = (
+        Assignment.objects.filter(
+            contact_id=contact_id,
+            status=AssignmentStatus.REJECTED,
+            closed_at__gte=since,
+            rep_id__isnull=False,
+        )
+        .values("rep_id")
+        .annotate(at=Max("closed_at"))
+    )
+    return {row["rep_id"]: row["at"] for row in rows}
+
+
+def sla_calendar(profile: RepProfile | None) -> sla.Calendar | None:
+    """The rep's SLA clock: their team's working hours, in the rep's (or the team's) zone."""
+    if profile is None or profile.team.sla_clock == SlaClock.ALWAYS:
+        return None
+    team = profile.team
+    return sla.Calendar(
+        time_zone=profile.time_zone or team.time_zone or "UTC",
+        start=team.workday_start,
+        end=team.workday_end,
+        workdays=sla.parse_workdays(team.workdays),
     )
 
 

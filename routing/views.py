@@ -330,6 +330,14 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
             to_rep=target.user,
             by=request.user,
             reason=request.POST.get("reason", ""),
+            force=request.POST.get("force") == "1",
+        )
+    except services.ReassignWarning as exc:
+        return _done(
+            request,
+            ok=False,
+            text=" ".join(exc.warnings)
+            + " Tick 'Reassign anyway' to give it to them all the same.",
         )
     except services.RoutingError as exc:
         return _done(request, ok=False, text=str(exc))

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from leadscore.roles import Role, user_set_role
 from routing import services
-from routing.models import RepProfile, RoutingRule, Strategy, Team
+from routing.models import RepProfile, RoutingRule, SlaClock, Strategy, Team
 from scoring.models import ContactScore, Qualification, QualificationStatus, ScoringModel
 from tests.factories import ContactFactory, ScoringModelFactory, UserFactory
 
@@ -25,6 +25,9 @@ class TeamFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Team {n}")
     escalate_after_reroutes = 2
+    # Wall-clock SLAs keep tests that route "now" independent of the weekday they run on;
+    # tests/routing/test_sla_business_hours.py covers the business-hours clock.
+    sla_clock = SlaClock.ALWAYS
 
 
 class RoutingRuleFactory(factory.django.DjangoModelFactory):
