@@ -153,6 +153,14 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Outbound posts (Slack) may go to http:// and to this machine or a private network only in
+# development; production refuses them (SSRF).
+OUTBOUND_ALLOW_LOCAL = env_bool("OUTBOUND_ALLOW_LOCAL", default=DEBUG)
+
+# A recycled lead (rejected by sales) qualifies again only on a new hand-raise or this many
+# interest points earned after it was recycled (scoring.recycling).
+SCORING_RECYCLED_REQUALIFY_POINTS = float(os.environ.get("SCORING_RECYCLED_REQUALIFY_POINTS", "20"))
+
 # Celery: without a broker, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -103,8 +103,8 @@ def _decide(
         return engine.decide(lead=lead, rules=[], reps=[], today=timezone.localdate(now))
     # Reps barred from this lead: who rejected it within the team's cool-off, and (SLA
     # re-routing) who already had it; the latter reason wins when both apply.
-    barred = {**_cool_off(contact_id=contact.pk, rule=rule, now=now)}
-    barred.update({user_id: "already had it" for user_id in exclude})
+    barred = _cool_off(contact_id=contact.pk, rule=rule, now=now)
+    barred.update(dict.fromkeys(exclude, "already had it"))
     holders = selectors.account_holders(contact) if rule.account_match else []
 
     if lock:

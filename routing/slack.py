@@ -46,16 +46,17 @@ _EMOJI = {
 
 def slack_url_problem(url: str) -> str | None:
     """
-    Why this URL cannot receive Slack posts, or None. HTTPS only (plain http only with DEBUG
-    on, for a local test receiver), and never this machine or a private network when DEBUG is
-    off: the server must not be turned into a probe of its own network (SSRF).
+    Why this URL cannot receive Slack posts, or None. HTTPS only, and never this machine or a
+    private network: the server must not be turned into a probe of its own network (SSRF).
+    settings.OUTBOUND_ALLOW_LOCAL (on with DEBUG) allows http and local receivers for
+    development and tests.
     """
     if not url:
         return None
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return "Give the full https:// URL of the incoming webhook."
-    if settings.DEBUG:
+    if getattr(settings, "OUTBOUND_ALLOW_LOCAL", settings.DEBUG):
         return None
     if parts.scheme != "https":
         return "Slack webhooks must use https://."

@@ -22,7 +22,7 @@ from django.utils import timezone
 from contacts.models import Contact, LifecycleStage, OutcomeResult
 from contacts.selectors import contacts_with_outcome
 from contacts.services import contact_set_stage
-from scoring import backtest, engine, selectors, signals, whatif
+from scoring import backtest, engine, recycling, selectors, signals, whatif
 from scoring.models import (
     AuditAction,
     AuditEntry,
@@ -164,6 +164,10 @@ def _rescore_batch(
         q.contact_id: q
         for q in Qualification.objects.filter(contact_id__in=ids, closed_at__isnull=True)
     }
+    # Recycled leads re-qualify only on something new since (scoring.recycling).
+    recycled = recycling.recycled_since(
+        c.pk for c in contacts if c.lifecycle_stage == LifecycleStage.RECYCLED
+    )
     rows, changes = [], []
     for contact in contacts:
         score = engine.evaluate(
@@ -218,6 +222,19 @@ def _rescore_batch(
                     )
                 )
                 result.changed += 1
+        if (
+            contact.pk in recycled
+            and contact.pk not in open_qualifications
+            and score.qualifies
+            and not recycling.recycled_lead_requalifies(
+                spec=spec,
+                profile=selectors.profile_of(contact),
+                events=events.get(contact.pk, ()),
+                recycled_at=recycled[contact.pk],
+                now=now,
+            )
+        ):
+            continue  # scored and stored; not an MQL again yet
         qualified, released = _qualify(
             contact=contact,
             score=score,
