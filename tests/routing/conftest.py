@@ -6,6 +6,8 @@ stored scores (so the queue has grades, bands and reasons to show).
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import factory
 import pytest
@@ -164,3 +166,29 @@ def rep_profile(rep, team) -> RepProfile:
 @pytest.fixture
 def fallback(team) -> RoutingRule:
     return RoutingRuleFactory(name="Everyone", team=team, is_fallback=True)
+
+
+@pytest.fixture
+def receiver():
+    """A local HTTP server that records requests and answers with the queued status codes."""
+    received: list[dict] = []
+    statuses: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append({"headers": dict(self.headers), "body": body})
+            self.send_response(statuses.pop(0) if statuses else 200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.received, server.statuses = received, statuses
+    server.url = f"http://127.0.0.1:{server.server_port}/hooks/leadscore"
+    yield server
+    server.shutdown()
+    server.server_close()

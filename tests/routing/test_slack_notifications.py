@@ -10,7 +10,6 @@ from django.utils import timezone
 from routing import services, slack, tasks
 from routing.models import DeliveryStatus, SlackMessage, Strategy, WebhookDelivery, WebhookEndpoint
 from tests.routing.conftest import RoutingRuleFactory, make_rep, route
-from tests.routing.test_webhooks import receiver  # noqa: F401 - the local HTTP receiver fixture
 
 pytestmark = pytest.mark.django_db
 
