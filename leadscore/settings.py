@@ -105,6 +105,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a seed or rescore writes.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    # Web, worker and beat write to the same file in the embedded default: wait for the lock
+    # rather than fail at once.
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 30)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -164,6 +167,20 @@ SCORING_RECYCLED_REQUALIFY_POINTS = float(os.environ.get("SCORING_RECYCLED_REQUA
 # Celery: without a broker, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The embedded default's real worker (`make demo`, scripts/demo-serve): kombu's filesystem
+    # transport passes messages through a folder, so no broker server is needed. One machine
+    # only: web, worker and beat must share the folder.
+    _broker_folder = Path(
+        os.environ.get("CELERY_BROKER_FOLDER") or BASE_DIR / "var" / "celery-broker"
+    )
+    _broker_folder.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_folder),
+        "data_folder_out": str(_broker_folder),
+        "store_processed": False,
+        "polling_interval": 0.5,
+    }
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else None
