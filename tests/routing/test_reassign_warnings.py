@@ -70,7 +70,7 @@ def test_the_queue_form_shows_the_warning_and_the_checkbox_confirms(lead, team, 
     response = manager_client.post(url, {"to_rep": away.pk, "reason": "covers"}, follow=True)
     html = response.content.decode()
     assert "Ola is out of office until" in html
-    assert "Reassign anyway" in html
+    assert "Go ahead even if they are away or full" in html
     lead.refresh_from_db()
     assert lead.rep.first_name == "Rita"
 
