@@ -34,6 +34,9 @@ def demo_data_seeded(sender, **kwargs: Any) -> None:
     once rather than enqueueing a task: it runs inside the seeding transaction, before scoring's
     on-commit rescore releases the demo's MQLs, so the team exists when they are routed.
     """
-    from routing.demo import demo_routing_ensure
+    from routing.demo import demo_routing_ensure, demo_routing_scenes
 
     demo_routing_ensure()
+    # After commit, scoring's rescore (registered first) has released and routed the MQLs;
+    # then the demo's routing scenes (overdue, escalated, rejected and re-routed) are set up.
+    transaction.on_commit(demo_routing_scenes)
