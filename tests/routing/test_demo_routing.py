@@ -45,7 +45,7 @@ def test_the_demo_team_is_created_once(django_user_model):
     assert RoutingRule.objects.filter(is_fallback=True).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_demo_shows_escalated_overdue_and_a_rejected_lead_rerouted():
     """Real commits (as in `make demo`): routing runs, then the demo's routing scenes."""
     from django.utils import timezone
