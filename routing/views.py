@@ -188,7 +188,11 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
             Prefetch("decisions", queryset=RoutingDecision.objects.order_by("-occurred_at", "-id"))
         )
     queue_filter = QueueFilter(params, queryset=ranked)
-    assignments = list(queue_filter.qs[: selectors.QUEUE_LIMIT]) if queue_filter.is_valid() else []
+    assignments = (
+        selectors.queue_page(queue_filter.qs, limit=selectors.QUEUE_LIMIT)
+        if queue_filter.is_valid()
+        else []
+    )
     unread = set(selectors.unread_notifications(user=user).values_list("assignment_id", flat=True))
     rows = [_row(a, now=now, unread=unread) for a in assignments]
     if tab in ("open", "unassigned"):
