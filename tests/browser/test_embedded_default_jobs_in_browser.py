@@ -63,14 +63,21 @@ def demo_stack(tmp_path):
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     for command in (["migrate", "-v", "0"], ["seed_demo", "--contacts", "700"]):
         subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True,
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
             capture_output=True,
         )
     port = _free_port()
     env["ADDR"] = f"127.0.0.1:{port}"
     log = (tmp_path / "demo.log").open("w")
     process = subprocess.Popen(
-        ["scripts/demo-serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        ["scripts/demo-serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -131,9 +138,7 @@ def test_training_runs_in_the_background_with_progress(demo_stack, screenshot):
         screenshot(page, "progress")
         # The worker moves it on and the page follows by itself (htmx polling, then a reload).
         expect(page.locator("#training-progress")).to_have_count(0, timeout=120_000)
-        expect(page.get_by_role("heading", level=1)).to_contain_text(
-            re.compile(r"v2\s+Active")
-        )
+        expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile(r"v2\s+Active"))
         screenshot(page, "done")
         browser.close()
 
