@@ -179,7 +179,7 @@ def demo_routing_scenes(*, now: datetime | None = None) -> dict[str, int]:
             limit = assignment.team.escalate_after_reroutes if assignment.team else 0
             Assignment.objects.filter(pk=assignment.pk).update(
                 reroute_count=limit,
-                assigned_at=now - timedelta(hours=30),
+                assigned_at=now - timedelta(hours=6),
                 sla_due_at=now - timedelta(hours=2),
             )
             scenes["escalated"] += 1
