@@ -332,14 +332,16 @@ def _assignment_expire(*, assignment_id: int, now: datetime) -> bool:
     # skip_locked: a rep accepting this very lead right now wins; the next run looks again.
     assignment = (
         Assignment.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("contact__company__account_owner", "rep", "team__manager")
+        .select_related("contact__company__account_owner", "rep", "team__manager", "rule")
         .filter(pk=assignment_id, status=AssignmentStatus.PENDING, sla_due_at__lte=now)
         .first()
     )
     if assignment is None:
         return False
     late = display_name(assignment.rep)
-    minutes = int((assignment.sla_due_at - assignment.assigned_at).total_seconds() // 60)
+    # The rule's SLA, not due minus assigned: on a business-hours clock a 4 h SLA can span a
+    # weekend.
+    minutes = _minutes_for(assignment)
     ran_out = f"SLA of {engine.duration_words(minutes)} ran out with {late}"
     team = assignment.team
     limit = team.escalate_after_reroutes if team else 0

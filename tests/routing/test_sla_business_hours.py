@@ -95,6 +95,12 @@ def test_an_expired_business_hours_sla_reroutes_on_the_next_working_day(team):
     assert services.assignments_check_sla(now=at(UTC, 2026, 3, 9, 10, 1)) == 1  # Monday
     assignment.refresh_from_db()
     assert assignment.rep == ben
+    # The log names the rule's SLA, not the weekend it spanned.
+    assert (
+        assignment.decisions.order_by("occurred_at", "id")
+        .last()
+        .sentence.startswith("SLA of 4 h ran out with Ana")
+    )
 
 
 def test_a_reassigned_lead_gets_a_business_hours_sla(team, manager):
