@@ -88,7 +88,7 @@ def demo_stack(tmp_path):
         except OSError:
             time.sleep(0.5)
     else:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)  # the whole group: worker, beat, web server
         pytest.fail("demo-serve did not serve:\n" + (tmp_path / "demo.log").read_text()[-3000:])
     try:
         yield {"url": base, "process": process, "db": tmp_path / "demo.sqlite3", "tmp": tmp_path}
