@@ -19,10 +19,12 @@ install: $(VENV)/.installed
 browser:
 	@command -v chromium >/dev/null || scripts/install-chromium
 
+# Seeding runs eagerly; then scripts/demo-serve starts the web server with a real Celery worker
+# and beat on a broker that needs no server (see README.md, "The demo").
 demo: install
-	$(PY) manage.py migrate
-	$(PY) manage.py seed_demo --contacts $(DEMO_CONTACTS) --if-empty
-	$(PY) manage.py runserver $(ADDR)
+	env -u CELERY_BROKER_URL $(PY) manage.py migrate
+	env -u CELERY_BROKER_URL $(PY) manage.py seed_demo --contacts $(DEMO_CONTACTS) --if-empty
+	PY=$(PY) ADDR=$(ADDR) scripts/demo-serve
 
 test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)

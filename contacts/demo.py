@@ -1615,6 +1615,13 @@ def write_world(world: DemoWorld, *, users: dict[str, Any]) -> list[int]:
         for row in contact_rows:
             row.pk = ids[row.email]
     contact_ids = [row.pk for row in contact_rows]
+    # "Created" is when the contact first showed up (their first activity or stage date),
+    # spread over the demo's months, not the moment of seeding (auto_now_add set that).
+    for contact, row in zip(world.contacts, contact_rows, strict=True):
+        seen = [a.occurred_at for a in contact.activities] + list(contact.stage_dates.values())
+        if seen:
+            row.created_at = min(seen)
+    Contact.objects.bulk_update(contact_rows, ["created_at"], batch_size=BATCH_SIZE)
 
     activity_rows = [
         Activity(

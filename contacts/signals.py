@@ -18,9 +18,9 @@ demo_seeded = Signal()
 # with `contact_ids` (the contacts whose data changed: new or updated contacts, contacts of
 # updated companies, contacts with new activities) and `reason` ("new_activity" or
 # "profile_change"), and for activity batches `activities` (the new Activity rows); `rebuild`
-# (a merge moved activities in bulk) asks for the contacts' scores to be rebuilt from history. Bulk writes
-# skip post_save, so scoring scores these once per batch here, in the same transaction, folding
-# in just the new activities.
+# (a merge moved activities in bulk) asks for the contacts' scores to be rebuilt from history.
+# Bulk writes skip post_save, so scoring scores these once per batch here, in the same
+# transaction, folding in just the new activities.
 contacts_bulk_changed = Signal()
 
 # Sent by contacts.merging.contacts_merge() inside its transaction, before it moves every row

@@ -105,6 +105,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a seed or rescore writes.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    # Web, worker and beat write to the same file in the embedded default: wait for the lock
+    # rather than fail at once.
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 30)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -153,9 +156,31 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Outbound posts (Slack) may go to http:// and to this machine or a private network only in
+# development; production refuses them (SSRF).
+OUTBOUND_ALLOW_LOCAL = env_bool("OUTBOUND_ALLOW_LOCAL", default=DEBUG)
+
+# A recycled lead (rejected by sales) qualifies again only on a new hand-raise or this many
+# interest points earned after it was recycled (scoring.recycling).
+SCORING_RECYCLED_REQUALIFY_POINTS = float(os.environ.get("SCORING_RECYCLED_REQUALIFY_POINTS", "20"))
+
 # Celery: without a broker, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The embedded default's real worker (`make demo`, scripts/demo-serve): kombu's filesystem
+    # transport passes messages through a folder, so no broker server is needed. One machine
+    # only: web, worker and beat must share the folder.
+    _broker_folder = Path(
+        os.environ.get("CELERY_BROKER_FOLDER") or BASE_DIR / "var" / "celery-broker"
+    )
+    _broker_folder.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_folder),
+        "data_folder_out": str(_broker_folder),
+        "store_processed": False,
+        "polling_interval": 0.5,
+    }
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else None
@@ -183,6 +208,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "scoring-redrive-outbox": {"task": "scoring.redrive_outbox", "schedule": 60.0},
     # Leads whose acceptance SLA ran out go to the next eligible rep.
     "routing-check-sla": {"task": "routing.check_sla", "schedule": 60.0},
+    # Webhook and Slack retries a broker lost (or that eager mode could not schedule).
+    "routing-retry-due-deliveries": {"task": "routing.retry_due_deliveries", "schedule": 60.0},
     # The predictive score retrains once a week on the won and lost leads known by then.
     "predictive-retrain-weekly": {"task": "predictive.retrain_weekly", "schedule": 7 * 86400.0},
 }

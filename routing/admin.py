@@ -2,23 +2,68 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
 from routing import services
+from routing.audit import routing_audit_form_changes, routing_audit_record
 from routing.models import (
     Assignment,
     DeliveryStatus,
     RepProfile,
+    RoutingAuditAction,
+    RoutingAuditEntry,
     RoutingDecision,
     RoutingRule,
+    SlackMessage,
     Team,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
 )
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """
+    Every add, change (including the changelist's list_editable) and delete of this model is
+    written to the routing audit trail, in the same transaction as the change.
+    """
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            routing_audit_form_changes(user=request.user, obj=obj, form=form, created=not change)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        with transaction.atomic():
+            super().save_formset(request, form, formset, change)
+            for obj in formset.deleted_objects:
+                routing_audit_record(user=request.user, action=RoutingAuditAction.DELETED, obj=obj)
+            for inline_form in formset.forms:
+                obj = inline_form.instance
+                if obj.pk is None or inline_form in getattr(formset, "deleted_forms", []):
+                    continue
+                if inline_form.has_changed():
+                    routing_audit_form_changes(
+                        user=request.user,
+                        obj=obj,
+                        form=inline_form,
+                        created=obj in formset.new_objects,
+                    )
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        with transaction.atomic():
+            routing_audit_record(user=request.user, action=RoutingAuditAction.DELETED, obj=obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                routing_audit_record(user=request.user, action=RoutingAuditAction.DELETED, obj=obj)
+            super().delete_queryset(request, queryset)
 
 
 class RepProfileInline(admin.TabularInline):
@@ -29,8 +74,16 @@ class RepProfileInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "manager", "escalate_after_reroutes", "rep_count"]
+class TeamAdmin(AuditedAdmin):
+    list_display = [
+        "name",
+        "manager",
+        "escalate_after_reroutes",
+        "reject_cool_off_days",
+        "sla_clock",
+        "time_zone",
+        "rep_count",
+    ]
     search_fields = ["name"]
     autocomplete_fields = ["manager"]
     inlines = [RepProfileInline]
@@ -41,7 +94,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(RepProfile)
-class RepProfileAdmin(admin.ModelAdmin):
+class RepProfileAdmin(AuditedAdmin):
     list_display = [
         "__str__",
         "team",
@@ -57,7 +110,8 @@ class RepProfileAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user"]
     fieldsets = [
-        (None, {"fields": ["user", "team", "is_active", "out_of_office_until", "notify_by_email"]}),
+        (None, {"fields": ["user", "team", "is_active", "out_of_office_until", "time_zone"]}),
+        ("Notifications", {"fields": ["notify_by_email", "slack_webhook_url"]}),
         ("Load", {"fields": ["capacity", "weight"]}),
         (
             "Territory",
@@ -76,7 +130,7 @@ class RepProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedAdmin):
     list_display = [
         "name",
         "position",
@@ -258,3 +312,62 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             count += 1
         self.message_user(request, f"{count} deliver{'y' if count == 1 else 'ies'} queued.")
         return HttpResponseRedirect(request.get_full_path())
+
+
+@admin.register(SlackMessage)
+class SlackMessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "audience",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "delivered_at",
+    ]
+    list_filter = ["status"]
+    readonly_fields = [
+        "url",
+        "audience",
+        "notification",
+        "payload",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+        "delivered_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(RoutingAuditEntry)
+class RoutingAuditEntryAdmin(admin.ModelAdmin):
+    """The routing audit trail: read-only, for everyone who may see it."""
+
+    list_display = [
+        "at",
+        "user",
+        "object_type",
+        "object_repr",
+        "action",
+        "field",
+        "old_value",
+        "new_value",
+    ]
+    list_filter = ["object_type", "action"]
+    search_fields = ["object_repr", "field", "user__username"]
+    list_select_related = ["user"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

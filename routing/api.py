@@ -292,6 +292,11 @@ class ReassignSerializer(serializers.Serializer):
         min_value=1, max_value=ID_MAX, help_text="The user id of a rep of your team."
     )
     reason = serializers.CharField(max_length=500, help_text="Goes in the lead's decision log.")
+    force = serializers.BooleanField(
+        default=False,
+        help_text="Reassign even if the rep is away, inactive, at capacity or rejected this "
+        "lead within the cool-off. Without it such a reassignment answers 409 with `warnings`.",
+    )
 
 
 # ---- Filters -----------------------------------------------------------------------------
@@ -528,7 +533,9 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         "Reassign a lead by hand (managers)",
         "A manager gives the lead to a rep of their team with a reason for the log. A lead "
         "awaiting acceptance or unassigned gets a fresh SLA; an accepted one stays accepted. "
-        "409 once the lead is closed or if the rep already has it.",
+        "409 once the lead is closed or if the rep already has it; 409 with code "
+        "`needs_confirmation` and `warnings` when the rep is away, inactive, full or rejected "
+        "the lead within the cool-off: send again with `force: true` to go ahead.",
         ReassignSerializer,
         {"to_rep": 7, "reason": "Rita speaks German"},
     )
@@ -548,8 +555,16 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             )
         try:
             services.assignment_reassign(
-                assignment=assignment, to_rep=target.user, by=request.user, reason=data["reason"]
+                assignment=assignment,
+                to_rep=target.user,
+                by=request.user,
+                reason=data["reason"],
+                force=data["force"],
             )
+        except services.ReassignWarning as exc:
+            raise Conflict(
+                {"detail": str(exc), "code": "needs_confirmation", "warnings": exc.warnings}
+            ) from exc
         except services.RoutingError as exc:
             raise Conflict(str(exc)) from exc
         return self._done(assignment)

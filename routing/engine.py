@@ -110,6 +110,8 @@ class RuleSpec:
     sla_minutes: int = 240
     hand_raise_sla_minutes: int = 60
     rotation_position: int = 0
+    # The rule's team's cool-off: a rep who rejected the lead this recently is passed over.
+    reject_cool_off_days: int = 30
 
     def matches(self, lead: Lead) -> bool:
         if self.is_fallback:
@@ -234,11 +236,22 @@ class Decision:
 # --- Decisions ---------------------------------------------------------------------------------
 
 
+def cool_off_reason(rejected_on: date, until: date) -> str:
+    """Why a rep who rejected the lead is passed over: 'rejected it 3 Dec; cool-off to 2 Jan'."""
+    return f"rejected it {short_date(rejected_on)}; cool-off until {short_date(until)}"
+
+
 def unavailable_reason(
-    rep: RepState, today: date, exclude: Collection[int] = frozenset()
+    rep: RepState, today: date, exclude: Collection[int] | Mapping[int, str] = frozenset()
 ) -> str | None:
-    """Why a rep cannot take a new lead today, or None when they can."""
+    """
+    Why a rep cannot take a new lead today, or None when they can. `exclude` lists reps barred
+    from this lead: a mapping gives each one's reason (a rejection's cool-off), a plain
+    collection means they already had it.
+    """
     if rep.user_id in exclude:
+        if isinstance(exclude, Mapping):
+            return exclude[rep.user_id]
         return "already had it"
     if not rep.is_active:
         return "inactive"
@@ -268,7 +281,7 @@ def pick_rotation(
     position: int,
     weighted: bool,
     today: date,
-    exclude: Collection[int] = frozenset(),
+    exclude: Collection[int] | Mapping[int, str] = frozenset(),
 ) -> tuple[RepState | None, list[Skip], int | None]:
     """
     Round robin from the cursor: the first available rep at or after `position`. Returns the
@@ -289,7 +302,10 @@ _NEVER = datetime.min
 
 
 def pick_least_loaded(
-    reps: Sequence[RepState], *, today: date, exclude: Collection[int] = frozenset()
+    reps: Sequence[RepState],
+    *,
+    today: date,
+    exclude: Collection[int] | Mapping[int, str] = frozenset(),
 ) -> tuple[RepState | None, list[Skip]]:
     """
     The available rep with the fewest open leads. Ties go to the rep who has waited longest
@@ -330,13 +346,14 @@ def decide(
     reps: Sequence[RepState],
     account_links: Sequence[AccountLink] = (),
     today: date,
-    exclude: Collection[int] = frozenset(),
+    exclude: Collection[int] | Mapping[int, str] = frozenset(),
 ) -> Decision:
     """
     Route one lead: the first matching rule; then, if the rule says so, the account's owner or
     the rep already holding a colleague; then the rule's strategy within its team (reps in
     rotation order, only those whose territory covers the lead). `exclude` lists reps who
-    must not get it (they already had it and let the SLA run out).
+    must not get it: they already had it and let the SLA run out, or (a mapping with the
+    reason) rejected it within the team's cool-off.
     """
     rule = first_matching_rule(rules, lead)
     if rule is None:

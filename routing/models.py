@@ -8,6 +8,8 @@ rows are the readable history of who got the lead, who was skipped and why.
 from __future__ import annotations
 
 import secrets
+import zoneinfo
+from datetime import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,6 +22,34 @@ from routing.engine import SEGMENT_BOUNDS, split_values
 # --- Teams and reps ----------------------------------------------------------------------------
 
 
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name such as Europe/London (empty: inherit)."""
+    if not value:
+        return
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(
+            f"Unknown time zone '{value}'; use a name like Europe/London."
+        ) from exc
+
+
+def validate_workdays(value: str) -> None:
+    """ISO weekdays, comma-separated: 1 (Monday) to 7 (Sunday)."""
+    days = [d.strip() for d in (value or "").split(",") if d.strip()]
+    if not days or any(d not in {"1", "2", "3", "4", "5", "6", "7"} for d in days):
+        raise ValidationError("Give ISO weekdays, e.g. '1,2,3,4,5' for Monday to Friday.")
+
+
+def validate_slack_url(value: str) -> None:
+    """A Slack incoming-webhook URL (see routing.slack.slack_url_problem)."""
+    from routing.slack import slack_url_problem
+
+    problem = slack_url_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
 class SizeSegment(models.TextChoices):
     SMB = "smb", "SMB (under 200 employees)"
     MID_MARKET = "mid_market", "Mid-market (200-999)"
@@ -27,6 +57,11 @@ class SizeSegment(models.TextChoices):
 
 
 assert set(SizeSegment.values) == set(SEGMENT_BOUNDS), "keep engine.SEGMENT_BOUNDS in step"
+
+
+class SlaClock(models.TextChoices):
+    BUSINESS_HOURS = "business_hours", "Business hours only"
+    ALWAYS = "always", "Around the clock"
 
 
 class Team(models.Model):
@@ -46,10 +81,53 @@ class Team(models.Model):
         help_text="A lead whose SLA ran out this many times goes to the manager instead of "
         "another rep.",
     )
+    reject_cool_off_days = models.PositiveSmallIntegerField(
+        "cool-off after a rejection (days)",
+        default=30,
+        help_text="A rep who rejected a lead is not given it again for this many days.",
+    )
+    # SLA clocks run in business hours (routing.sla): a lead that arrives on Saturday is due on
+    # Monday morning, not while nobody works.
+    sla_clock = models.CharField(
+        "SLA clock",
+        max_length=20,
+        choices=SlaClock.choices,
+        default=SlaClock.BUSINESS_HOURS,
+        help_text="Business hours: the SLA only counts working hours on working days, in the "
+        "rep's time zone (or the team's).",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="IANA name, e.g. Europe/London; a rep may have their own.",
+    )
+    workday_start = models.TimeField(default=time(8, 0))
+    workday_end = models.TimeField(default=time(18, 0))
+    workdays = models.CharField(
+        max_length=20,
+        default="1,2,3,4,5",
+        validators=[validate_workdays],
+        help_text="ISO weekdays the SLA clock runs: 1 = Monday ... 7 = Sunday.",
+    )
+    slack_webhook_url = models.URLField(
+        "Slack webhook",
+        max_length=500,
+        blank=True,
+        validators=[validate_slack_url],
+        help_text="A Slack incoming webhook: the team channel hears about leads nobody could "
+        "take and escalations.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(workday_start__lt=F("workday_end")),
+                name="team_workday_start_before_end",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -92,6 +170,20 @@ class RepProfile(models.Model):
     )
     notify_by_email = models.BooleanField(
         "email me new leads", default=True, help_text="Email the rep on each new assignment."
+    )
+    slack_webhook_url = models.URLField(
+        "Slack webhook",
+        max_length=500,
+        blank=True,
+        validators=[validate_slack_url],
+        help_text="A Slack incoming webhook (e.g. to the rep's DM channel): new leads are "
+        "posted there too.",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Where the rep works, for their SLA clock. Empty: the team's time zone.",
     )
     # Least-recently-assigned breaks ties fairly (least loaded), instead of always favouring
     # the rep with the lowest id.
@@ -510,3 +602,86 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.endpoint.name} ({self.get_status_display()})"
+
+
+# --- Slack -------------------------------------------------------------------------------------
+
+
+class SlackMessage(models.Model):
+    """
+    One Slack incoming-webhook post, written in the same transaction as the routing change it
+    announces and sent by a task after commit; failed posts are retried with backoff (the
+    durable record is what makes them survive a crash or a broker hiccup).
+    """
+
+    url = models.URLField(max_length=500)
+    # Who it was for, to read the log: "Ana" or "team EMEA".
+    audience = models.CharField(max_length=120)
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payload = models.JSONField(help_text="The incoming-webhook body: text plus blocks.")
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The retry sweep: messages due for another attempt.
+            models.Index(fields=["status", "next_attempt_at"], name="slack_status_next_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Slack to {self.audience} ({self.get_status_display()})"
+
+
+# --- Audit -------------------------------------------------------------------------------------
+
+
+class RoutingAuditAction(models.TextChoices):
+    CREATED = "created", "Created"
+    CHANGED = "changed", "Changed"
+    DELETED = "deleted", "Deleted"
+
+
+class RoutingAuditEntry(models.Model):
+    """
+    One change to a routing rule, a team or a rep's routing profile: who, when, what, and for a
+    changed field its value before and after. Written by services.routing_audit_* from the
+    admin; never edited. The object's name is copied in so the trail reads after a delete.
+    """
+
+    at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    object_type = models.CharField(max_length=30)  # "routing rule", "team", "rep profile"
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    object_repr = models.CharField("object", max_length=255)
+    action = models.CharField(max_length=10, choices=RoutingAuditAction.choices)
+    field = models.CharField(max_length=100, blank=True)
+    old_value = models.TextField("from", blank=True)
+    new_value = models.TextField("to", blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "routing audit entries"
+        indexes = [
+            # One object's history (the rule's admin page), newest first.
+            models.Index(
+                fields=["object_type", "object_id", "-at"], name="routing_audit_object_idx"
+            ),
+            # The admin's audit list, newest first.
+            models.Index(fields=["-at"], name="routing_audit_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        what = f" {self.field}" if self.field else ""
+        return f"{self.object_repr}: {self.get_action_display()}{what}"

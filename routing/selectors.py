@@ -16,8 +16,8 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 
-from contacts.models import Activity, Contact
-from routing import engine
+from contacts.models import Activity, Company, Contact
+from routing import engine, sla
 from routing.models import (
     HELD_STATUSES,
     Assignment,
@@ -26,11 +26,14 @@ from routing.models import (
     RepProfile,
     RoutingDecision,
     RoutingRule,
+    SlaClock,
     Team,
 )
+from scoring.models import ContactScore
 
-# The queue shows at most this many rows per tab; a rep's open queue is bounded by capacity.
-QUEUE_LIMIT = 200
+# The queue shows at most this many rows per tab (filters narrow it); a rep's open queue is
+# bounded by capacity. bench/queue.py measures the page at this size.
+QUEUE_LIMIT = 100
 
 # Queue tabs and the statuses each shows.
 TAB_STATUSES: dict[str, tuple[str, ...]] = {
@@ -76,10 +79,14 @@ def assignments_visible_to(user: AbstractBaseUser) -> QuerySet[Assignment]:
     if scope == "all":
         return assignments
     if scope == "team":
+        # The managed teams and their reps as subqueries on the assignment's own columns, not
+        # ORs across joins, which kept PostgreSQL from using any index on a big team.
+        teams = Team.objects.filter(manager=user).values("pk")
+        reps = RepProfile.objects.filter(team__manager=user).values("user_id")
         return assignments.filter(
             Q(rep=user)
-            | Q(team__manager=user)
-            | Q(rep__rep_profile__team__manager=user)
+            | Q(team_id__in=teams)
+            | Q(rep_id__in=reps)
             # A lead no rule could place belongs to no team: every manager must see it.
             | Q(team__isnull=True, status=AssignmentStatus.UNASSIGNED)
         )
@@ -124,6 +131,41 @@ def queue(*, user: AbstractBaseUser) -> QuerySet[Assignment]:
     )
 
 
+def queue_page(queryset: QuerySet[Assignment], *, limit: int) -> list[Assignment]:
+    """
+    The first `limit` rows of a ranked queue, in two steps: a narrow query picks their ids (the
+    ranking columns only, without the per-row last-activity subquery, which ranks nothing but
+    exact ties: the view re-ranks the page with it), then one query loads those rows with
+    everything a row shows. Ranking wide rows directly sorted every visible lead with its
+    contact, company, score breakdown and subquery: 0.8 s for a 7,500-lead team (bench queue).
+    """
+    ordering = [
+        term
+        for term in queryset.query.order_by
+        if not (isinstance(term, str) and term.lstrip("-") == "last_activity_at")
+    ]
+    narrow = queryset
+    if ordering and ordering[0] == "contact__score__grade":
+        # Rank on the stored score through correlated lookups by contact id: ordering on
+        # contact__score__* joins the contact table, and PostgreSQL then scanned every contact.
+        score = ContactScore.objects.filter(contact_id=OuterRef("contact_id"))
+        narrow = queryset.annotate(
+            rank_grade=Subquery(score.values("grade")[:1]),
+            rank_band=Subquery(score.values("band")[:1]),
+            rank_total=Subquery(score.annotate(total=F("fit") + F("interest")).values("total")[:1]),
+        )
+        ordering = [
+            F("rank_grade").asc(nulls_last=True),
+            F("rank_band").asc(nulls_last=True),
+            F("rank_total").desc(nulls_last=True),
+        ]
+    ids = list(
+        narrow.order_by(*ordering, "-assigned_at", "pk").values_list("pk", flat=True)[:limit]
+    )
+    rows = {a.pk: a for a in queryset.filter(pk__in=ids).order_by()}
+    return [rows[pk] for pk in ids if pk in rows]
+
+
 def queue_tab(queryset: QuerySet[Assignment], tab: str) -> QuerySet[Assignment]:
     statuses = TAB_STATUSES.get(tab, TAB_STATUSES["open"])
     queryset = queryset.filter(status__in=statuses)
@@ -152,12 +194,13 @@ def queue_counts(queryset: QuerySet[Assignment], *, now: datetime) -> dict[str, 
 
 def queue_countries(queryset: QuerySet[Assignment]) -> list[str]:
     """Countries of the leads in view, for the country filter."""
+    companies = queryset.order_by().values("contact__company_id")
     return list(
-        queryset.exclude(contact__company__country="")
-        .exclude(contact__company__isnull=True)
-        .values_list("contact__company__country", flat=True)
+        Company.objects.filter(pk__in=companies)
+        .exclude(country="")
+        .values_list("country", flat=True)
         .distinct()
-        .order_by("contact__company__country")
+        .order_by("country")
     )
 
 
@@ -241,6 +284,7 @@ def rule_spec(rule: RoutingRule) -> engine.RuleSpec:
         sla_minutes=rule.sla_minutes,
         hand_raise_sla_minutes=rule.hand_raise_sla_minutes,
         rotation_position=rule.rotation_position,
+        reject_cool_off_days=rule.team.reject_cool_off_days,
     )
 
 
@@ -269,6 +313,34 @@ def rep_state(profile: RepProfile, *, load: int) -> engine.RepState:
         regions=_words(profile.regions),
         industries=_words(profile.industries),
         segments=_words(profile.segments),
+    )
+
+
+def recent_rejections(*, contact_id: int, since: datetime) -> dict[int, datetime]:
+    """Reps who rejected this contact since `since`, with their latest rejection time."""
+    rows = (
+        Assignment.objects.filter(
+            contact_id=contact_id,
+            status=AssignmentStatus.REJECTED,
+            closed_at__gte=since,
+            rep_id__isnull=False,
+        )
+        .values("rep_id")
+        .annotate(at=Max("closed_at"))
+    )
+    return {row["rep_id"]: row["at"] for row in rows}
+
+
+def sla_calendar(profile: RepProfile | None) -> sla.Calendar | None:
+    """The rep's SLA clock: their team's working hours, in the rep's (or the team's) zone."""
+    if profile is None or profile.team.sla_clock == SlaClock.ALWAYS:
+        return None
+    team = profile.team
+    return sla.Calendar(
+        time_zone=profile.time_zone or team.time_zone or "UTC",
+        start=team.workday_start,
+        end=team.workday_end,
+        workdays=sla.parse_workdays(team.workdays),
     )
 
 

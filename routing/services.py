@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from contacts.models import Contact, LifecycleStage, OutcomeResult
 from contacts.services import contact_set_stage, outcome_record
-from routing import engine, selectors
+from routing import engine, selectors, sla, slack
 from routing.models import (
     ACTIVE_STATUSES,
     HELD_STATUSES,
@@ -48,6 +48,7 @@ from routing.models import (
     RepProfile,
     RoutingDecision,
     RoutingRule,
+    SlackMessage,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
@@ -71,6 +72,18 @@ class RoutingError(Exception):
     """An action that cannot be done in the lead's current state; the message is for the user."""
 
 
+class ReassignWarning(RoutingError):
+    """
+    The chosen rep is away, inactive, at capacity or rejected this lead recently: the manager
+    must confirm (force=True; the API's `force` flag, the form's checkbox). `warnings` lists
+    each problem as a sentence.
+    """
+
+    def __init__(self, warnings: list[str]):
+        self.warnings = warnings
+        super().__init__(" ".join(warnings) + " Confirm to reassign anyway.")
+
+
 # --- Deciding ----------------------------------------------------------------------------------
 
 
@@ -88,6 +101,10 @@ def _decide(
     rule = engine.first_matching_rule(rules, lead)
     if rule is None:
         return engine.decide(lead=lead, rules=[], reps=[], today=timezone.localdate(now))
+    # Reps barred from this lead: who rejected it within the team's cool-off, and (SLA
+    # re-routing) who already had it; the latter reason wins when both apply.
+    barred = _cool_off(contact_id=contact.pk, rule=rule, now=now)
+    barred.update(dict.fromkeys(exclude, "already had it"))
     holders = selectors.account_holders(contact) if rule.account_match else []
 
     if lock:
@@ -120,8 +137,21 @@ def _decide(
         reps=states,
         account_links=links,
         today=timezone.localdate(now),
-        exclude=exclude,
+        exclude=barred,
     )
+
+
+def _cool_off(*, contact_id: int, rule: engine.RuleSpec, now: datetime) -> dict[int, str]:
+    """Reps who rejected this lead within the rule's team's cool-off, each with the reason."""
+    days = rule.reject_cool_off_days
+    if not days:
+        return {}
+    window = timedelta(days=days)
+    rejections = selectors.recent_rejections(contact_id=contact_id, since=now - window)
+    return {
+        rep_id: engine.cool_off_reason(timezone.localdate(at), timezone.localdate(at + window))
+        for rep_id, at in rejections.items()
+    }
 
 
 def lead_route_dry_run(*, contact: Contact, now: datetime | None = None) -> engine.Decision:
@@ -142,6 +172,34 @@ def _sla_words(decision: engine.Decision, *, hand_raise: bool) -> str:
         return ""
     minutes = decision.rule.sla_for(hand_raise=hand_raise)
     return f"; {engine.duration_words(minutes)} to accept" + (" (hand-raise)" if hand_raise else "")
+
+
+def _sla_clock(*, user_id: int, minutes: int, now: datetime) -> tuple[datetime, str]:
+    """
+    The SLA deadline of a lead given to this rep now, on the rep's business-hours clock (the
+    one SLA computation: routing.sla), and the words the log adds when off-hours moved it:
+    ' (business hours: due Mon 2 Mar 10:00 Europe/London)'.
+    """
+    profile = RepProfile.objects.select_related("team").filter(user_id=user_id).first()
+    calendar = selectors.sla_calendar(profile)
+    due = sla.sla_due(start=now, minutes=minutes, calendar=calendar)
+    if calendar is None or due == now + timedelta(minutes=minutes):
+        return due, ""
+    local = due.astimezone(calendar.zone)
+    return (
+        due,
+        f" (business hours: due {local:%a} {local.day} {local:%b %H:%M} {calendar.zone.key})",
+    )
+
+
+def _minutes_for(assignment: Assignment) -> int:
+    """The SLA length of the assignment's rule (the hand-raise one for a hand-raise)."""
+    rule = assignment.rule
+    if rule is None:
+        return 240
+    if assignment.hand_raise:
+        return min(rule.hand_raise_sla_minutes, rule.sla_minutes)
+    return rule.sla_minutes
 
 
 def _take(decision: engine.Decision, *, now: datetime) -> None:
@@ -172,7 +230,10 @@ def _place(
         assignment.status = AssignmentStatus.PENDING
         assignment.rep_id = decision.rep.user_id
         assignment.assigned_at = now
-        assignment.sla_due_at = now + timedelta(minutes=minutes)
+        assignment.sla_due_at, clock = _sla_clock(
+            user_id=decision.rep.user_id, minutes=minutes, now=now
+        )
+        sentence += clock
     else:
         assignment.status = AssignmentStatus.UNASSIGNED
         assignment.rep_id = None
@@ -271,14 +332,16 @@ def _assignment_expire(*, assignment_id: int, now: datetime) -> bool:
     # skip_locked: a rep accepting this very lead right now wins; the next run looks again.
     assignment = (
         Assignment.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("contact__company__account_owner", "rep", "team__manager")
+        .select_related("contact__company__account_owner", "rep", "team__manager", "rule")
         .filter(pk=assignment_id, status=AssignmentStatus.PENDING, sla_due_at__lte=now)
         .first()
     )
     if assignment is None:
         return False
     late = display_name(assignment.rep)
-    minutes = int((assignment.sla_due_at - assignment.assigned_at).total_seconds() // 60)
+    # The rule's SLA, not due minus assigned: on a business-hours clock a 4 h SLA can span a
+    # weekend.
+    minutes = _minutes_for(assignment)
     ran_out = f"SLA of {engine.duration_words(minutes)} ran out with {late}"
     team = assignment.team
     limit = team.escalate_after_reroutes if team else 0
@@ -520,12 +583,14 @@ def assignment_reassign(
     to_rep: AbstractBaseUser,
     by: AbstractBaseUser,
     reason: str,
+    force: bool = False,
     now: datetime | None = None,
 ) -> Assignment:
     """
     A manager gives the lead to a rep by hand, with a reason that goes in the log. A lead
     waiting for acceptance (or unassigned) gets a fresh SLA; an accepted one stays accepted.
-    Capacity is the manager's call: going over it is allowed and logged.
+    A rep who is away, inactive, full or within their cool-off for this lead raises
+    ReassignWarning unless `force`: then it is the manager's call, and the log says so.
     """
     now = now or timezone.now()
     reason = reason.strip()
@@ -538,25 +603,30 @@ def assignment_reassign(
         raise RoutingError(f"{display_name(to_rep)} already has this lead.")
     profile = (
         RepProfile.objects.select_for_update(of=("self",))
-        .select_related("team")
+        .select_related("team", "user")
         .filter(user=to_rep)
         .first()
     )
     if profile is None:
         raise RoutingError(f"{display_name(to_rep)} is not set up to receive leads.")
     load = selectors.rep_loads([to_rep.pk]).get(to_rep.pk, 0)
+    warnings = reassign_warnings(assignment=assignment, profile=profile, load=load, now=now)
+    if warnings and not force:
+        raise ReassignWarning(warnings)
     previous = display_name(assignment.rep) if assignment.rep_id else "Unassigned"
     over = f" (over capacity {load + 1}/{profile.capacity})" if load >= profile.capacity else ""
+    overridden = [w for w in warnings if not w.startswith("At capacity")]
+    if overridden:
+        over += " despite: " + " ".join(overridden)
     assignment.rep = to_rep
     assignment.team_id = profile.team_id
+    clock = ""
     if assignment.status != AssignmentStatus.ACCEPTED:
-        rule = assignment.rule
-        minutes = rule.sla_minutes if rule else 240
-        if rule and assignment.hand_raise:
-            minutes = min(rule.hand_raise_sla_minutes, rule.sla_minutes)
         assignment.status = AssignmentStatus.PENDING
         assignment.assigned_at = now
-        assignment.sla_due_at = now + timedelta(minutes=minutes)
+        assignment.sla_due_at, clock = _sla_clock(
+            user_id=to_rep.pk, minutes=_minutes_for(assignment), now=now
+        )
     assignment.save()
     RepProfile.objects.filter(pk=profile.pk).update(last_assigned_at=now)
     entry = RoutingDecision.objects.create(
@@ -568,7 +638,7 @@ def assignment_reassign(
         actor=by,
         sentence=(
             f"Reassigned by {display_name(by)} from {previous} to "
-            f"{display_name(to_rep)}{over}: {reason}"
+            f"{display_name(to_rep)}{over}: {reason}{clock}"
         ),
     )
     _notify(assignment, kind=NotificationKind.REASSIGNED, recipient_id=to_rep.pk)
@@ -578,11 +648,47 @@ def assignment_reassign(
     return assignment
 
 
+def reassign_warnings(
+    *, assignment: Assignment, profile: RepProfile, load: int, now: datetime
+) -> list[str]:
+    """
+    Why handing this lead to this rep deserves a second look, as sentences (empty: none). The
+    same checks routing makes (engine.unavailable_reason) so the queue, the API and automatic
+    routing agree on who is away or full.
+    """
+    name = display_name(profile.user)
+    state = selectors.rep_state(profile, load=load)
+    warnings = []
+    today = timezone.localdate(now)
+    if not state.is_active:
+        warnings.append(f"{name} is inactive and receives no new leads.")
+    if profile.out_of_office_until is not None and profile.out_of_office_until >= today:
+        warnings.append(
+            f"{name} is out of office until {engine.short_date(profile.out_of_office_until)}."
+        )
+    if load >= profile.capacity:
+        warnings.append(f"At capacity: {name} already holds {load}/{profile.capacity} leads.")
+    days = profile.team.reject_cool_off_days
+    if days:
+        rejected = selectors.recent_rejections(
+            contact_id=assignment.contact_id, since=now - timedelta(days=days)
+        ).get(profile.user_id)
+        if rejected is not None:
+            warnings.append(
+                f"{name} rejected this lead on {engine.short_date(timezone.localdate(rejected))} "
+                f"(cool-off {days} days)."
+            )
+    return warnings
+
+
 # --- Notifications -----------------------------------------------------------------------------
 
 
 def _notify(assignment: Assignment, *, kind: NotificationKind, recipient_id: int) -> Notification:
-    """An unread in-app notification, emailed once the transaction commits."""
+    """
+    An unread in-app notification, emailed once the transaction commits, and posted to the
+    rep's and the team's Slack webhooks when they have one (routing.slack).
+    """
     contact = assignment.contact
     company = f" at {contact.company.name}" if contact.company_id else ""
     messages = {
@@ -602,6 +708,7 @@ def _notify(assignment: Assignment, *, kind: NotificationKind, recipient_id: int
 
     notification_id = notification.pk
     transaction.on_commit(lambda: tasks.send_notification_email.delay(notification_id))
+    slack.slack_messages_queue(notification=notification)
     return notification
 
 
@@ -829,6 +936,33 @@ def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -
             delivery.last_error,
         )
     return delivery
+
+
+def deliveries_retry_due(*, now: datetime | None = None, grace_seconds: int = 120) -> int:
+    """
+    Send again every webhook delivery and Slack message whose retry is overdue by more than
+    `grace_seconds`: a retry the broker lost, or (embedded default, tasks run eagerly) the only
+    retry there is. Beat runs this every minute. Returns how many were re-queued.
+    """
+    from routing import tasks
+
+    now = now or timezone.now()
+    due = now - timedelta(seconds=grace_seconds)
+    webhook_ids = list(
+        WebhookDelivery.objects.filter(
+            status=DeliveryStatus.RETRYING, next_attempt_at__lte=due
+        ).values_list("pk", flat=True)[:SLA_BATCH]
+    )
+    slack_ids = list(
+        SlackMessage.objects.filter(
+            status=DeliveryStatus.RETRYING, next_attempt_at__lte=due
+        ).values_list("pk", flat=True)[:SLA_BATCH]
+    )
+    for pk in webhook_ids:
+        tasks.deliver_webhook.delay(pk)
+    for pk in slack_ids:
+        tasks.send_slack_message.delay(pk)
+    return len(webhook_ids) + len(slack_ids)
 
 
 def webhook_delivery_requeue(*, delivery: WebhookDelivery) -> WebhookDelivery:

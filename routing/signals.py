@@ -1,5 +1,5 @@
 """
-Routing's receivers: a lead released by scoring is routed by a Celery task after commit; the demo
+Routing's receivers: a lead released by scoring is routed when its outbox message is delivered; the demo
 world gets a sales team to route to.
 """
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.dispatch import receiver
 
 from contacts.signals import demo_seeded
@@ -32,6 +33,9 @@ def demo_data_seeded(sender, **kwargs: Any) -> None:
     once rather than enqueueing a task: it runs inside the seeding transaction, before scoring's
     on-commit rescore releases the demo's MQLs, so the team exists when they are routed.
     """
-    from routing.demo import demo_routing_ensure
+    from routing.demo import demo_routing_ensure, demo_routing_scenes
 
     demo_routing_ensure()
+    # After commit, scoring's rescore (registered first) has released and routed the MQLs;
+    # then the demo's routing scenes (overdue, escalated, rejected and re-routed) are set up.
+    transaction.on_commit(demo_routing_scenes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from routing import services
+from routing import services, slack
 from routing.models import DeliveryStatus
 
 
@@ -40,3 +40,22 @@ def deliver_webhook(self, delivery_id: int) -> str:
     # raise into the web request that committed; the delivery stays "Failed, will retry" with
     # its next attempt time, and the admin's "Send again" action re-queues it.
     return delivery.status
+
+
+@shared_task(bind=True, name="routing.send_slack_message", acks_late=True)
+def send_slack_message(self, message_id: int) -> str:
+    """One attempt; on failure the worker tries again later with exponential backoff."""
+    message = slack.slack_message_send(message_id=message_id)
+    if message is None:
+        return "gone"
+    if message.status == DeliveryStatus.RETRYING and not self.request.is_eager:
+        raise self.retry(
+            countdown=slack.slack_retry_delay(message.attempts), max_retries=slack.MAX_ATTEMPTS
+        )
+    return message.status
+
+
+@shared_task(name="routing.retry_due_deliveries")
+def retry_due_deliveries() -> int:
+    """Beat, every minute: webhook and Slack retries that are overdue (lost, or eager mode)."""
+    return services.deliveries_retry_due()

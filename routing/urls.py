@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/disqualify/", views.disqualify, name="disqualify"),
     path("<int:pk>/outcome/", views.outcome, name="outcome"),
     path("<int:pk>/reassign/", views.reassign, name="reassign"),
+    path("<int:pk>/actions/<slug:form>/", views.action_form, name="action_form"),
 ]

@@ -6,6 +6,7 @@ routing page, and the dry run.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -14,10 +15,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -55,6 +57,20 @@ class QueueRow:
     sla_words: str
     sla_share_left: int  # 0..100, for the SLA bar
 
+    # Links, built from one reverse() per page rather than several {% url %} per row.
+    @property
+    def lead_url(self) -> str:
+        return _url_for("routing:assignment", self.assignment.pk)
+
+    @property
+    def contact_url(self) -> str:
+        return _url_for("contacts:detail", self.assignment.contact_id)
+
+    @property
+    def forms_url(self) -> str:
+        """'/queue/5/actions/': + 'reject/', 'reassign/'..."""
+        return _url_for("routing:assignment", self.assignment.pk) + "actions/"
+
     @property
     def rank_key(self) -> tuple:
         score = self.score
@@ -65,6 +81,21 @@ class QueueRow:
             -(score.fit + score.interest) if score else 0,
             -(last.timestamp() if last else 0),
         )
+
+
+_SENTINEL = 987654321
+
+
+@functools.cache
+def _url_pattern(name: str) -> tuple[str, str]:
+    """A URL with one integer argument, split around it: reverse() once per name."""
+    before, after = reverse(name, args=[_SENTINEL]).split(str(_SENTINEL))
+    return before, after
+
+
+def _url_for(name: str, pk: int) -> str:
+    before, after = _url_pattern(name)
+    return f"{before}{pk}{after}"
 
 
 def _sla(assignment: Assignment, now: datetime) -> tuple[str, str, int]:
@@ -101,6 +132,36 @@ def _row(assignment: Assignment, *, now: datetime, unread: set[int]) -> QueueRow
     )
 
 
+def reassign_option_label(target: RepProfile, *, held: int | None, now: datetime) -> str:
+    """'Ana Novak · EMEA · away until 3 Dec · full 25/25': what the menu warns about."""
+    parts = [target.user.get_full_name() or target.user.get_username(), target.team.name]
+    if target.out_of_office_until and target.out_of_office_until >= timezone.localdate(now):
+        parts.append(f"away until {engine.short_date(target.out_of_office_until)}")
+    if held is not None and held >= target.capacity:
+        parts.append(f"full {held}/{target.capacity}")
+    return " · ".join(parts)
+
+
+def reassign_options(
+    *, user, exclude_user_id: int | None, now: datetime
+) -> tuple[list[RepProfile], str]:
+    """
+    The reassign menu: the reps this user may hand a lead to (but its current rep), each
+    labelled with what the service would warn about (away, full), as <option>s.
+    """
+    targets = [t for t in selectors.reassign_targets(user=user) if t.user_id != exclude_user_id]
+    held = selectors.rep_loads(t.user_id for t in targets)
+    html = format_html_join(
+        "",
+        '<option value="{}">{}</option>',
+        (
+            (t.user_id, reassign_option_label(t, held=held.get(t.user_id, 0), now=now))
+            for t in targets
+        ),
+    )
+    return targets, html
+
+
 def _tabs(scope: str) -> list[tuple[str, str]]:
     tabs = [("open", "Awaiting acceptance"), ("accepted", "Accepted")]
     if scope in ("team", "all"):
@@ -127,7 +188,11 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
             Prefetch("decisions", queryset=RoutingDecision.objects.order_by("-occurred_at", "-id"))
         )
     queue_filter = QueueFilter(params, queryset=ranked)
-    assignments = list(queue_filter.qs[: selectors.QUEUE_LIMIT]) if queue_filter.is_valid() else []
+    assignments = (
+        selectors.queue_page(queue_filter.qs, limit=selectors.QUEUE_LIMIT)
+        if queue_filter.is_valid()
+        else []
+    )
     unread = set(selectors.unread_notifications(user=user).values_list("assignment_id", flat=True))
     rows = [_row(a, now=now, unread=unread) for a in assignments]
     if tab in ("open", "unassigned"):
@@ -330,6 +395,14 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
             to_rep=target.user,
             by=request.user,
             reason=request.POST.get("reason", ""),
+            force=request.POST.get("force") == "1",
+        )
+    except services.ReassignWarning as exc:
+        return _done(
+            request,
+            ok=False,
+            text=" ".join(exc.warnings)
+            + " Tick 'Go ahead even if they are away or full' to give it to them all the same.",
         )
     except services.RoutingError as exc:
         return _done(request, ok=False, text=str(exc))
@@ -338,6 +411,42 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
         ok=True,
         text=f"Reassigned {_name(assignment)} to {target.user.get_full_name() or target.user}.",
     )
+
+
+# Popover forms the queue fetches when a popover opens (templates/routing/queue.html), so a
+# 100-row page does not render 500 forms nobody opens.
+ACTION_FORMS = {"reject", "won", "lost", "reassign", "disqualify"}
+
+
+def action_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
+    """One row action's form (reject, won, lost, reassign, disqualify) as an htmx fragment."""
+    if form not in ACTION_FORMS:
+        raise Http404
+    if form in ("reassign", "disqualify"):
+        assignment = _actionable(request, pk, holder_only=False)
+    else:
+        assignment = _actionable(request, pk)
+    if form == "reassign" and not request.user.has_perm("routing.reassign_assignment"):
+        raise PermissionDenied
+    if not request.htmx:
+        return redirect("routing:assignment", pk=assignment.pk)
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("routing:queue")
+    now = timezone.now()
+    context = {
+        "a": assignment,
+        "in_queue": True,
+        "next_url": next_url,
+        "now": now,
+        "reject_reasons": RejectReason.choices,
+        "disqualify_reasons": DisqualifyReason.choices,
+    }
+    if form == "reassign":
+        context["reassign_targets"], context["reassign_options"] = reassign_options(
+            user=request.user, exclude_user_id=assignment.rep_id, now=now
+        )
+    return render(request, f"routing/queue.html#{form}_form", context)
 
 
 # --- A lead's routing page (the expanded row) --------------------------------------------------
@@ -358,13 +467,14 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "activities": list(contact_timeline(contact=assignment.contact)[:8]),
         "can_reassign": request.user.has_perm("routing.reassign_assignment"),
         "can_view_scores": request.user.has_perm("scoring.view_contactscore"),
-        "reassign_targets": list(selectors.reassign_targets(user=request.user))
-        if request.user.has_perm("routing.reassign_assignment")
-        else [],
         "reject_reasons": RejectReason.choices,
         "disqualify_reasons": DisqualifyReason.choices,
         "now": now,
     }
+    if context["can_reassign"]:
+        context["reassign_targets"], context["reassign_options"] = reassign_options(
+            user=request.user, exclude_user_id=assignment.rep_id, now=now
+        )
     template = "routing/assignment.html"
     if request.htmx:
         template += "#detail"

@@ -22,9 +22,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contacts.models import Activity, Contact
+from contacts.models import Activity, Contact, LifecycleStage
 from leadscore.on_commit import enqueue_safely
-from scoring import engine, selectors
+from scoring import engine, recycling, selectors
 from scoring.models import (
     ChangeReason,
     ContactScore,
@@ -258,6 +258,46 @@ def scores_upsert(rows: Sequence[ContactScore]) -> None:
         cursor.execute("TRUNCATE _score_rows")
 
 
+def _recycled_held_back(
+    contacts: Sequence[Contact],
+    scores: dict[int, engine.Score],
+    open_qualifications: dict[int, Qualification],
+    spec: engine.ModelSpec,
+    now: datetime,
+) -> set[int]:
+    """
+    Recycled leads that meet the MQL rule but earned nothing new since they were recycled
+    (scoring.recycling): they stay scored, not qualified. One query for their recent history.
+    """
+    candidates = [
+        c
+        for c in contacts
+        if c.lifecycle_stage == LifecycleStage.RECYCLED
+        and c.pk not in open_qualifications
+        and scores[c.pk].qualifies
+    ]
+    recycled = recycling.recycled_since(c.pk for c in candidates)
+    if not recycled:
+        return set()
+    kinds = selectors.scored_kinds(spec)
+    since = min(recycled.values())
+    recent = selectors.events_by_contact(
+        list(recycled), kinds=kinds, since=dict.fromkeys(kinds, since)
+    )
+    return {
+        c.pk
+        for c in candidates
+        if c.pk in recycled
+        and not recycling.recycled_lead_requalifies(
+            spec=spec,
+            profile=selectors.profile_of(c),
+            events=recent.get(c.pk, ()),
+            recycled_at=recycled[c.pk],
+            now=now,
+        )
+    }
+
+
 def _score_batch(
     *,
     model: ScoringModel,
@@ -296,13 +336,17 @@ def _score_batch(
             contact_id__in=[c.pk for c in contacts], closed_at__isnull=True
         )
     }
+    scores = {}
     for contact in contacts:
         states = states_of[contact.pk]
         # Histories just rebuilt already hold the new activities (same transaction).
         fresh = [rules[k] for k in rules if k not in missing.get(contact.pk, ())]
         events = (new_events or {}).get(contact.pk, ())
         engine.fold_all(spec, states, events, now, rules=fresh)
-        score = engine.finish(spec, selectors.profile_of(contact), states, now)
+        scores[contact.pk] = engine.finish(spec, selectors.profile_of(contact), states, now)
+    held = _recycled_held_back(contacts, scores, open_qualifications, spec, now)
+    for contact in contacts:
+        states, score = states_of[contact.pk], scores[contact.pk]
         stored = existing.get(contact.pk)
         version = (stored.version if stored else 0) + 1
         rows.append(score_row(contact, model, spec, score, states, version=version, now=now))
@@ -312,6 +356,8 @@ def _score_batch(
         if change is not None:
             changes.append(change)
             result.changed += stored is not None
+        if contact.pk in held:
+            continue  # scored and stored; a recycled lead is not an MQL again yet
         qualified, released = qualification_update(
             contact=contact,
             score=score,

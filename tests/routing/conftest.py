@@ -6,6 +6,8 @@ stored scores (so the queue has grades, bands and reasons to show).
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import factory
 import pytest
@@ -13,7 +15,7 @@ from django.utils import timezone
 
 from leadscore.roles import Role, user_set_role
 from routing import services
-from routing.models import RepProfile, RoutingRule, Strategy, Team
+from routing.models import RepProfile, RoutingRule, SlaClock, Strategy, Team
 from scoring.models import ContactScore, Qualification, QualificationStatus, ScoringModel
 from tests.factories import ContactFactory, ScoringModelFactory, UserFactory
 
@@ -25,6 +27,9 @@ class TeamFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Team {n}")
     escalate_after_reroutes = 2
+    # Wall-clock SLAs keep tests that route "now" independent of the weekday they run on;
+    # tests/routing/test_sla_business_hours.py covers the business-hours clock.
+    sla_clock = SlaClock.ALWAYS
 
 
 class RoutingRuleFactory(factory.django.DjangoModelFactory):
@@ -165,3 +170,29 @@ def rep_profile(rep, team) -> RepProfile:
 @pytest.fixture
 def fallback(team) -> RoutingRule:
     return RoutingRuleFactory(name="Everyone", team=team, is_fallback=True)
+
+
+@pytest.fixture
+def receiver():
+    """A local HTTP server that records requests and answers with the queued status codes."""
+    received: list[dict] = []
+    statuses: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append({"headers": dict(self.headers), "body": body})
+            self.send_response(statuses.pop(0) if statuses else 200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.received, server.statuses = received, statuses
+    server.url = f"http://127.0.0.1:{server.server_port}/hooks/leadscore"
+    yield server
+    server.shutdown()
+    server.server_close()

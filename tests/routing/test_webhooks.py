@@ -3,8 +3,6 @@
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from celery.exceptions import Retry
@@ -14,32 +12,6 @@ from routing.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tests.routing.conftest import RoutingRuleFactory, make_rep, route
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver():
-    """A local HTTP server that records requests and answers with the queued status codes."""
-    received: list[dict] = []
-    statuses: list[int] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append({"headers": dict(self.headers), "body": body})
-            self.send_response(statuses.pop(0) if statuses else 200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.received, server.statuses = received, statuses
-    server.url = f"http://127.0.0.1:{server.server_port}/hooks/leadscore"
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture

@@ -15,7 +15,32 @@ class Command(BaseCommand):
         "version (the previous one is kept) and score every contact; prints the evaluation."
     )
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="Queue the training for a Celery worker (with progress on the Predictive "
+            "page) and return at once.",
+        )
+        parser.add_argument(
+            "--if-none",
+            action="store_true",
+            help="Do nothing if a model is already active, queued or training.",
+        )
+
+    def handle(self, *args, background: bool = False, if_none: bool = False, **options) -> None:
+        if (
+            if_none
+            and PredictiveModel.objects.filter(
+                status__in=[ModelStatus.ACTIVE, ModelStatus.QUEUED, ModelStatus.TRAINING]
+            ).exists()
+        ):
+            self.stdout.write("A predictive model is already active or on its way.")
+            return
+        if background:
+            model = services.predictive_model_request(requested_by=None)
+            self.stdout.write(f"Predictive model version {model.version} queued for training.")
+            return
         model = PredictiveModel.objects.create(progress_note="Training from the command line")
 
         def report(percent: int, note: str) -> None:

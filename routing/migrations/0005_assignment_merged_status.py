@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('routing', '0002_roles'),
+        ('routing', '0004_audit_and_slack_roles'),
     ]
 
     operations = [
