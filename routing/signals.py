@@ -1,6 +1,6 @@
 """
-Routing's receivers: a lead released by scoring is routed when its outbox message is delivered; the demo
-world gets a sales team to route to.
+Routing's receivers: a lead released by scoring is routed when its outbox message is delivered;
+the demo world gets a sales team to route to.
 """
 
 from __future__ import annotations
