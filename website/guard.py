@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
+from django.utils.cache import patch_vary_headers
 
 # Substrings of User-Agent headers that only crawlers, link previewers, monitors, HTTP
 # libraries and automation send. A real browser's never contains them.
@@ -76,7 +77,7 @@ def cors_allow(response, origin: str) -> None:
     response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
     response["Access-Control-Allow-Headers"] = "Content-Type, Accept"
     response["Access-Control-Max-Age"] = "86400"
-    response["Vary"] = "Origin"
+    patch_vary_headers(response, ["Origin"])
 
 
 def client_address(request: HttpRequest) -> str:

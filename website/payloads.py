@@ -193,7 +193,7 @@ def form_payload(data: Mapping[str, Any], *, honeypot: str, origin: str) -> Form
         if not name or _SENSITIVE.search(name):
             continue
         target = _CONTACT_FIELD_NAMES.get(re.sub(r"[\s-]+", "_", name.lower()))
-        if target and target not in names:
+        if target and not names.get(target):
             names[target] = value.strip()
             continue
         if len(payload.fields) < MAX_FORM_FIELDS:
