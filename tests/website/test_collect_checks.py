@@ -54,8 +54,10 @@ def test_an_origin_not_allowed_is_refused_without_cors_headers(client, site):
 
 def test_a_post_without_origin_or_referer_is_refused(client, site):
     response = client.post(
-        f"/w/c/{site.public_key}/", data=json.dumps(page_view(visitor_id())),
-        content_type="text/plain", HTTP_USER_AGENT="Mozilla/5.0 (X11) Chrome/126",
+        f"/w/c/{site.public_key}/",
+        data=json.dumps(page_view(visitor_id())),
+        content_type="text/plain",
+        HTTP_USER_AGENT="Mozilla/5.0 (X11) Chrome/126",
     )
     assert response.status_code == 403
 
@@ -156,7 +158,7 @@ def test_behind_trusted_proxies_the_forwarded_address_is_limited(client, site, s
         (b"[1, 2]", 400, "invalid_json"),
         (b"{}", 400, "invalid"),
         (json.dumps({"v": "short", "url": ORIGIN + "/", "consent": True}).encode(), 400, "invalid"),
-        (json.dumps({"v": "a" * 32, "url": "javascript:alert(1)", "consent": True}), 400, "invalid"),
+        (json.dumps({"v": "a" * 32, "url": "javascript:x", "consent": True}), 400, "invalid"),
         (json.dumps({"v": "a" * 32, "url": {"x": 1}, "consent": True}), 400, "invalid"),
         (b"{" + b" " * 9000 + b"}", 413, "too_large"),
     ],

@@ -99,9 +99,7 @@ def test_a_newsletter_form_scores_but_does_not_qualify(
     assert ContactScore.objects.get(contact=contact).hand_raise_rule == ""
 
 
-def test_an_existing_contact_is_updated_only_in_the_fields_the_form_filled(
-    client, newsletter_form
-):
+def test_an_existing_contact_is_updated_only_in_the_fields_the_form_filled(client, newsletter_form):
     existing = ContactFactory(email="known@acme.example", job_title="VP Sales", phone="123")
     post_json(client, newsletter_form, {"email": "KNOWN@acme.example", "phone": "", "tel": "9"})
     existing.refresh_from_db()
@@ -182,7 +180,9 @@ def test_unreadable_posts_get_a_json_error(client, contact_form, body, content_t
 
 
 def test_a_form_posted_from_another_origin_is_refused(client, contact_form):
-    response = post_json(client, contact_form, {"email": "x@acme.example"}, origin="https://evil.example")
+    response = post_json(
+        client, contact_form, {"email": "x@acme.example"}, origin="https://evil.example"
+    )
     assert response.status_code == 403
     assert "Access-Control-Allow-Origin" not in response
     assert not Contact.objects.exists()

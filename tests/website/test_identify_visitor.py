@@ -114,9 +114,7 @@ def test_an_expired_token_identifies_nobody(settings):
     assert identify_token_contact_id(token) is None
 
 
-def test_the_identify_link_keeps_the_query_and_the_token_never_reaches_the_stored_url(
-    client, site
-):
+def test_the_identify_link_keeps_the_query_and_the_token_never_reaches_the_stored_url(client, site):
     contact = ContactFactory()
     link = identify_link(url=f"{ORIGIN}/offer?utm_source=newsletter", contact=contact)
     assert link.startswith(f"{ORIGIN}/offer?utm_source=newsletter&ls_t=")

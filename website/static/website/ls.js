@@ -103,6 +103,29 @@
     return { ls_url: location.href, ls_sid: randomId(), ls_vid: vid || "" };
   }
 
+  // After the site's own handlers: unless one of them cancelled the submission, hold the
+  // navigation until the copy reached Leadscore (at most a second), then submit natively.
+  function holdNavigation(event, form, sent) {
+    w.addEventListener("submit", function after(e) {
+      w.removeEventListener("submit", after);
+      if (e !== event || e.defaultPrevented) return;
+      e.preventDefault();
+      var done = false, submitter = event.submitter;
+      function go() {
+        if (done) return;
+        done = true;
+        if (submitter && submitter.name) {
+          var input = d.createElement("input");
+          input.type = "hidden"; input.name = submitter.name; input.value = submitter.value;
+          form.appendChild(input);
+        }
+        HTMLFormElement.prototype.submit.call(form);
+      }
+      sent.then(go, go);
+      setTimeout(go, 1000);
+    });
+  }
+
   // A form marked data-leadscore-form="wf_..." is copied to Leadscore and then submits as it
   // always did. A form posting straight to /w/f/... gets the visitor id as hidden fields.
   function onSubmit(event) {
@@ -112,7 +135,8 @@
     if (key) {
       var data = fieldsOf(form), more = extras();
       for (var k in more) data[k] = more[k];
-      send("f/" + encodeURIComponent(key) + "/", data).catch(function () {});
+      var sent = send("f/" + encodeURIComponent(key) + "/", data).then(function (r) { return r.text(); });
+      holdNavigation(event, form, sent);
       return;
     }
     if ((form.action || "").indexOf(base + "f/") === 0) {
