@@ -8,6 +8,7 @@ allow are refused. Marketing then sees the visitors in Leadscore (1440 and 390 p
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import http.server
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from contacts.models import Activity, ActivityKind, Contact
@@ -213,3 +215,73 @@ def test_pages_on_an_origin_the_site_does_not_allow_are_refused(website, live_se
     assert not PageView.objects.exists()
     assert not Visitor.objects.exists()
     assert not Contact.objects.exists()
+
+
+@pytest.fixture
+def visitors_seen(transactional_db):
+    """A few anonymous visitors of two sites, one identified, as marketing would find them."""
+    from tests.factories import ContactFactory
+
+    now = timezone.now()
+    acme = Site.objects.create(name="Acme website", allowed_origins=["https://www.acme.example"])
+    docs = Site.objects.create(name="Acme docs", allowed_origins=["https://docs.acme.example"])
+    pages = [
+        ("/", "Acme – lead scoring you run yourself"),
+        ("/product/routing", "Routing leads to the right rep"),
+        ("/pricing?utm_source=google&utm_medium=cpc&utm_campaign=brand", "Pricing"),
+        ("/blog/2026/why-interest-decays-and-how-to-tune-a-half-life-for-your-sales-cycle", "Why"),
+    ]
+    sources = ["https://www.google.com/", "", "https://news.ycombinator.com/item?id=4242", ""]
+    for i in range(7):
+        site = acme if i % 3 else docs
+        origin = site.allowed_origins[0]
+        seen = now - dt.timedelta(hours=i * 5)
+        path, title = pages[i % len(pages)]
+        visitor = Visitor.objects.create(
+            site=site,
+            visitor_id=f"{i:02d}" + "7f3c9a1e5b2d4c6f8a0b1c2d3e4f5a6b"[: 30],
+            first_seen_at=seen - dt.timedelta(days=i),
+            last_seen_at=seen,
+            first_referrer=sources[i % len(sources)],
+            first_utm={"utm_source": "google", "utm_medium": "cpc"} if i == 2 else {},
+            last_url=origin + path,
+            page_view_count=i + 1,
+            contact=ContactFactory(first_name="Kim", last_name="Known") if i == 4 else None,
+        )
+        for j, (p, t) in enumerate(pages[: i % 4 + 1]):
+            PageView.objects.create(
+                visitor=visitor,
+                occurred_at=seen - dt.timedelta(minutes=10 * j),
+                url=origin + p,
+                path=p.split("?")[0],
+                title=t,
+                referrer=sources[j % len(sources)],
+                utm={"utm_source": "google", "utm_campaign": "brand"} if "utm_" in p else {},
+            )
+    return Visitor.objects.filter(contact__isnull=True).order_by("-last_seen_at").first()
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_marketing_reads_the_anonymous_visitors_at_desktop_and_phone_width(
+    request, browser_page, marketing_ops, visitors_seen, screenshot, width
+):
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/website/visitors/")
+    page.get_by_label("Username").fill("mona.marketing")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("heading", name="Website visitors", level=1)).to_be_visible()
+    expect(page.get_by_role("link", name="Visitors")).to_have_attribute("aria-current", "page")
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(6)
+    expect(page.locator(".results-count")).to_have_text("6 visitors")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, f"list-{width}")
+
+    page.locator("tbody tr").first.get_by_role("link").click()
+    expect(page.get_by_role("heading", name="Pages viewed")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, f"detail-{width}")
+    assert page.problems == []
