@@ -226,7 +226,7 @@ def visitors_seen(transactional_db):
     acme = Site.objects.create(name="Acme website", allowed_origins=["https://www.acme.example"])
     docs = Site.objects.create(name="Acme docs", allowed_origins=["https://docs.acme.example"])
     pages = [
-        ("/", "Acme – lead scoring you run yourself"),
+        ("/", "Acme: lead scoring you run yourself"),
         ("/product/routing", "Routing leads to the right rep"),
         ("/pricing?utm_source=google&utm_medium=cpc&utm_campaign=brand", "Pricing"),
         ("/blog/2026/why-interest-decays-and-how-to-tune-a-half-life-for-your-sales-cycle", "Why"),
@@ -236,10 +236,10 @@ def visitors_seen(transactional_db):
         site = acme if i % 3 else docs
         origin = site.allowed_origins[0]
         seen = now - dt.timedelta(hours=i * 5)
-        path, title = pages[i % len(pages)]
+        path = pages[i % len(pages)][0]
         visitor = Visitor.objects.create(
             site=site,
-            visitor_id=f"{i:02d}" + "7f3c9a1e5b2d4c6f8a0b1c2d3e4f5a6b"[: 30],
+            visitor_id=f"{i:02d}" + "7f3c9a1e5b2d4c6f8a0b1c2d3e4f5a6b"[:30],
             first_seen_at=seen - dt.timedelta(days=i),
             last_seen_at=seen,
             first_referrer=sources[i % len(sources)],

@@ -16,6 +16,7 @@ def test_the_snippet_is_small_public_cacheable_javascript(client):
     source = response.content.decode()
     assert len(response.content) < 8 * 1024
     assert "data-leadscore-form" in source and "doNotTrack" in source
-    assert "http://" not in source.replace("http(s)", "") and "https://" not in source.split(
-        "*/", 1
-    )[1]
+    assert (
+        "http://" not in source.replace("http(s)", "")
+        and "https://" not in source.split("*/", 1)[1]
+    )

@@ -27,15 +27,25 @@ def visitors(site):
         last_url="https://www.acme.example/pricing",
     )
     PageView.objects.create(
-        visitor=anon, occurred_at=now - dt.timedelta(days=2), url="https://www.acme.example/",
-        path="/", title="Home <script>alert(1)</script>",
+        visitor=anon,
+        occurred_at=now - dt.timedelta(days=2),
+        url="https://www.acme.example/",
+        path="/",
+        title="Home <script>alert(1)</script>",
     )
     PageView.objects.create(
-        visitor=anon, occurred_at=now, url="https://www.acme.example/pricing", path="/pricing",
-        title="Pricing", utm={"utm_source": "newsletter", "utm_campaign": "june"},
+        visitor=anon,
+        occurred_at=now,
+        url="https://www.acme.example/pricing",
+        path="/pricing",
+        title="Pricing",
+        utm={"utm_source": "newsletter", "utm_campaign": "june"},
     )
     known = Visitor.objects.create(
-        site=site, visitor_id="b" * 32, first_seen_at=now, last_seen_at=now,
+        site=site,
+        visitor_id="b" * 32,
+        first_seen_at=now,
+        last_seen_at=now,
         contact=ContactFactory(first_name="Kim", last_name="Known"),
     )
     return {"anon": anon, "known": known}
