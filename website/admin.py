@@ -28,7 +28,16 @@ class SiteForm(ModelForm):
             "is_active",
             "require_consent",
             "honour_dnt",
+            "pricing_paths",
         ]
+
+    def clean_pricing_paths(self):
+        paths = self.cleaned_data["pricing_paths"] or []
+        if not isinstance(paths, list) or not all(
+            isinstance(p, str) and p.startswith("/") for p in paths
+        ):
+            raise ValidationError('A list of paths starting with "/", e.g. ["/pricing"].')
+        return paths
 
     def clean_allowed_origins(self):
         origins = self.cleaned_data["allowed_origins"] or []

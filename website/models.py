@@ -15,11 +15,15 @@ from urllib.parse import urlsplit
 from django.db import models
 from django.db.models import Q
 
-from contacts.models import Activity, Contact
+from contacts.models import Activity, ActivityKind, Contact
 
 
 def _new_site_key() -> str:
     return "ws_" + secrets.token_urlsafe(18)
+
+
+def _default_pricing_paths() -> list[str]:
+    return ["/pricing"]
 
 
 def _new_form_key() -> str:
@@ -60,6 +64,12 @@ class Site(models.Model):
         default=True,
         help_text="Record nothing for browsers sending Do Not Track or Global Privacy Control.",
     )
+    pricing_paths = models.JSONField(
+        default=_default_pricing_paths,
+        blank=True,
+        help_text='Pages whose path starts with one of these (e.g. ["/pricing"]) count as '
+        "pricing page views for scoring; the others as page views.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -67,6 +77,13 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def page_view_kind(self, path: str) -> str:
+        """The activity kind of a view of `path`: pricing pages are their own, stronger signal."""
+        prefixes = [p for p in self.pricing_paths or [] if isinstance(p, str) and p]
+        if any(path.startswith(p) for p in prefixes):
+            return ActivityKind.PRICING_PAGE_VIEW
+        return ActivityKind.PAGE_VIEW
 
     def allows_origin(self, origin: str) -> bool:
         return bool(origin) and origin.lower().rstrip("/") in {

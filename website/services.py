@@ -91,7 +91,7 @@ def page_view_record(
     if visitor.contact_id is not None:
         activity, _ = activity_record(
             contact=visitor.contact,
-            kind=ActivityKind.PAGE_VIEW,
+            kind=site.page_view_kind(page_view.path),
             occurred_at=page_view.occurred_at,
             properties=page_view.activity_properties(),
             source=PAGE_VIEW_SOURCE,
@@ -121,13 +121,14 @@ def visitor_identify(*, visitor: Visitor, contact: Contact, now: datetime | None
     pending = list(
         PageView.objects.filter(visitor=visitor, activity__isnull=True).order_by("occurred_at")
     )
+    site = visitor.site
     attached = 0
     for start in range(0, len(pending), _ATTACH_CHUNK):
         chunk = pending[start : start + _ATTACH_CHUNK]
         rows = [
             ActivityRow(
                 index=i,
-                kind=ActivityKind.PAGE_VIEW,
+                kind=site.page_view_kind(pv.path),
                 occurred_at=pv.occurred_at,
                 contact_id=contact.pk,
                 properties=pv.activity_properties(),

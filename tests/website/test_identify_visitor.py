@@ -72,9 +72,29 @@ def test_page_views_after_identifying_go_straight_to_the_contact(client, site):
     contact = ContactFactory()
     collect(client, site, page_view(vid, "/first"))
     visitor_identify(visitor=Visitor.objects.get(), contact=contact)
-    response = collect(client, site, page_view(vid, "/pricing"))
+    response = collect(client, site, page_view(vid, "/docs"))
     assert response.json()["identified"] is True
     assert page_views_of(contact).count() == 2
+
+
+def test_pricing_pages_are_recorded_as_pricing_page_views(
+    client, site, scoring_model, django_capture_on_commit_callbacks
+):
+    vid = visitor_id()
+    contact = ContactFactory()
+    collect(client, site, page_view(vid, "/pricing/enterprise"))
+    with django_capture_on_commit_callbacks(execute=True):
+        visitor_identify(visitor=Visitor.objects.get(), contact=contact)
+    with django_capture_on_commit_callbacks(execute=True):
+        collect(client, site, page_view(vid, "/pricing"))
+        collect(client, site, page_view(vid, "/about-pricing"))
+    kinds = sorted(Activity.objects.filter(contact=contact).values_list("kind", flat=True))
+    assert kinds == ["page_view", "pricing_page_view", "pricing_page_view"]
+    assert "Viewed pricing" in json.dumps(ContactScore.objects.get(contact=contact).breakdown)
+    site.pricing_paths = []
+    site.save()
+    collect(client, site, page_view(vid, "/pricing"))
+    assert Activity.objects.filter(contact=contact, kind="page_view").count() == 2
 
 
 def test_a_signed_email_link_identifies_the_visitor(client, site):
