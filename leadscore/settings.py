@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "integrations",
     "reports",
     "predictive",
+    "website",
 ]
 
 MIDDLEWARE = [
@@ -213,7 +214,27 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "routing-retry-due-deliveries": {"task": "routing.retry_due_deliveries", "schedule": 60.0},
     # The predictive score retrains once a week on the won and lost leads known by then.
     "predictive-retrain-weekly": {"task": "predictive.retrain_weekly", "schedule": 7 * 86400.0},
+    # Anonymous website visitors are forgotten after WEBSITE_VISITOR_RETENTION_DAYS.
+    "website-purge-visitors": {"task": "website.purge_visitors", "schedule": 86400.0},
 }
+
+# A cache shared by every web process (rate limits of the API and the website endpoints count
+# there): CACHE_URL=redis://127.0.0.1:6379/1. Unset: each process counts on its own.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+
+# Website tracking and forms (website/).
+WEBSITE_VISITOR_RETENTION_DAYS = int(os.environ.get("WEBSITE_VISITOR_RETENTION_DAYS", "90"))
+WEBSITE_IDENTIFY_TOKEN_MAX_AGE_DAYS = int(
+    os.environ.get("WEBSITE_IDENTIFY_TOKEN_MAX_AGE_DAYS", "90")
+)
+WEBSITE_COLLECT_RATE = os.environ.get("WEBSITE_COLLECT_RATE", "120/min")
+WEBSITE_FORM_RATE = os.environ.get("WEBSITE_FORM_RATE", "10/min")
+# Reverse proxies in front of the app whose X-Forwarded-For is trusted for the client address.
+WEBSITE_PROXY_COUNT = int(os.environ.get("WEBSITE_PROXY_COUNT", "0"))
 
 REST_FRAMEWORK = {
     # API keys first, so an unauthenticated request gets 401 with WWW-Authenticate: Bearer;

@@ -12,6 +12,8 @@ urlpatterns = [
     path("queue/", include("routing.urls")),
     path("reports/", include("reports.urls")),
     path("predictive/", include("predictive.urls")),
+    path("website/", include("website.urls")),
+    path("w/", include("website.public_urls")),
     path("api/v1/", include("leadscore.api_urls")),
     path("admin/", admin.site.urls),
 ]
