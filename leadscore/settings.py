@@ -149,6 +149,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "leadscore@localhost")
 # Where links in emails point, e.g. https://leads.example.com (no trailing slash).
 LEADSCORE_BASE_URL = os.environ.get("LEADSCORE_BASE_URL", "http://127.0.0.1:8000")
 
+# Webhook receivers inside your own network (private ranges, loopback) need this on; link-local,
+# multicast and reserved addresses are refused regardless (routing.webhook_http).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
