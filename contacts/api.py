@@ -8,6 +8,7 @@ of a bulk request behave the same (upsert by email or domain, idempotent events)
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import django_filters
@@ -165,10 +166,40 @@ class ContactSerializer(serializers.ModelSerializer):
         }
 
 
+# Custom properties: bounded so one contact cannot carry megabytes (README, "Limits").
+PROPERTIES_MAX_KEYS = 200
+PROPERTY_KEY_MAX_LENGTH = 100
+PROPERTY_VALUE_MAX_LENGTH = 10_000
+
+
 def _json_without_nul(value: Any) -> Any:
     if services._has_nul(value):
         raise serializers.ValidationError("May not contain NUL characters.")
     return value
+
+
+def _properties_bounded(value: dict[str, Any]) -> dict[str, Any]:
+    """At most 200 keys of up to 100 characters; each value at most 10,000 characters as JSON."""
+    if len(value) > PROPERTIES_MAX_KEYS:
+        raise serializers.ValidationError(f"At most {PROPERTIES_MAX_KEYS} properties.")
+    for key, item in value.items():
+        if not key.strip() or len(key) > PROPERTY_KEY_MAX_LENGTH:
+            raise serializers.ValidationError(
+                f"Property names have 1 to {PROPERTY_KEY_MAX_LENGTH} characters."
+            )
+        size = len(item) if isinstance(item, str) else len(json.dumps(item, default=str))
+        if size > PROPERTY_VALUE_MAX_LENGTH:
+            raise serializers.ValidationError(
+                f"The value of '{key[:40]}' is longer than {PROPERTY_VALUE_MAX_LENGTH:,} "
+                "characters."
+            )
+    return value
+
+
+PROPERTIES_HELP = (
+    f"at most {PROPERTIES_MAX_KEYS} keys of up to {PROPERTY_KEY_MAX_LENGTH} characters, each "
+    f"value up to {PROPERTY_VALUE_MAX_LENGTH:,} characters"
+)
 
 
 class ContactInSerializer(serializers.Serializer):
@@ -185,8 +216,10 @@ class ContactInSerializer(serializers.Serializer):
     unsubscribed = serializers.BooleanField(required=False)
     properties = serializers.DictField(
         required=False,
-        validators=[_json_without_nul],
-        help_text="Custom properties, merged into the stored ones (a key given replaces it).",
+        validators=[_json_without_nul, _properties_bounded],
+        help_text="Custom properties, merged into the stored ones (a key given replaces it); "
+        + PROPERTIES_HELP
+        + ".",
     )
     company = CompanyInSerializer(
         required=False,
@@ -228,8 +261,10 @@ class ActivityInSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
     properties = serializers.DictField(
         required=False,
-        validators=[_json_without_nul],
-        help_text="Details the scoring rules can test: url, form_name, asset, percent_watched…",
+        validators=[_json_without_nul, _properties_bounded],
+        help_text="Details the scoring rules can test: url, form_name, asset, percent_watched…; "
+        + PROPERTIES_HELP
+        + ".",
     )
     source = serializers.CharField(max_length=100, required=False, allow_blank=True)
     external_id = serializers.CharField(

@@ -12,9 +12,9 @@ from django_filters.filters import IsoDateTimeFilter
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
-from contacts.services import BULK_MAX_ROWS, BulkResult, RowResult, RowStatus
+from integrations.api_errors import flatten_errors
+from leadscore.bulk import BULK_MAX_ROWS, BulkResult, RowResult, RowStatus
 
 
 class ApiCursorPagination(CursorPagination):
@@ -24,26 +24,6 @@ class ApiCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
     ordering = "-id"
-
-
-def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested error detail as {"field" or "company.domain": [messages]}."""
-    if isinstance(detail, dict):
-        out: dict[str, list[str]] = {}
-        for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            if key == api_settings.NON_FIELD_ERRORS_KEY:
-                name = prefix or "row"
-            out.update(_flatten(value, name))
-        return out
-    if isinstance(detail, list) and detail and not isinstance(detail[0], dict | list):
-        return {prefix or "row": [str(m) for m in detail]}
-    if isinstance(detail, list):
-        out = {}
-        for i, value in enumerate(detail):
-            out.update(_flatten(value, f"{prefix}[{i}]"))
-        return out
-    return {prefix or "row": [str(detail)]}
 
 
 def validate_rows(
@@ -64,7 +44,7 @@ def validate_rows(
         try:
             data = serializer.run_validation(item)
         except exceptions.ValidationError as exc:
-            errors.append(RowResult(index, RowStatus.ERROR, errors=_flatten(exc.detail)))
+            errors.append(RowResult(index, RowStatus.ERROR, errors=flatten_errors(exc.detail)))
             continue
         valid.append((index, data))
     return valid, errors
@@ -111,8 +91,13 @@ class BulkResponseSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
+    detail = serializers.CharField(help_text="What went wrong, in a sentence.")
+    code = serializers.CharField(help_text="invalid, not_found, version_frozen, throttled…")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="On 400 for invalid fields: field name ('company.domain') to messages.",
+    )
     retry_after = serializers.IntegerField(required=False, help_text="On 429 only: seconds.")
 
 

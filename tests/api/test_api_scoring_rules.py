@@ -46,7 +46,7 @@ def test_a_valid_rule_is_created_and_an_invalid_one_explained(ops_api):
         format="json",
     )
     assert bad.status_code == 400
-    assert "max_value" in bad.json()
+    assert "max_value" in bad.json()["errors"]
     assert list(ScoringRule.objects.values_list("name", flat=True)) == ["Pricing"]
 
 
