@@ -573,12 +573,27 @@ def _db_error_message(exc: Exception) -> dict[str, list[str]]:
     return {"row": [f"The database refused this row: {text[:300]}"]}
 
 
+class _ConcurrentInsert(Exception):
+    """A row lost a race to a concurrent writer (same email or domain): plan the batch again."""
+
+
+# Times a batch is planned and written again after losing a race, before a row is reported.
+_CONFLICT_RETRIES = 3
+
+
 def _write_rows_or_fallback(
     plans: Sequence[Any],
     write: Any,
     unsaved: Any,
+    *,
+    retry_conflicts: bool = False,
 ) -> None:
-    """Write all plans in one savepoint; if that fails, row by row, each in its own savepoint."""
+    """
+    Write all plans in one savepoint; if that fails, row by row, each in its own savepoint.
+    With retry_conflicts, a row refused by a unique constraint (another batch inserted the
+    same email or domain since this one was planned) raises _ConcurrentInsert instead of
+    becoming a row error: the caller rolls back and plans again, now seeing the stored row.
+    """
     from django.db import DataError
 
     if not plans:
@@ -595,9 +610,25 @@ def _write_rows_or_fallback(
                 write([plan])
         except (IntegrityError, DataError) as exc:
             _reset_unsaved(unsaved([plan]))
+            if retry_conflicts and isinstance(exc, IntegrityError):
+                raise _ConcurrentInsert from exc
             plan.result.status = RowStatus.ERROR
             plan.result.id = None
             plan.result.errors = _db_error_message(exc)
+
+
+def _retrying_conflicts(attempt: Any) -> BulkResult:
+    """
+    Run attempt(retry_conflicts=...) until no row lost a race; the last try reports such a
+    row as an error. Identical batches sent at the same time thus answer created / updated,
+    never "created at the same time".
+    """
+    for _ in range(_CONFLICT_RETRIES):
+        try:
+            return attempt(retry_conflicts=True)
+        except _ConcurrentInsert:
+            continue
+    return attempt(retry_conflicts=False)
 
 
 def _finish(result: BulkResult, *, atomic: bool, reason: str, sender: type) -> BulkResult:
@@ -638,6 +669,21 @@ def contacts_bulk_upsert(
     written. Changed contacts are announced once (contacts_bulk_changed) for rescoring.
     """
     now = now or timezone.now()
+    return _retrying_conflicts(
+        lambda retry_conflicts: _contacts_bulk_upsert_once(
+            rows=rows, atomic=atomic, dry_run=dry_run, now=now, retry_conflicts=retry_conflicts
+        )
+    )
+
+
+def _contacts_bulk_upsert_once(
+    *,
+    rows: Sequence[ContactRow],
+    atomic: bool,
+    dry_run: bool,
+    now: datetime,
+    retry_conflicts: bool,
+) -> BulkResult:
     result = BulkResult(dry_run=dry_run, committed=not dry_run)
     try:
         with transaction.atomic():
@@ -662,7 +708,10 @@ def contacts_bulk_upsert(
                 return objs
 
             _write_rows_or_fallback(
-                writable, lambda items: _write_contact_plans(items, now), unsaved
+                writable,
+                lambda items: _write_contact_plans(items, now),
+                unsaved,
+                retry_conflicts=retry_conflicts,
             )
             company_ids = set()
             for plan in writable:
@@ -694,6 +743,21 @@ def companies_bulk_upsert(
     changed are announced for rescoring. Same row results and modes as contacts_bulk_upsert.
     """
     now = now or timezone.now()
+    return _retrying_conflicts(
+        lambda retry_conflicts: _companies_bulk_upsert_once(
+            rows=rows, atomic=atomic, dry_run=dry_run, now=now, retry_conflicts=retry_conflicts
+        )
+    )
+
+
+def _companies_bulk_upsert_once(
+    *,
+    rows: Sequence[CompanyRow],
+    atomic: bool,
+    dry_run: bool,
+    now: datetime,
+    retry_conflicts: bool,
+) -> BulkResult:
     result = BulkResult(dry_run=dry_run)
     first_row_of: dict[str, int] = {}
     planned: list[Any] = []
@@ -761,7 +825,10 @@ def companies_bulk_upsert(
                 if isinstance(p, _CompanyPlan) and p.result.status != RowStatus.UNCHANGED  # type: ignore[attr-defined]
             ]
             _write_rows_or_fallback(
-                writable, write, lambda items: [p.company for p in items if p.new]
+                writable,
+                write,
+                lambda items: [p.company for p in items if p.new],
+                retry_conflicts=retry_conflicts,
             )
             changed = [
                 p.company.pk
