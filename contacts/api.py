@@ -28,7 +28,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contacts import services
+from contacts import selectors, services
 from contacts.models import (
     STAGE_DATE_FIELDS,
     Activity,
@@ -50,7 +50,6 @@ from integrations.api import (
     validate_rows,
 )
 from integrations.models import Scope
-from integrations.permissions import sees_only_own_leads
 
 INT_MAX = 2_147_483_647
 ERRORS = {
@@ -59,21 +58,6 @@ ERRORS = {
     403: OpenApiResponse(ErrorSerializer, description="The key's scope or the role refuses it."),
     429: OpenApiResponse(ErrorSerializer, description="Rate limit hit; see Retry-After."),
 }
-
-
-def _visible_companies(user) -> QuerySet[Company]:
-    qs = Company.objects.all()
-    return qs.filter(account_owner=user) if sees_only_own_leads(user) else qs
-
-
-def _visible_contacts(user) -> QuerySet[Contact]:
-    qs = Contact.objects.select_related("company")
-    return qs.filter(company__account_owner=user) if sees_only_own_leads(user) else qs
-
-
-def _visible_activities(user) -> QuerySet[Activity]:
-    qs = Activity.objects.all()
-    return qs.filter(contact__company__account_owner=user) if sees_only_own_leads(user) else qs
 
 
 # ---- Serializers: shape only -------------------------------------------------------------
@@ -456,7 +440,7 @@ class CompanyViewSet(
     }
 
     def get_queryset(self) -> QuerySet[Company]:
-        return _visible_companies(self.request.user)
+        return selectors.companies_visible_to(self.request.user)
 
     @extend_schema(
         summary="Create or update a company by domain",
@@ -514,7 +498,8 @@ class ContactApiFilter(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(
         summary="List contacts",
-        description="Sales reps see only the contacts of the accounts they own. Scores and "
+        description="Sales reps see only the contacts of the accounts they own and the leads "
+        "assigned to them, now or before. Scores and "
         "grades are on /scores/ (filter them there by grade, band and score ranges).",
         responses={200: ContactSerializer, **ERRORS},
     ),
@@ -540,7 +525,9 @@ class ContactViewSet(
     }
 
     def get_queryset(self) -> QuerySet[Contact]:
-        return _visible_contacts(self.request.user)
+        return selectors.contacts_visible_to(
+            self.request.user, within=Contact.objects.select_related("company")
+        )
 
     @extend_schema(
         summary="Create or update a contact by email",
@@ -603,7 +590,7 @@ class ActivityViewSet(
     }
 
     def get_queryset(self) -> QuerySet[Activity]:
-        return _visible_activities(self.request.user)
+        return selectors.activities_visible_to(self.request.user)
 
     @extend_schema(
         summary="Record an activity (idempotent)",

@@ -348,3 +348,31 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(100, int(100 * self.processed_rows / self.total_rows))
+
+
+class ContactHolder(models.Model):
+    """
+    A user a lead was assigned to, now or before. Routing writes one row whenever it gives a
+    lead to someone (contacts.services.contact_holder_record); contacts cannot import routing,
+    so this is how the visibility rule (contacts.selectors.contacts_visible_to) knows which
+    leads a rep holds or held, without reading routing's tables.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="holders")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="held_contacts"
+    )
+    first_held_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # contacts_visible_to(): EXISTS (holder for this contact and this user).
+            models.UniqueConstraint(fields=["contact", "user"], name="contact_holder_unique"),
+        ]
+        indexes = [
+            # A rep's contact list: every contact this user holds or held.
+            models.Index(fields=["user", "contact"], name="contact_holder_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} held by {self.user_id}"

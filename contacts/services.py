@@ -994,3 +994,19 @@ def activities_bulk_record(
 class _ActivityPlan:
     activity: Activity
     result: RowResult
+
+
+# ---- Who holds a lead (written by routing) -------------------------------------------------
+
+
+def contact_holder_record(*, contact_id: int, user_id: int, at: datetime) -> None:
+    """
+    Remember that a lead was given to a user (routing calls this when it assigns, reassigns or
+    escalates): a rep keeps seeing the leads they were given. Idempotent.
+    """
+    from contacts.models import ContactHolder
+
+    ContactHolder.objects.bulk_create(
+        [ContactHolder(contact_id=contact_id, user_id=user_id, first_held_at=at)],
+        ignore_conflicts=True,
+    )

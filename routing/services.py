@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Contact, LifecycleStage, OutcomeResult
-from contacts.services import contact_set_stage, outcome_record
+from contacts.services import contact_holder_record, contact_set_stage, outcome_record
 from routing import engine, selectors
 from routing.models import (
     ACTIVE_STATUSES,
@@ -177,6 +177,8 @@ def _place(
         assignment.rep_id = None
         assignment.sla_due_at = None
     assignment.save()
+    if assignment.rep_id is not None:
+        contact_holder_record(contact_id=assignment.contact_id, user_id=assignment.rep_id, at=now)
     _take(decision, now=now)
     entry = RoutingDecision.objects.create(
         assignment=assignment,
@@ -316,6 +318,7 @@ def _escalate(assignment: Assignment, *, now: datetime, why: str) -> None:
     assignment.escalated_at = now
     assignment.save()
     if manager is not None:
+        contact_holder_record(contact_id=assignment.contact_id, user_id=manager.pk, at=now)
         target = f"escalated to {display_name(manager)} (manager of {team.name})"
     else:
         target = "escalated to the Unassigned queue (the team has no manager)"
@@ -557,6 +560,7 @@ def assignment_reassign(
         assignment.assigned_at = now
         assignment.sla_due_at = now + timedelta(minutes=minutes)
     assignment.save()
+    contact_holder_record(contact_id=assignment.contact_id, user_id=to_rep.pk, at=now)
     RepProfile.objects.filter(pk=profile.pk).update(last_assigned_at=now)
     entry = RoutingDecision.objects.create(
         assignment=assignment,

@@ -19,6 +19,7 @@ from rest_framework.filters import OrderingFilter
 
 from contacts.api import ERRORS
 from contacts.models import LifecycleStage
+from contacts.selectors import contacts_visible_to
 from integrations.api import ApiCursorPagination, ErrorSerializer, UtcIsoDateTimeFilter
 from integrations.models import ApiKey, Scope
 from integrations.permissions import sees_only_own_leads
@@ -130,7 +131,9 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             .annotate(is_mql=Exists(open_q), mql_status=Subquery(open_q.values("status")[:1]))
         )
         if sees_only_own_leads(self.request.user):
-            qs = qs.filter(contact__company__account_owner=self.request.user)
+            # The one visibility rule for contacts (contacts.selectors.contacts_visible_to).
+            visible = contacts_visible_to(self.request.user).values("pk")
+            qs = qs.filter(contact_id__in=visible)
         return qs
 
 
