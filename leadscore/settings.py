@@ -155,9 +155,47 @@ LEADSCORE_BASE_URL = os.environ.get("LEADSCORE_BASE_URL", "http://127.0.0.1:8000
 # multicast and reserved addresses are refused regardless (routing.webhook_http).
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 
+# Production HTTPS: secure cookies, HSTS and the redirect to https default on with DEBUG off;
+# behind a TLS proxy, SECURE_PROXY_SSL_HEADER says which header carries the original scheme.
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+# Preloading is a commitment for the whole domain (hstspreload.org): the site owner opts in.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# e.g. "HTTP_X_FORWARDED_PROTO,https": only set it when your proxy overwrites that header.
+_proxy_header = env_list("SECURE_PROXY_SSL_HEADER", "")
+if _proxy_header:
+    if len(_proxy_header) != 2:
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER is 'HEADER,value', e.g. 'HTTP_X_FORWARDED_PROTO,https'."
+        )
+    SECURE_PROXY_SSL_HEADER = (_proxy_header[0], _proxy_header[1])
+# The load balancer's health check may come over plain http: exempt it from the redirect.
+SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", "")
+
+# A shared cache (Redis) for API throttle counters and sessions, so several web workers agree:
+# REDIS_URL, or else the Celery broker when it is Redis. Without either, the local memory cache
+# (one process, development) and database sessions.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+_broker = os.environ.get("CELERY_BROKER_URL", "")
+CACHE_URL = REDIS_URL or (_broker if _broker.startswith(("redis://", "rediss://")) else "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            # clear() removes only our keys: the database may be the broker's.
+            "BACKEND": "leadscore.cache.PrefixedRedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "leadscore"),
+        }
+    }
+    # Sessions in the cache, written through to the database so a cache flush logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: without a broker, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
