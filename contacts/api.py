@@ -28,13 +28,14 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contacts import selectors, services
+from contacts import privacy, selectors, services
 from contacts.models import (
     STAGE_DATE_FIELDS,
     Activity,
     ActivityKind,
     Company,
     Contact,
+    ErasureVia,
     LeadSource,
     LifecycleStage,
 )
@@ -504,9 +505,21 @@ class ContactApiFilter(django_filters.FilterSet):
         responses={200: ContactSerializer, **ERRORS},
     ),
     retrieve=extend_schema(summary="One contact", responses={200: ContactSerializer, **ERRORS}),
+    destroy=extend_schema(
+        summary="Forget a contact (erase their personal data)",
+        description="Deletes the contact with their activities, outcomes, scores and "
+        "assignments, redacts them from webhook payloads and what-if results, and removes "
+        "their rows from uploaded import files and rejected-row files. An audit line without "
+        "personal data records who did it. Needs the 'write' scope.",
+        responses={204: OpenApiResponse(description="Erased."), **ERRORS},
+    ),
 )
 class ContactViewSet(
-    _BulkMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    _BulkMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Contacts, upserted by email (case-insensitive)."""
 
@@ -520,9 +533,28 @@ class ContactViewSet(
     required_scopes = {
         "list": Scope.READ,
         "retrieve": Scope.READ,
+        "export": Scope.READ,
         "create": Scope.WRITE,
+        "destroy": Scope.WRITE,
         "bulk": Scope.IMPORT,
     }
+
+    def perform_destroy(self, instance: Contact) -> None:
+        privacy.contact_forget(contact=instance, by=self.request.user, via=ErasureVia.API)
+
+    @extend_schema(
+        summary="Everything held on one contact, as JSON",
+        description="The contact, company, activities, outcomes, scores and their changes, "
+        "qualifications, assignments and their log, notifications, webhook payloads, the "
+        "predictive score and rows of import files that name them.",
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="All data on the person."),
+            **ERRORS,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str | None = None) -> Response:
+        return Response(privacy.contact_export(contact=self.get_object()))
 
     def get_queryset(self) -> QuerySet[Contact]:
         return selectors.contacts_visible_to(

@@ -376,3 +376,31 @@ class ContactHolder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_id} held by {self.user_id}"
+
+
+class ErasureVia(models.TextChoices):
+    API = "api", "API"
+    COMMAND = "command", "manage.py forget_contact"
+
+
+class ContactErasure(models.Model):
+    """
+    The audit line of one erased contact: when, by whom and how, and how many records of each
+    kind were removed or redacted. It keeps no personal data: the contact's id is a number that
+    no longer points to anything.
+    """
+
+    contact_id = models.BigIntegerField()
+    erased_at = models.DateTimeField()
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    via = models.CharField(max_length=10, choices=ErasureVia.choices)
+    # {"activities": 12, "webhook deliveries": 2, "import file rows": 1, ...}
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-erased_at"]
+
+    def __str__(self) -> str:
+        return f"Contact {self.contact_id} erased at {self.erased_at:%Y-%m-%d %H:%M}"

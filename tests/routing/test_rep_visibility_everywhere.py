@@ -72,6 +72,7 @@ DETAIL_URLS = [
     ("session", "/scoring/contacts/{contact_id}/"),
     ("session", "/predictive/contacts/{contact_id}/"),
     ("api", "/api/v1/contacts/{contact_id}/"),
+    ("api", "/api/v1/contacts/{contact_id}/export/"),
     ("api", "/api/v1/scores/{contact_id}/"),
     ("api", "/api/v1/companies/{company_id}/"),
     ("api", "/api/v1/activities/{activity_id}/"),
