@@ -9,6 +9,7 @@ of a bulk request behave the same (upsert by email or domain, idempotent events)
 from __future__ import annotations
 
 import json
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import django_filters
@@ -19,6 +20,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
     inline_serializer,
 )
@@ -50,7 +52,9 @@ from integrations.api import (
     bulk_response,
     validate_rows,
 )
+from integrations.filters import IdFilter, StrictBooleanFilter
 from integrations.models import Scope
+from integrations.strict import StrictTypesMixin
 
 INT_MAX = 2_147_483_647
 ERRORS = {
@@ -89,7 +93,27 @@ class CompanySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CompanyInSerializer(serializers.Serializer):
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "number", "minimum": -99_999_999_999_999, "maximum": 99_999_999_999_999},
+            {"type": "string", "pattern": r"^-?\d{1,14}(\.\d{1,2})?$"},
+        ],
+        "nullable": True,
+    }
+)
+class RevenueField(serializers.DecimalField):
+    """An amount sent as a JSON number or a numeric string, rounded to cents."""
+
+    def validate_precision(self, value: Decimal) -> Decimal:
+        try:
+            value = value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+        except InvalidOperation:
+            pass  # too many digits to round: the check below refuses it
+        return super().validate_precision(value)
+
+
+class CompanyInSerializer(StrictTypesMixin, serializers.Serializer):
     """A company to upsert by domain; fields left out (or empty) keep their stored value."""
 
     domain = serializers.CharField(
@@ -100,9 +124,7 @@ class CompanyInSerializer(serializers.Serializer):
     employee_count = serializers.IntegerField(
         min_value=0, max_value=INT_MAX, required=False, allow_null=True
     )
-    annual_revenue = serializers.DecimalField(
-        max_digits=16, decimal_places=2, required=False, allow_null=True
-    )
+    annual_revenue = RevenueField(max_digits=16, decimal_places=2, required=False, allow_null=True)
     country = serializers.CharField(max_length=100, required=False, allow_blank=True)
     region = serializers.CharField(max_length=100, required=False, allow_blank=True)
     city = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -112,13 +134,15 @@ class CompanyInSerializer(serializers.Serializer):
 
 
 class CompanyRefSerializer(serializers.ModelSerializer):
+    """The contact's company in short; null when the contact has none."""
+
     class Meta:
         model = Company
         fields = ["id", "name", "domain"]
 
 
 class ContactSerializer(serializers.ModelSerializer):
-    company = CompanyRefSerializer(read_only=True)
+    company = CompanyRefSerializer(read_only=True, allow_null=True)
     stage_dates = serializers.SerializerMethodField()
 
     class Meta:
@@ -187,7 +211,7 @@ PROPERTIES_HELP = (
 )
 
 
-class ContactInSerializer(serializers.Serializer):
+class ContactInSerializer(StrictTypesMixin, serializers.Serializer):
     """A contact to upsert by email (any case). Fields left out keep their stored value."""
 
     email = serializers.EmailField(max_length=254)
@@ -232,7 +256,7 @@ class ActivitySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ActivityInSerializer(serializers.Serializer):
+class ActivityInSerializer(StrictTypesMixin, serializers.Serializer):
     """An event. Give (source, external_id) to make re-sending it harmless."""
 
     contact_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
@@ -343,7 +367,16 @@ def _bulk_doc(item: type[serializers.Serializer], example: dict[str, Any], what:
             name=f"Bulk{item.__name__.removesuffix('InSerializer')}Request",
             fields={
                 "atomic": serializers.BooleanField(default=False),
-                "items": item(many=True),
+                # Any objects at the HTTP level: each row is checked on its own against
+                # the single-record schema and answered with its own error (a 200 with
+                # error rows, or 422 when atomic).
+                "items": serializers.ListField(
+                    child=serializers.DictField(),
+                    min_length=1,
+                    max_length=services.BULK_MAX_ROWS,
+                    help_text=f"Rows shaped like {item.__name__.removesuffix('Serializer')}"
+                    "Request; a row that does not fit is answered as an error row.",
+                ),
             },
         ),
         parameters=[OpenApiParameter("atomic", OpenApiTypes.BOOL, description="All or nothing.")],
@@ -481,12 +514,12 @@ class ContactApiFilter(django_filters.FilterSet):
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
     lifecycle_stage = django_filters.MultipleChoiceFilter(choices=LifecycleStage.choices)
     lead_source = django_filters.MultipleChoiceFilter(choices=LeadSource.choices)
-    company = django_filters.NumberFilter(field_name="company_id", min_value=1, max_value=ID_MAX)
+    company = IdFilter(field_name="company_id")
     company_domain = django_filters.CharFilter(method="by_domain")
     updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     created_since = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    unsubscribed = django_filters.BooleanFilter()
-    do_not_contact = django_filters.BooleanFilter()
+    unsubscribed = StrictBooleanFilter()
+    do_not_contact = StrictBooleanFilter()
 
     class Meta:
         model = Contact
@@ -586,7 +619,7 @@ class ContactViewSet(
 
 
 class ActivityApiFilter(django_filters.FilterSet):
-    contact = django_filters.NumberFilter(field_name="contact_id", min_value=1, max_value=ID_MAX)
+    contact = IdFilter(field_name="contact_id")
     kind = django_filters.MultipleChoiceFilter(choices=ActivityKind.choices)
     source = django_filters.CharFilter()
     external_id = django_filters.CharFilter()

@@ -225,13 +225,9 @@ API_MAX_REQUEST_BYTES = int(os.environ.get("API_MAX_REQUEST_MB", "32")) * 1024 *
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_REQUEST_BYTES
 
 REST_FRAMEWORK = {
-    # JSON with bounded depth, key and text sizes (integrations.limits); forms for the
-    # browsable API.
-    "DEFAULT_PARSER_CLASSES": [
-        "integrations.limits.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only, with bounded depth, key and text sizes (integrations.limits). The browsable
+    # API and Swagger UI send JSON too.
+    "DEFAULT_PARSER_CLASSES": ["integrations.limits.BoundedJSONParser"],
     # API keys first, so an unauthenticated request gets 401 with WWW-Authenticate: Bearer;
     # the session serves the browsable API and Swagger UI.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -275,6 +271,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
+    # Every operation documents the API's error answers (integrations.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integrations.schema.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "LifecycleStageEnum": "contacts.models.LifecycleStage",
         "LeadSourceEnum": "contacts.models.LeadSource",

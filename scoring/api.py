@@ -21,11 +21,14 @@ from contacts.api import ERRORS
 from contacts.models import LifecycleStage
 from contacts.selectors import contacts_visible_to
 from integrations.api import ApiCursorPagination, ErrorSerializer, UtcIsoDateTimeFilter
+from integrations.filters import IdFilter, PointsFilter, StrictBooleanFilter
 from integrations.models import ApiKey, Scope
 from integrations.permissions import sees_only_own_leads
+from integrations.strict import StrictTypesMixin
 from scoring.models import (
     AuditAction,
     ContactScore,
+    Dimension,
     Qualification,
     RuleCondition,
     ScoringModel,
@@ -75,18 +78,16 @@ class ScoreSerializer(serializers.ModelSerializer):
 class ScoreFilter(django_filters.FilterSet):
     grade = django_filters.MultipleChoiceFilter(choices=[(g, g) for g in "ABCD"])
     band = django_filters.MultipleChoiceFilter(choices=[(1, "1"), (2, "2"), (3, "3")])
-    fit_min = django_filters.NumberFilter(field_name="fit", lookup_expr="gte")
-    fit_max = django_filters.NumberFilter(field_name="fit", lookup_expr="lte")
-    interest_min = django_filters.NumberFilter(field_name="interest", lookup_expr="gte")
-    interest_max = django_filters.NumberFilter(field_name="interest", lookup_expr="lte")
-    meets_threshold = django_filters.BooleanFilter()
-    mql = django_filters.BooleanFilter(field_name="is_mql")
+    fit_min = PointsFilter(field_name="fit", lookup_expr="gte")
+    fit_max = PointsFilter(field_name="fit", lookup_expr="lte")
+    interest_min = PointsFilter(field_name="interest", lookup_expr="gte")
+    interest_max = PointsFilter(field_name="interest", lookup_expr="lte")
+    meets_threshold = StrictBooleanFilter()
+    mql = StrictBooleanFilter(field_name="is_mql")
     lifecycle_stage = django_filters.MultipleChoiceFilter(
         field_name="contact__lifecycle_stage", choices=LifecycleStage.choices
     )
-    company = django_filters.NumberFilter(
-        field_name="contact__company_id", min_value=1, max_value=ID_MAX
-    )
+    company = IdFilter(field_name="contact__company_id")
     updated_since = UtcIsoDateTimeFilter(
         field_name="contact__updated_at", lookup_expr="gte", label="Contact updated since"
     )
@@ -137,6 +138,16 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return qs
 
 
+class ScoringRuleFilter(django_filters.FilterSet):
+    scoring_model = IdFilter(field_name="scoring_model_id", label="Version (scoring model id)")
+    dimension = django_filters.ChoiceFilter(choices=Dimension.choices)
+    is_active = StrictBooleanFilter()
+
+    class Meta:
+        model = ScoringRule
+        fields = ["scoring_model", "dimension", "is_active"]
+
+
 class RuleConditionSerializer(serializers.ModelSerializer):
     class Meta:
         model = RuleCondition
@@ -144,7 +155,7 @@ class RuleConditionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ScoringRuleSerializer(serializers.ModelSerializer):
+class ScoringRuleSerializer(StrictTypesMixin, serializers.ModelSerializer):
     conditions = RuleConditionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -327,7 +338,7 @@ class ScoringRuleViewSet(viewsets.ModelViewSet):
     serializer_class = ScoringRuleSerializer
     pagination_class = ApiCursorPagination
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
-    filterset_fields = ["scoring_model", "dimension", "is_active"]
+    filterset_class = ScoringRuleFilter
     required_scopes = dict.fromkeys(
         ("list", "retrieve", "create", "update", "partial_update", "destroy"), Scope.RULES
     )
