@@ -8,7 +8,9 @@ of a bulk request behave the same (upsert by email or domain, idempotent events)
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -105,11 +107,17 @@ class CompanySerializer(serializers.ModelSerializer):
 class RevenueField(serializers.DecimalField):
     """An amount sent as a JSON number or a numeric string, rounded to cents."""
 
+    PATTERN = re.compile(r"-?\d{1,14}(\.\d{1,2})?")
+
+    def run_validation(self, data=serializers.empty):
+        if isinstance(data, str) and not self.PATTERN.fullmatch(data):
+            raise serializers.ValidationError("A number with at most 14 digits and 2 decimals.")
+        return super().run_validation(data)
+
     def validate_precision(self, value: Decimal) -> Decimal:
-        try:
+        # Too many digits to round raises InvalidOperation: the check below refuses those.
+        with contextlib.suppress(InvalidOperation):
             value = value.quantize(Decimal("0.01"), ROUND_HALF_UP)
-        except InvalidOperation:
-            pass  # too many digits to round: the check below refuses it
         return super().validate_precision(value)
 
 

@@ -10,6 +10,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from integrations.api_errors import flatten_errors
+from integrations.strict import StrictTypesMixin
 from leadscore.bulk import BULK_MAX_ROWS, BulkResult, RowResult, RowStatus
 
 
@@ -73,7 +74,7 @@ def validate_rows(
     return valid, errors
 
 
-class BulkRequestSerializer(serializers.Serializer):
+class BulkRequestSerializer(StrictTypesMixin, serializers.Serializer):
     """The envelope of a bulk request; each item is checked on its own (see validate_rows)."""
 
     atomic = serializers.BooleanField(
