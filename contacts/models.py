@@ -381,6 +381,7 @@ class ContactHolder(models.Model):
 class ErasureVia(models.TextChoices):
     API = "api", "API"
     COMMAND = "command", "manage.py forget_contact"
+    ADMIN = "admin", "Admin"
 
 
 class ContactErasure(models.Model):

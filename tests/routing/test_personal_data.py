@@ -186,3 +186,16 @@ def test_the_admin_history_of_the_contact_is_dropped_too(zelda, ops_api):
     assert LogEntry.objects.filter(content_type=content_type).exists()
     ops_api.delete(f"/api/v1/contacts/{zelda.pk}/")
     assert not LogEntry.objects.filter(content_type=content_type).exists()
+
+
+def test_deleting_in_the_admin_forgets_the_person_too(
+    zelda, admin_client_persona, ops_client, _import_dir
+):
+    response = admin_client_persona.post(
+        f"/admin/contacts/contact/{zelda.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert _traces_in_database() == [] and _traces_in_files(_import_dir) == []
+    assert ContactErasure.objects.get().via == "admin"
+    log = ops_client.get("/admin/contacts/contacterasure/")
+    assert log.status_code == 200 and str(zelda.pk) in log.content.decode()
