@@ -1,7 +1,17 @@
 from django.contrib import admin, messages
 
 from contacts.merging import contacts_merge
-from contacts.models import Activity, Company, Contact, ContactIdentity, ContactMerge, Outcome
+from contacts.models import (
+    Activity,
+    Company,
+    Contact,
+    ContactErasure,
+    ContactIdentity,
+    ContactMerge,
+    ErasureVia,
+    Outcome,
+)
+from contacts.privacy import contact_forget
 
 
 class ContactInline(admin.TabularInline):
@@ -57,6 +67,15 @@ class ContactIdentityInline(admin.TabularInline):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
+    # Deleting a contact here erases their personal data everywhere, as the API and
+    # `manage.py forget_contact` do (contacts.privacy.contact_forget).
+    def delete_model(self, request, obj: Contact) -> None:
+        contact_forget(contact=obj, by=request.user, via=ErasureVia.ADMIN)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for contact in queryset:
+            contact_forget(contact=contact, by=request.user, via=ErasureVia.ADMIN)
+
     list_display = [
         "email",
         "first_name",
@@ -162,3 +181,21 @@ class OutcomeAdmin(admin.ModelAdmin):
     search_fields = ["contact__email", "company__name", "company__domain"]
     raw_id_fields = ["contact", "company"]
     readonly_fields = ["recorded_by"]
+
+
+@admin.register(ContactErasure)
+class ContactErasureAdmin(admin.ModelAdmin):
+    """The erasure log: read-only, it holds no personal data."""
+
+    list_display = ["erased_at", "contact_id", "erased_by", "via", "counts"]
+    list_filter = ["via"]
+    readonly_fields = ["contact_id", "erased_at", "erased_by", "via", "counts"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -8,6 +8,10 @@ of a bulk request behave the same (upsert by email or domain, idempotent events)
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import django_filters
@@ -28,7 +32,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contacts import services
+from contacts import privacy, selectors, services
 from contacts.merging import contact_duplicates, contacts_merge
 from contacts.models import (
     STAGE_DATE_FIELDS,
@@ -36,6 +40,7 @@ from contacts.models import (
     ActivityKind,
     Company,
     Contact,
+    ErasureVia,
     LeadSource,
     LifecycleStage,
 )
@@ -50,8 +55,9 @@ from integrations.api import (
     bulk_response,
     validate_rows,
 )
+from integrations.filters import IdFilter, StrictBooleanFilter
 from integrations.models import Scope
-from integrations.permissions import sees_only_own_leads
+from integrations.strict import StrictTypesMixin
 
 INT_MAX = 2_147_483_647
 ERRORS = {
@@ -60,21 +66,6 @@ ERRORS = {
     403: OpenApiResponse(ErrorSerializer, description="The key's scope or the role refuses it."),
     429: OpenApiResponse(ErrorSerializer, description="Rate limit hit; see Retry-After."),
 }
-
-
-def _visible_companies(user) -> QuerySet[Company]:
-    qs = Company.objects.all()
-    return qs.filter(account_owner=user) if sees_only_own_leads(user) else qs
-
-
-def _visible_contacts(user) -> QuerySet[Contact]:
-    qs = Contact.objects.select_related("company").prefetch_related("identities")
-    return qs.filter(company__account_owner=user) if sees_only_own_leads(user) else qs
-
-
-def _visible_activities(user) -> QuerySet[Activity]:
-    qs = Activity.objects.all()
-    return qs.filter(contact__company__account_owner=user) if sees_only_own_leads(user) else qs
 
 
 # ---- Serializers: shape only -------------------------------------------------------------
@@ -105,7 +96,33 @@ class CompanySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CompanyInSerializer(serializers.Serializer):
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "number", "minimum": -99_999_999_999_999, "maximum": 99_999_999_999_999},
+            {"type": "string", "pattern": r"^-?\d{1,14}(\.\d{1,2})?$"},
+        ],
+        "nullable": True,
+    }
+)
+class RevenueField(serializers.DecimalField):
+    """An amount sent as a JSON number or a numeric string, rounded to cents."""
+
+    PATTERN = re.compile(r"-?\d{1,14}(\.\d{1,2})?")
+
+    def run_validation(self, data=serializers.empty):
+        if isinstance(data, str) and not self.PATTERN.fullmatch(data):
+            raise serializers.ValidationError("A number with at most 14 digits and 2 decimals.")
+        return super().run_validation(data)
+
+    def validate_precision(self, value: Decimal) -> Decimal:
+        # Too many digits to round raises InvalidOperation: the check below refuses those.
+        with contextlib.suppress(InvalidOperation):
+            value = value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+        return super().validate_precision(value)
+
+
+class CompanyInSerializer(StrictTypesMixin, serializers.Serializer):
     """A company to upsert by domain; fields left out (or empty) keep their stored value."""
 
     domain = serializers.CharField(
@@ -116,9 +133,7 @@ class CompanyInSerializer(serializers.Serializer):
     employee_count = serializers.IntegerField(
         min_value=0, max_value=INT_MAX, required=False, allow_null=True
     )
-    annual_revenue = serializers.DecimalField(
-        max_digits=16, decimal_places=2, required=False, allow_null=True
-    )
+    annual_revenue = RevenueField(max_digits=16, decimal_places=2, required=False, allow_null=True)
     country = serializers.CharField(max_length=100, required=False, allow_blank=True)
     region = serializers.CharField(max_length=100, required=False, allow_blank=True)
     city = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -128,6 +143,8 @@ class CompanyInSerializer(serializers.Serializer):
 
 
 class CompanyRefSerializer(serializers.ModelSerializer):
+    """The contact's company in short; null when the contact has none."""
+
     class Meta:
         model = Company
         fields = ["id", "name", "domain"]
@@ -139,7 +156,7 @@ class IdentitySerializer(serializers.Serializer):
 
 
 class ContactSerializer(serializers.ModelSerializer):
-    company = CompanyRefSerializer(read_only=True)
+    company = CompanyRefSerializer(read_only=True, allow_null=True)
     stage_dates = serializers.SerializerMethodField()
     identities = serializers.SerializerMethodField()
 
@@ -186,13 +203,43 @@ class ContactSerializer(serializers.ModelSerializer):
         }
 
 
+# Custom properties: bounded so one contact cannot carry megabytes (README, "Limits").
+PROPERTIES_MAX_KEYS = 200
+PROPERTY_KEY_MAX_LENGTH = 100
+PROPERTY_VALUE_MAX_LENGTH = 10_000
+
+
 def _json_without_nul(value: Any) -> Any:
     if services._has_nul(value):
         raise serializers.ValidationError("May not contain NUL characters.")
     return value
 
 
-class ContactInSerializer(serializers.Serializer):
+def _properties_bounded(value: dict[str, Any]) -> dict[str, Any]:
+    """At most 200 keys of up to 100 characters; each value at most 10,000 characters as JSON."""
+    if len(value) > PROPERTIES_MAX_KEYS:
+        raise serializers.ValidationError(f"At most {PROPERTIES_MAX_KEYS} properties.")
+    for key, item in value.items():
+        if not key.strip() or len(key) > PROPERTY_KEY_MAX_LENGTH:
+            raise serializers.ValidationError(
+                f"Property names have 1 to {PROPERTY_KEY_MAX_LENGTH} characters."
+            )
+        size = len(item) if isinstance(item, str) else len(json.dumps(item, default=str))
+        if size > PROPERTY_VALUE_MAX_LENGTH:
+            raise serializers.ValidationError(
+                f"The value of '{key[:40]}' is longer than {PROPERTY_VALUE_MAX_LENGTH:,} "
+                "characters."
+            )
+    return value
+
+
+PROPERTIES_HELP = (
+    f"at most {PROPERTIES_MAX_KEYS} keys of up to {PROPERTY_KEY_MAX_LENGTH} characters, each "
+    f"value up to {PROPERTY_VALUE_MAX_LENGTH:,} characters"
+)
+
+
+class ContactInSerializer(StrictTypesMixin, serializers.Serializer):
     """
     A contact to upsert, found by (source, external_id) when given, else by email (any case).
     Give either. Fields left out keep their stored value.
@@ -230,8 +277,10 @@ class ContactInSerializer(serializers.Serializer):
     unsubscribed = serializers.BooleanField(required=False)
     properties = serializers.DictField(
         required=False,
-        validators=[_json_without_nul],
-        help_text="Custom properties, merged into the stored ones (a key given replaces it).",
+        validators=[_json_without_nul, _properties_bounded],
+        help_text="Custom properties, merged into the stored ones (a key given replaces it); "
+        + PROPERTIES_HELP
+        + ".",
     )
     company = CompanyInSerializer(
         required=False,
@@ -275,7 +324,7 @@ class ActivitySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ActivityInSerializer(serializers.Serializer):
+class ActivityInSerializer(StrictTypesMixin, serializers.Serializer):
     """An event. Give (source, external_id) to make re-sending it harmless."""
 
     contact_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
@@ -307,8 +356,10 @@ class ActivityInSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
     properties = serializers.DictField(
         required=False,
-        validators=[_json_without_nul],
-        help_text="Details the scoring rules can test: url, form_name, asset, percent_watched…",
+        validators=[_json_without_nul, _properties_bounded],
+        help_text="Details the scoring rules can test: url, form_name, asset, percent_watched…; "
+        + PROPERTIES_HELP
+        + ".",
     )
     source = serializers.CharField(max_length=100, required=False, allow_blank=True)
     external_id = serializers.CharField(
@@ -411,7 +462,16 @@ def _bulk_doc(item: type[serializers.Serializer], example: dict[str, Any], what:
             name=f"Bulk{item.__name__.removesuffix('InSerializer')}Request",
             fields={
                 "atomic": serializers.BooleanField(default=False),
-                "items": item(many=True),
+                # Any objects at the HTTP level: each row is checked on its own against
+                # the single-record schema and answered with its own error (a 200 with
+                # error rows, or 422 when atomic).
+                "items": serializers.ListField(
+                    child=serializers.DictField(),
+                    min_length=1,
+                    max_length=services.BULK_MAX_ROWS,
+                    help_text=f"Rows shaped like {item.__name__.removesuffix('Serializer')}"
+                    "Request; a row that does not fit is answered as an error row.",
+                ),
             },
         ),
         parameters=[OpenApiParameter("atomic", OpenApiTypes.BOOL, description="All or nothing.")],
@@ -509,7 +569,7 @@ class CompanyViewSet(
     }
 
     def get_queryset(self) -> QuerySet[Company]:
-        return _visible_companies(self.request.user)
+        return selectors.companies_visible_to(self.request.user)
 
     @extend_schema(
         summary="Create or update a company by domain",
@@ -549,12 +609,12 @@ class ContactApiFilter(django_filters.FilterSet):
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
     lifecycle_stage = django_filters.MultipleChoiceFilter(choices=LifecycleStage.choices)
     lead_source = django_filters.MultipleChoiceFilter(choices=LeadSource.choices)
-    company = django_filters.NumberFilter(field_name="company_id", min_value=1, max_value=ID_MAX)
+    company = IdFilter(field_name="company_id")
     company_domain = django_filters.CharFilter(method="by_domain")
     updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     created_since = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    unsubscribed = django_filters.BooleanFilter()
-    do_not_contact = django_filters.BooleanFilter()
+    unsubscribed = StrictBooleanFilter()
+    do_not_contact = StrictBooleanFilter()
 
     class Meta:
         model = Contact
@@ -567,14 +627,27 @@ class ContactApiFilter(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(
         summary="List contacts",
-        description="Sales reps see only the contacts of the accounts they own. Scores and "
+        description="Sales reps see only the contacts of the accounts they own and the leads "
+        "assigned to them, now or before. Scores and "
         "grades are on /scores/ (filter them there by grade, band and score ranges).",
         responses={200: ContactSerializer, **ERRORS},
     ),
     retrieve=extend_schema(summary="One contact", responses={200: ContactSerializer, **ERRORS}),
+    destroy=extend_schema(
+        summary="Forget a contact (erase their personal data)",
+        description="Deletes the contact with their activities, outcomes, scores and "
+        "assignments, redacts them from webhook payloads and what-if results, and removes "
+        "their rows from uploaded import files and rejected-row files. An audit line without "
+        "personal data records who did it. Needs the 'write' scope.",
+        responses={204: OpenApiResponse(description="Erased."), **ERRORS},
+    ),
 )
 class ContactViewSet(
-    _BulkMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    _BulkMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Contacts, upserted by email (case-insensitive)."""
 
@@ -588,14 +661,36 @@ class ContactViewSet(
     required_scopes = {
         "list": Scope.READ,
         "retrieve": Scope.READ,
+        "export": Scope.READ,
         "create": Scope.WRITE,
+        "destroy": Scope.WRITE,
         "bulk": Scope.IMPORT,
         "duplicates": Scope.READ,
         "merge": Scope.WRITE,
     }
 
+    def perform_destroy(self, instance: Contact) -> None:
+        privacy.contact_forget(contact=instance, by=self.request.user, via=ErasureVia.API)
+
+    @extend_schema(
+        summary="Everything held on one contact, as JSON",
+        description="The contact, company, activities, outcomes, scores and their changes, "
+        "qualifications, assignments and their log, notifications, webhook payloads, the "
+        "predictive score and rows of import files that name them.",
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="All data on the person."),
+            **ERRORS,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str | None = None) -> Response:
+        return Response(privacy.contact_export(contact=self.get_object()))
+
     def get_queryset(self) -> QuerySet[Contact]:
-        return _visible_contacts(self.request.user)
+        return selectors.contacts_visible_to(
+            self.request.user,
+            within=Contact.objects.select_related("company").prefetch_related("identities"),
+        )
 
     @extend_schema(
         summary="Probable duplicates of a contact",
@@ -665,7 +760,7 @@ class ContactViewSet(
 
 
 class ActivityApiFilter(django_filters.FilterSet):
-    contact = django_filters.NumberFilter(field_name="contact_id", min_value=1, max_value=ID_MAX)
+    contact = IdFilter(field_name="contact_id")
     kind = django_filters.MultipleChoiceFilter(choices=ActivityKind.choices)
     source = django_filters.CharFilter()
     external_id = django_filters.CharFilter()
@@ -701,7 +796,7 @@ class ActivityViewSet(
     }
 
     def get_queryset(self) -> QuerySet[Activity]:
-        return _visible_activities(self.request.user)
+        return selectors.activities_visible_to(self.request.user)
 
     @extend_schema(
         summary="Record an activity (idempotent)",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from contacts.models import Activity, Contact, Outcome
+from contacts.models import Activity, Company, Contact, ContactHolder, Outcome
+from integrations.permissions import sees_only_own_leads
 
 OutcomeLevel = Literal["contact", "account", "either"]
 
@@ -83,3 +84,50 @@ def contact_find(*, email: str = "", source: str = "", external_id: str = "") ->
     if not key:
         return None
     return Contact.objects.filter(email_normalized=key).select_related("company").first()
+
+
+# ---- Who sees what: the one visibility rule for contacts -------------------------------------
+
+
+def contacts_visible_to(user, within: QuerySet[Contact] | None = None) -> QuerySet[Contact]:
+    """
+    The contacts this user may see, on every page and API endpoint: a sales rep sees the
+    contacts of the accounts they own and the leads assigned to them now or before
+    (ContactHolder); other roles see all. Anything else is a 404 for the rep. `within`
+    narrows a queryset a view already built (select_related, annotations).
+    """
+    contacts = within if within is not None else Contact.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return contacts.none()
+    if not sees_only_own_leads(user):
+        return contacts
+    held = ContactHolder.objects.filter(contact=OuterRef("pk"), user=user)
+    return contacts.filter(Q(company__account_owner=user) | Exists(held))
+
+
+def companies_visible_to(user, within: QuerySet[Company] | None = None) -> QuerySet[Company]:
+    """Accounts the user may see: a rep's own accounts and the companies of their leads."""
+    companies = within if within is not None else Company.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return companies.none()
+    if not sees_only_own_leads(user):
+        return companies
+    held = ContactHolder.objects.filter(contact__company=OuterRef("pk"), user=user)
+    return companies.filter(Q(account_owner=user) | Exists(held))
+
+
+def activities_visible_to(user, within: QuerySet[Activity] | None = None) -> QuerySet[Activity]:
+    """Activities of the contacts the user may see."""
+    activities = within if within is not None else Activity.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return activities.none()
+    if not sees_only_own_leads(user):
+        return activities
+    return activities.filter(contact__in=contacts_visible_to(user).values("pk"))
+
+
+def contact_visible_or_404(user, pk: int, queryset: QuerySet[Contact] | None = None) -> Contact:
+    """The contact if this user may see it; otherwise 404, as if it did not exist."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(contacts_visible_to(user, within=queryset), pk=pk)

@@ -26,6 +26,10 @@ from contacts.models import (
     normalize_domain,
 )
 
+# The bulk result types live in a neutral module (integrations imports no app); re-exported
+# here so `from contacts.services import BulkResult` keeps working.
+from leadscore.bulk import BULK_MAX_ROWS, BulkResult, RowResult, RowStatus  # noqa: F401
+
 
 @transaction.atomic
 def company_upsert(*, domain: str, **fields: Any) -> tuple[Company, bool]:
@@ -190,57 +194,8 @@ def outcome_record(
 # bulk_create/bulk_update send no post_save: the batch announces the contacts it changed once,
 # with contacts.signals.contacts_bulk_changed, and scoring rescores each of them once.
 
-BULK_MAX_ROWS = 10_000
 _WRITE_BATCH = 2000
 _LOOKUP_CHUNK = 5000
-
-
-class RowStatus:
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    ERROR = "error"
-    # Atomic batches only: a valid row that was not written because another row failed.
-    SKIPPED = "skipped"
-
-
-@dataclass
-class RowResult:
-    """What happened to one row of a batch; `index` is the row's position in the request."""
-
-    index: int
-    status: str
-    id: int | None = None
-    errors: dict[str, list[str]] | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"index": self.index, "status": self.status, "id": self.id}
-        if self.errors:
-            out["errors"] = self.errors
-        return out
-
-
-@dataclass
-class BulkResult:
-    """The per-row results of a batch, in row order, and whether it was committed."""
-
-    results: list[RowResult] = field(default_factory=list)
-    committed: bool = True
-    dry_run: bool = False
-    changed_contact_ids: set[int] = field(default_factory=set)
-    outcomes_created: int = 0
-
-    def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(
-            (RowStatus.CREATED, RowStatus.UPDATED, RowStatus.UNCHANGED, RowStatus.ERROR), 0
-        )
-        for result in self.results:
-            counts[result.status] = counts.get(result.status, 0) + 1
-        return counts
-
-    @property
-    def has_errors(self) -> bool:
-        return any(r.status == RowStatus.ERROR for r in self.results)
 
 
 @dataclass
@@ -815,12 +770,27 @@ def _db_error_message(exc: Exception) -> dict[str, list[str]]:
     return {"row": [f"The database refused this row: {text[:300]}"]}
 
 
+class _ConcurrentInsert(Exception):
+    """A row lost a race to a concurrent writer (same email or domain): plan the batch again."""
+
+
+# Times a batch is planned and written again after losing a race, before a row is reported.
+_CONFLICT_RETRIES = 3
+
+
 def _write_rows_or_fallback(
     plans: Sequence[Any],
     write: Any,
     unsaved: Any,
+    *,
+    retry_conflicts: bool = False,
 ) -> None:
-    """Write all plans in one savepoint; if that fails, row by row, each in its own savepoint."""
+    """
+    Write all plans in one savepoint; if that fails, row by row, each in its own savepoint.
+    With retry_conflicts, a row refused by a unique constraint (another batch inserted the
+    same email or domain since this one was planned) raises _ConcurrentInsert instead of
+    becoming a row error: the caller rolls back and plans again, now seeing the stored row.
+    """
     from django.db import DataError
 
     if not plans:
@@ -837,9 +807,25 @@ def _write_rows_or_fallback(
                 write([plan])
         except (IntegrityError, DataError) as exc:
             _reset_unsaved(unsaved([plan]))
+            if retry_conflicts and isinstance(exc, IntegrityError):
+                raise _ConcurrentInsert from exc
             plan.result.status = RowStatus.ERROR
             plan.result.id = None
             plan.result.errors = _db_error_message(exc)
+
+
+def _retrying_conflicts(attempt: Any) -> BulkResult:
+    """
+    Run attempt(retry_conflicts=...) until no row lost a race; the last try reports such a
+    row as an error. Identical batches sent at the same time thus answer created / updated,
+    never "created at the same time".
+    """
+    for _ in range(_CONFLICT_RETRIES):
+        try:
+            return attempt(retry_conflicts=True)
+        except _ConcurrentInsert:
+            continue
+    return attempt(retry_conflicts=False)
 
 
 def _finish(
@@ -893,6 +879,21 @@ def contacts_bulk_upsert(
     written. Changed contacts are announced once (contacts_bulk_changed) for rescoring.
     """
     now = now or timezone.now()
+    return _retrying_conflicts(
+        lambda retry_conflicts: _contacts_bulk_upsert_once(
+            rows=rows, atomic=atomic, dry_run=dry_run, now=now, retry_conflicts=retry_conflicts
+        )
+    )
+
+
+def _contacts_bulk_upsert_once(
+    *,
+    rows: Sequence[ContactRow],
+    atomic: bool,
+    dry_run: bool,
+    now: datetime,
+    retry_conflicts: bool,
+) -> BulkResult:
     result = BulkResult(dry_run=dry_run, committed=not dry_run)
     try:
         with transaction.atomic():
@@ -918,7 +919,10 @@ def contacts_bulk_upsert(
                 return objs
 
             _write_rows_or_fallback(
-                writable, lambda items: _write_contact_plans(items, now), unsaved
+                writable,
+                lambda items: _write_contact_plans(items, now),
+                unsaved,
+                retry_conflicts=retry_conflicts,
             )
             company_ids = set()
             for plan in writable:
@@ -950,6 +954,21 @@ def companies_bulk_upsert(
     changed are announced for rescoring. Same row results and modes as contacts_bulk_upsert.
     """
     now = now or timezone.now()
+    return _retrying_conflicts(
+        lambda retry_conflicts: _companies_bulk_upsert_once(
+            rows=rows, atomic=atomic, dry_run=dry_run, now=now, retry_conflicts=retry_conflicts
+        )
+    )
+
+
+def _companies_bulk_upsert_once(
+    *,
+    rows: Sequence[CompanyRow],
+    atomic: bool,
+    dry_run: bool,
+    now: datetime,
+    retry_conflicts: bool,
+) -> BulkResult:
     result = BulkResult(dry_run=dry_run)
     first_row_of: dict[str, int] = {}
     planned: list[Any] = []
@@ -1017,7 +1036,10 @@ def companies_bulk_upsert(
                 if isinstance(p, _CompanyPlan) and p.result.status != RowStatus.UNCHANGED  # type: ignore[attr-defined]
             ]
             _write_rows_or_fallback(
-                writable, write, lambda items: [p.company for p in items if p.new]
+                writable,
+                write,
+                lambda items: [p.company for p in items if p.new],
+                retry_conflicts=retry_conflicts,
             )
             changed = [
                 p.company.pk
@@ -1287,3 +1309,19 @@ def _create_activity_contacts(
         plan.activity.contact_id = made.id
         kept.append(plan)
     return kept
+
+
+# ---- Who holds a lead (written by routing) -------------------------------------------------
+
+
+def contact_holder_record(*, contact_id: int, user_id: int, at: datetime) -> None:
+    """
+    Remember that a lead was given to a user (routing calls this when it assigns, reassigns or
+    escalates): a rep keeps seeing the leads they were given. Idempotent.
+    """
+    from contacts.models import ContactHolder
+
+    ContactHolder.objects.bulk_create(
+        [ContactHolder(contact_id=contact_id, user_id=user_id, first_held_at=at)],
+        ignore_conflicts=True,
+    )

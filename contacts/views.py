@@ -35,7 +35,8 @@ PAGE_SIZE = 50
 # the browser's back button can show the cached bare fragment as the page.
 @vary_on_headers("HX-Request", "HX-Target")
 def contact_list(request: HttpRequest) -> HttpResponse:
-    contact_filter = ContactFilter(request.GET, queryset=selectors.contact_list())
+    visible = selectors.contacts_visible_to(request.user, within=selectors.contact_list())
+    contact_filter = ContactFilter(request.GET, queryset=visible)
     page = Paginator(contact_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -57,7 +58,9 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required("contacts.view_contact", raise_exception=True)
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(Contact.objects.select_related("company__account_owner"), pk=pk)
+    contact = selectors.contact_visible_or_404(
+        request.user, pk, Contact.objects.select_related("company__account_owner")
+    )
     timeline = selectors.contact_timeline(contact=contact)[:200]
     context = {
         "contact": contact,

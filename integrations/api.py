@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC
 from typing import Any
 
-from django import forms
-from django_filters.fields import IsoDateTimeField
-from django_filters.filters import IsoDateTimeFilter
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
-from contacts.services import BULK_MAX_ROWS, BulkResult, RowResult, RowStatus
+from integrations.api_errors import flatten_errors
+from integrations.strict import StrictTypesMixin
+from leadscore.bulk import BULK_MAX_ROWS, BulkResult, RowResult, RowStatus
 
 
 class ApiCursorPagination(CursorPagination):
@@ -25,25 +22,32 @@ class ApiCursorPagination(CursorPagination):
     max_page_size = 1000
     ordering = "-id"
 
+    def get_page_size(self, request) -> int:
+        """`page_size` from 1 to 1000; anything else is a 400, not silently the default."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw.strip())
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size or not raw.strip().isdigit():
+            raise exceptions.ValidationError(
+                {"page_size": [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return size
 
-def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested error detail as {"field" or "company.domain": [messages]}."""
-    if isinstance(detail, dict):
-        out: dict[str, list[str]] = {}
-        for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            if key == api_settings.NON_FIELD_ERRORS_KEY:
-                name = prefix or "row"
-            out.update(_flatten(value, name))
-        return out
-    if isinstance(detail, list) and detail and not isinstance(detail[0], dict | list):
-        return {prefix or "row": [str(m) for m in detail]}
-    if isinstance(detail, list):
-        out = {}
-        for i, value in enumerate(detail):
-            out.update(_flatten(value, f"{prefix}[{i}]"))
-        return out
-    return {prefix or "row": [str(detail)]}
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                }
+        return parameters
 
 
 def validate_rows(
@@ -64,13 +68,13 @@ def validate_rows(
         try:
             data = serializer.run_validation(item)
         except exceptions.ValidationError as exc:
-            errors.append(RowResult(index, RowStatus.ERROR, errors=_flatten(exc.detail)))
+            errors.append(RowResult(index, RowStatus.ERROR, errors=flatten_errors(exc.detail)))
             continue
         valid.append((index, data))
     return valid, errors
 
 
-class BulkRequestSerializer(serializers.Serializer):
+class BulkRequestSerializer(StrictTypesMixin, serializers.Serializer):
     """The envelope of a bulk request; each item is checked on its own (see validate_rows)."""
 
     atomic = serializers.BooleanField(
@@ -111,8 +115,13 @@ class BulkResponseSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
+    detail = serializers.CharField(help_text="What went wrong, in a sentence.")
+    code = serializers.CharField(help_text="invalid, not_found, version_frozen, throttled…")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="On 400 for invalid fields: field name ('company.domain') to messages.",
+    )
     retry_after = serializers.IntegerField(required=False, help_text="On 429 only: seconds.")
 
 
@@ -120,9 +129,14 @@ def bulk_envelope(request) -> tuple[list[Any], bool]:
     """The items and the atomic flag (body `atomic` or `?atomic=true`) of a bulk request."""
     envelope = BulkRequestSerializer(data=request.data)
     envelope.is_valid(raise_exception=True)
-    atomic = envelope.validated_data["atomic"] or request.query_params.get(
-        "atomic", ""
-    ).lower() in {"1", "true", "yes"}
+    flag = request.query_params.get("atomic")
+    if flag is not None and flag.strip().lower() not in {"1", "true", "yes", "0", "false", "no"}:
+        raise exceptions.ValidationError({"atomic": ["Give true or false."]})
+    atomic = envelope.validated_data["atomic"] or (flag or "").strip().lower() in {
+        "1",
+        "true",
+        "yes",
+    }
     return envelope.validated_data["items"], atomic
 
 
@@ -157,20 +171,5 @@ def atomic_rejected_by_shape(shape_errors: list[RowResult], valid: Sequence[Any]
     return bulk_response(result, shape_errors, atomic=True)
 
 
-class UtcIsoDateTimeField(IsoDateTimeField):
-    """An ISO 8601 moment brought to UTC: databases refuse offsets beyond ±15:59."""
-
-    def to_python(self, value):
-        moment = super().to_python(value)
-        if moment is None:
-            return None
-        try:
-            return moment.astimezone(UTC)
-        except (OverflowError, ValueError) as exc:
-            raise forms.ValidationError("This moment is out of range.") from exc
-
-
-class UtcIsoDateTimeFilter(IsoDateTimeFilter):
-    """`?updated_since=2025-05-01T09:30:00+02:00`, any offset, compared in UTC."""
-
-    field_class = UtcIsoDateTimeField
+# Kept importable from here (older imports); the filters live in integrations.filters.
+from integrations.filters import UtcIsoDateTimeField, UtcIsoDateTimeFilter  # noqa: E402, F401

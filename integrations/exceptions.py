@@ -1,9 +1,15 @@
-"""One error shape for the whole API: {"detail": ..., "code": ...}, plus retry_after on 429."""
+"""
+One error shape for the whole API: {"detail": ..., "code": ...}; field errors add
+"errors": {"field" or "company.domain": [messages]}; 429 adds retry_after.
+"""
 
 from __future__ import annotations
 
+from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
+
+from integrations.api_errors import flatten_errors
 
 
 def api_exception_handler(exc, context):
@@ -19,6 +25,16 @@ def api_exception_handler(exc, context):
             "code": "throttled",
             "retry_after": wait,
         }
+    elif isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        first = next(iter(errors.items()), ("request", ["Invalid input."]))
+        response.data = {
+            "detail": f"{first[0]}: {first[1][0]}" if first[1] else "Invalid input.",
+            "code": "invalid",
+            "errors": errors,
+        }
     elif isinstance(response.data, dict) and "detail" in response.data:
-        response.data.setdefault("code", getattr(exc, "default_code", "error"))
+        code = "not_found" if isinstance(exc, Http404) else getattr(exc, "default_code", "error")
+        detail = response.data["detail"]
+        response.data = {"detail": str(detail), "code": getattr(detail, "code", None) or code}
     return response

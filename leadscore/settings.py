@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Under /api/: oversized bodies refused early (413) and every error answered in JSON.
+    "integrations.limits.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -153,9 +155,52 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "leadscore@localhost")
 # Where links in emails point, e.g. https://leads.example.com (no trailing slash).
 LEADSCORE_BASE_URL = os.environ.get("LEADSCORE_BASE_URL", "http://127.0.0.1:8000")
 
+# Webhook receivers inside your own network (private ranges, loopback) need this on; link-local,
+# multicast and reserved addresses are refused regardless (routing.webhook_http).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+
+# Production HTTPS: secure cookies, HSTS and the redirect to https default on with DEBUG off;
+# behind a TLS proxy, SECURE_PROXY_SSL_HEADER says which header carries the original scheme.
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+# Preloading is a commitment for the whole domain (hstspreload.org): the site owner opts in.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# e.g. "HTTP_X_FORWARDED_PROTO,https": only set it when your proxy overwrites that header.
+_proxy_header = env_list("SECURE_PROXY_SSL_HEADER", "")
+if _proxy_header:
+    if len(_proxy_header) != 2:
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER is 'HEADER,value', e.g. 'HTTP_X_FORWARDED_PROTO,https'."
+        )
+    SECURE_PROXY_SSL_HEADER = (_proxy_header[0], _proxy_header[1])
+# The load balancer's health check may come over plain http: exempt it from the redirect.
+SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", "")
+
+# A shared cache (Redis) for API throttle counters and sessions, so several web workers agree:
+# REDIS_URL, or else the Celery broker when it is Redis. Without either, the local memory cache
+# (one process, development) and database sessions.
+# CACHE_URL is accepted as another name for it.
+REDIS_URL = os.environ.get("REDIS_URL", "") or os.environ.get("CACHE_URL", "")
+_broker = os.environ.get("CELERY_BROKER_URL", "")
+CACHE_URL = REDIS_URL or (_broker if _broker.startswith(("redis://", "rediss://")) else "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            # clear() removes only our keys: the database may be the broker's.
+            "BACKEND": "leadscore.cache.PrefixedRedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "leadscore"),
+        }
+    }
+    # Sessions in the cache, written through to the database so a cache flush logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Outbound posts (Slack) may go to http:// and to this machine or a private network only in
 # development; production refuses them (SSRF).
@@ -218,14 +263,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "website-purge-visitors": {"task": "website.purge_visitors", "schedule": 86400.0},
 }
 
-# A cache shared by every web process (rate limits of the API and the website endpoints count
-# there): CACHE_URL=redis://127.0.0.1:6379/1. Unset: each process counts on its own.
-CACHE_URL = os.environ.get("CACHE_URL", "")
-if CACHE_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-    }
-
 # Website tracking and forms (website/).
 WEBSITE_VISITOR_RETENTION_DAYS = int(os.environ.get("WEBSITE_VISITOR_RETENTION_DAYS", "90"))
 WEBSITE_IDENTIFY_TOKEN_MAX_AGE_DAYS = int(
@@ -236,7 +273,15 @@ WEBSITE_FORM_RATE = os.environ.get("WEBSITE_FORM_RATE", "10/min")
 # Reverse proxies in front of the app whose X-Forwarded-For is trusted for the client address.
 WEBSITE_PROXY_COUNT = int(os.environ.get("WEBSITE_PROXY_COUNT", "0"))
 
+# The largest request body: a bulk request of 10,000 contacts shaped like the README's example
+# is about 3 MB, with many custom properties a few times that. Bigger bodies answer 413.
+API_MAX_REQUEST_BYTES = int(os.environ.get("API_MAX_REQUEST_MB", "32")) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_REQUEST_BYTES
+
 REST_FRAMEWORK = {
+    # JSON only, with bounded depth, key and text sizes (integrations.limits). The browsable
+    # API and Swagger UI send JSON too.
+    "DEFAULT_PARSER_CLASSES": ["integrations.limits.BoundedJSONParser"],
     # API keys first, so an unauthenticated request gets 401 with WWW-Authenticate: Bearer;
     # the session serves the browsable API and Swagger UI.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -280,6 +325,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
+    # Every operation documents the API's error answers (integrations.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integrations.schema.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "LifecycleStageEnum": "contacts.models.LifecycleStage",
         "LeadSourceEnum": "contacts.models.LeadSource",

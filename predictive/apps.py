@@ -7,4 +7,6 @@ class PredictiveConfig(AppConfig):
     verbose_name = "Predictive score"
 
     def ready(self) -> None:
-        from predictive import signals  # noqa: F401  (connects the receivers)
+        from predictive import privacy, signals  # noqa: F401  (connects the receivers)
+
+        privacy.register()  # what the predictive score holds on a contact, for export

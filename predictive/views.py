@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from contacts.models import Contact
+from contacts.selectors import contact_visible_or_404
 from predictive import charts, selectors, services, suggested_draft
 from predictive.models import PredictiveModel
 from scoring.services import VersionError
@@ -161,7 +161,7 @@ def retrain(request: HttpRequest) -> HttpResponse:
 @permission_required("predictive.view_contactprediction", raise_exception=True)
 def contact_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """A contact's probability of being won and the factors behind it."""
-    contact = get_object_or_404(Contact, pk=pk)
+    contact = contact_visible_or_404(request.user, pk)
     context = {
         "contact": contact,
         "prediction": selectors.contact_prediction(contact_id=pk),

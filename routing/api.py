@@ -33,8 +33,10 @@ from rest_framework.response import Response
 from contacts.api import ERRORS
 from contacts.models import Contact, OutcomeResult
 from integrations.api import ApiCursorPagination, ErrorSerializer
+from integrations.filters import IdFilter, StrictBooleanFilter
 from integrations.models import ApiKey, Scope
 from integrations.permissions import HasScopeAndRole, role_of
+from integrations.strict import StrictTypesMixin
 from routing import selectors, services
 from routing.models import (
     Assignment,
@@ -236,7 +238,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         return scoring_engine.top_reasons(scoring_selectors.score_now(stored, now=now), now)
 
 
-class RejectSerializer(serializers.Serializer):
+class RejectSerializer(StrictTypesMixin, serializers.Serializer):
     reason = serializers.ChoiceField(choices=RejectReason.choices)
     note = serializers.CharField(
         max_length=255, required=False, allow_blank=True, help_text="Needed for 'other'."
@@ -250,12 +252,12 @@ class RejectSerializer(serializers.Serializer):
         return attrs
 
 
-class DisqualifySerializer(serializers.Serializer):
+class DisqualifySerializer(StrictTypesMixin, serializers.Serializer):
     reason = serializers.ChoiceField(choices=DisqualifyReason.choices)
     note = serializers.CharField(max_length=255, required=False, allow_blank=True)
 
 
-class OutcomeSerializer(serializers.Serializer):
+class OutcomeSerializer(StrictTypesMixin, serializers.Serializer):
     result = serializers.ChoiceField(choices=OutcomeResult.choices)
     decided_at = serializers.DateTimeField(
         required=False, help_text="When the deal was won or lost; default now. Not in the future."
@@ -287,7 +289,7 @@ class OutcomeSerializer(serializers.Serializer):
         return attrs
 
 
-class ReassignSerializer(serializers.Serializer):
+class ReassignSerializer(StrictTypesMixin, serializers.Serializer):
     to_rep = serializers.IntegerField(
         min_value=1, max_value=ID_MAX, help_text="The user id of a rep of your team."
     )
@@ -304,10 +306,8 @@ class ReassignSerializer(serializers.Serializer):
 
 class AssignmentApiFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=AssignmentStatus.choices)
-    rep = django_filters.NumberFilter(
-        field_name="rep_id", label="Rep (user id)", min_value=1, max_value=ID_MAX
-    )
-    overdue = django_filters.BooleanFilter(
+    rep = IdFilter(field_name="rep_id", label="Rep (user id)")
+    overdue = StrictBooleanFilter(
         method="by_overdue", label="Awaiting acceptance past the SLA deadline"
     )
 

@@ -6,4 +6,6 @@ class RoutingConfig(AppConfig):
     verbose_name = "Routing"
 
     def ready(self) -> None:
-        from routing import merging, signals  # noqa: F401 - connects the receivers
+        from routing import merging, privacy, signals  # noqa: F401 - connects the receivers
+
+        privacy.register()  # what routing holds on a contact, for export and forget

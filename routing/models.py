@@ -18,6 +18,7 @@ from django.db.models import F, Q
 
 from contacts.models import Contact, LeadSource
 from routing.engine import SEGMENT_BOUNDS, split_values
+from routing.webhook_http import UnsafeWebhookTarget, webhook_target_check
 
 # --- Teams and reps ----------------------------------------------------------------------------
 
@@ -547,7 +548,7 @@ class WebhookEndpoint(models.Model):
     secret = models.CharField(
         max_length=128,
         default=_new_secret,
-        help_text="Signs each body: X-Leadscore-Signature: sha256=HMAC-SHA256(secret, body).",
+        help_text="Signs each delivery: X-Leadscore-Signature: t=<time>,v1=<HMAC> (see README).",
     )
     events = models.JSONField(default=list, help_text="Events this endpoint receives.")
     is_active = models.BooleanField("active", default=True)
@@ -560,9 +561,18 @@ class WebhookEndpoint(models.Model):
         return f"{self.name} ({self.url})"
 
     def clean(self) -> None:
+        errors = {}
         unknown = set(self.events or []) - set(WebhookEvent.values)
         if unknown or not self.events:
-            raise ValidationError({"events": "Choose one or more of the known events."})
+            errors["events"] = "Choose one or more of the known events."
+        if self.url:
+            # Checked again at each delivery (DNS can change); see routing.webhook_http.
+            try:
+                webhook_target_check(self.url)
+            except UnsafeWebhookTarget as exc:
+                errors["url"] = str(exc)
+        if errors:
+            raise ValidationError(errors)
 
 
 class DeliveryStatus(models.TextChoices):

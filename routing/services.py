@@ -13,10 +13,7 @@ import hashlib
 import hmac
 import json
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Contact, LifecycleStage, OutcomeResult
-from contacts.services import contact_set_stage, outcome_record
+from contacts.services import contact_holder_record, contact_set_stage, outcome_record
 from routing import engine, selectors, sla, slack
 from routing.models import (
     ACTIVE_STATUSES,
@@ -54,6 +51,7 @@ from routing.models import (
     WebhookEvent,
 )
 from routing.selectors import display_name
+from routing.webhook_http import webhook_post
 from scoring.models import Qualification, QualificationStatus
 from scoring.services import qualification_close
 
@@ -64,7 +62,8 @@ SLA_BATCH = 500
 # Webhooks: attempts in all, and the first retry's delay (doubling each time: 30 s, 1, 2, 4 min).
 WEBHOOK_MAX_ATTEMPTS = 5
 WEBHOOK_RETRY_BASE_SECONDS = 30
-WEBHOOK_TIMEOUT_SECONDS = 10
+# A receiver refuses a signature whose timestamp is further than this from its clock.
+WEBHOOK_SIGNATURE_TOLERANCE_SECONDS = 300
 SIGNATURE_HEADER = "X-Leadscore-Signature"
 
 
@@ -239,6 +238,8 @@ def _place(
         assignment.rep_id = None
         assignment.sla_due_at = None
     assignment.save()
+    if assignment.rep_id is not None:
+        contact_holder_record(contact_id=assignment.contact_id, user_id=assignment.rep_id, at=now)
     _take(decision, now=now)
     entry = RoutingDecision.objects.create(
         assignment=assignment,
@@ -380,6 +381,7 @@ def _escalate(assignment: Assignment, *, now: datetime, why: str) -> None:
     assignment.escalated_at = now
     assignment.save()
     if manager is not None:
+        contact_holder_record(contact_id=assignment.contact_id, user_id=manager.pk, at=now)
         target = f"escalated to {display_name(manager)} (manager of {team.name})"
     else:
         target = "escalated to the Unassigned queue (the team has no manager)"
@@ -628,6 +630,7 @@ def assignment_reassign(
             user_id=to_rep.pk, minutes=_minutes_for(assignment), now=now
         )
     assignment.save()
+    contact_holder_record(contact_id=assignment.contact_id, user_id=to_rep.pk, at=now)
     RepProfile.objects.filter(pk=profile.pk).update(last_assigned_at=now)
     entry = RoutingDecision.objects.create(
         assignment=assignment,
@@ -862,32 +865,42 @@ def _webhooks_emit(
     return deliveries
 
 
-def webhook_signature(secret: str, body: bytes) -> str:
-    """The signature header's value: 'sha256=' + hex HMAC-SHA256 of the raw body."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def webhook_signature(secret: str, body: bytes, *, timestamp: int) -> str:
+    """
+    The signature header's value, `t=<unix seconds>,v1=<hex HMAC-SHA256>`, the HMAC taken over
+    `<t>.<raw body>`: a receiver that checks t against its clock refuses replayed deliveries.
+    """
+    signed = str(timestamp).encode() + b"." + body
+    return f"t={timestamp},v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def webhook_signature_verify(
+    *,
+    secret: str,
+    header: str,
+    body: bytes,
+    now: float,
+    tolerance_seconds: int = WEBHOOK_SIGNATURE_TOLERANCE_SECONDS,
+) -> bool:
+    """
+    What a receiver does with X-Leadscore-Signature (README, "Webhooks"): true when one v1
+    signature matches the body and t is within the tolerance of now, either way.
+    """
+    parts = [item.partition("=") for item in header.split(",")]
+    stamps = [value for key, _, value in parts if key.strip() == "t"]
+    signatures = [value.strip() for key, _, value in parts if key.strip() == "v1"]
+    if len(stamps) != 1 or not stamps[0].strip().isdigit() or not signatures:
+        return False
+    timestamp = int(stamps[0])
+    if abs(now - timestamp) > tolerance_seconds:
+        return False
+    expected = webhook_signature(secret, body, timestamp=timestamp).partition(",v1=")[2]
+    return any(hmac.compare_digest(expected, candidate) for candidate in signatures)
 
 
 def webhook_retry_delay(attempts: int) -> int:
     """Seconds before the next attempt after `attempts` failures: 30, 60, 120, 240..."""
     return WEBHOOK_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
-
-
-@dataclass(frozen=True)
-class _Response:
-    status: int | None
-    error: str
-
-
-def _post(url: str, body: bytes, headers: dict[str, str]) -> _Response:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
-            return _Response(response.status, "")
-    except urllib.error.HTTPError as exc:
-        return _Response(exc.code, f"HTTP {exc.code} {exc.reason}")
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return _Response(None, f"{type(exc).__name__}: {reason}")
 
 
 def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> WebhookDelivery:
@@ -906,10 +919,13 @@ def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -
         "User-Agent": "Leadscore-Webhooks/1",
         "X-Leadscore-Event": delivery.event,
         "X-Leadscore-Delivery": str(delivery.pk),
-        SIGNATURE_HEADER: webhook_signature(endpoint.secret, body),
     }
-    response = _post(endpoint.url, body, headers) if endpoint.is_active else None
     now = now or timezone.now()
+    # Signed at each attempt, so a retry carries a fresh timestamp.
+    headers[SIGNATURE_HEADER] = webhook_signature(
+        endpoint.secret, body, timestamp=int(now.timestamp())
+    )
+    response = webhook_post(endpoint.url, body, headers) if endpoint.is_active else None
     delivery.attempts += 1
     if response is None:
         delivery.status, delivery.last_error = DeliveryStatus.FAILED, "Endpoint deactivated"

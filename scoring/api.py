@@ -15,16 +15,28 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.filters import OrderingFilter
 
 from contacts.api import ERRORS
 from contacts.models import LifecycleStage
-from integrations.api import ApiCursorPagination, UtcIsoDateTimeFilter
-from integrations.models import Scope
+from contacts.selectors import contacts_visible_to
+from integrations.api import ApiCursorPagination, ErrorSerializer, UtcIsoDateTimeFilter
+from integrations.filters import IdFilter, PointsFilter, StrictBooleanFilter
+from integrations.models import ApiKey, Scope
 from integrations.permissions import sees_only_own_leads
+from integrations.strict import StrictTypesMixin
 from scoring import selectors
-from scoring.models import ContactScore, Qualification, RuleCondition, ScoringRule
+from scoring.models import (
+    AuditAction,
+    ContactScore,
+    Dimension,
+    Qualification,
+    RuleCondition,
+    ScoringModel,
+    ScoringRule,
+)
+from scoring.services import audit_record
 
 # Ids are 64-bit: a larger filter value is a 400, not an overflow in the database driver.
 ID_MAX = 2**63 - 1
@@ -106,18 +118,16 @@ class ScoreSerializer(serializers.ModelSerializer):
 class ScoreFilter(django_filters.FilterSet):
     grade = django_filters.MultipleChoiceFilter(choices=[(g, g) for g in "ABCD"])
     band = django_filters.MultipleChoiceFilter(choices=[(1, "1"), (2, "2"), (3, "3")])
-    fit_min = django_filters.NumberFilter(field_name="fit", lookup_expr="gte")
-    fit_max = django_filters.NumberFilter(field_name="fit", lookup_expr="lte")
-    interest_min = django_filters.NumberFilter(field_name="interest", lookup_expr="gte")
-    interest_max = django_filters.NumberFilter(field_name="interest", lookup_expr="lte")
-    meets_threshold = django_filters.BooleanFilter()
-    mql = django_filters.BooleanFilter(field_name="is_mql")
+    fit_min = PointsFilter(field_name="fit", lookup_expr="gte")
+    fit_max = PointsFilter(field_name="fit", lookup_expr="lte")
+    interest_min = PointsFilter(field_name="interest", lookup_expr="gte")
+    interest_max = PointsFilter(field_name="interest", lookup_expr="lte")
+    meets_threshold = StrictBooleanFilter()
+    mql = StrictBooleanFilter(field_name="is_mql")
     lifecycle_stage = django_filters.MultipleChoiceFilter(
         field_name="contact__lifecycle_stage", choices=LifecycleStage.choices
     )
-    company = django_filters.NumberFilter(
-        field_name="contact__company_id", min_value=1, max_value=ID_MAX
-    )
+    company = IdFilter(field_name="contact__company_id")
     updated_since = UtcIsoDateTimeFilter(
         field_name="contact__updated_at", lookup_expr="gte", label="Contact updated since"
     )
@@ -166,8 +176,20 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             .annotate(is_mql=Exists(open_q), mql_status=Subquery(open_q.values("status")[:1]))
         )
         if sees_only_own_leads(self.request.user):
-            qs = qs.filter(contact__company__account_owner=self.request.user)
+            # The one visibility rule for contacts (contacts.selectors.contacts_visible_to).
+            visible = contacts_visible_to(self.request.user).values("pk")
+            qs = qs.filter(contact_id__in=visible)
         return qs
+
+
+class ScoringRuleFilter(django_filters.FilterSet):
+    scoring_model = IdFilter(field_name="scoring_model_id", label="Version (scoring model id)")
+    dimension = django_filters.ChoiceFilter(choices=Dimension.choices)
+    is_active = StrictBooleanFilter()
+
+    class Meta:
+        model = ScoringRule
+        fields = ["scoring_model", "dimension", "is_active"]
 
 
 class RuleConditionSerializer(serializers.ModelSerializer):
@@ -177,7 +199,7 @@ class RuleConditionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ScoringRuleSerializer(serializers.ModelSerializer):
+class ScoringRuleSerializer(StrictTypesMixin, serializers.ModelSerializer):
     conditions = RuleConditionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -217,16 +239,101 @@ class ScoringRuleSerializer(serializers.ModelSerializer):
         }
 
 
-@transaction.atomic
-def _rule_save(rule: ScoringRule) -> ScoringRule:
-    """Validate a rule as the admin does, then save it (scoring's signals queue the rescore)."""
+class VersionFrozen(exceptions.APIException):
+    """409: a live or retired version's rules are read-only, as in the admin."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "version_frozen"
+
+
+def _refuse_frozen(model: ScoringModel | None) -> None:
+    if model is not None and not model.is_draft:
+        raise VersionFrozen(
+            f"Version {model.version} ({model.name}) is {model.get_status_display().lower()}: "
+            "its rules are read-only. Copy it into a draft (Scoring > Versions in the admin), "
+            "change the draft's rules, then publish it."
+        )
+
+
+def _api_note(request) -> str:
+    """Which way the change came: an API key (by its prefix) or the browsable API."""
+    api_key = request.auth if isinstance(request.auth, ApiKey) else None
+    return f"via the API (key {api_key.prefix})" if api_key else "via the API"
+
+
+def _rule_validate(rule: ScoringRule) -> None:
+    """Validate a rule as the admin does."""
     try:
         rule.full_clean()
     except DjangoValidationError as exc:
         raise serializers.ValidationError(exc.message_dict) from exc
+
+
+def _field_value(rule: ScoringRule, name: str) -> Any:
+    field = rule._meta.get_field(name)
+    if field.is_relation:
+        return getattr(rule, name)
+    value = getattr(rule, name)
+    choices = dict(field.choices or ())
+    return choices.get(value, value) if choices else value
+
+
+@transaction.atomic
+def _rule_create(*, data: dict[str, Any], request) -> ScoringRule:
+    """Add a rule to a draft, audited as the admin audits it (scoring's signals rescore)."""
+    _refuse_frozen(data.get("scoring_model"))
+    rule = ScoringRule(**data)
+    _rule_validate(rule)
     rule.save()
+    audit_record(user=request.user, action=AuditAction.CREATED, obj=rule, note=_api_note(request))
     return rule
 
+
+@transaction.atomic
+def _rule_update(*, rule: ScoringRule, data: dict[str, Any], request) -> ScoringRule:
+    """Change a draft's rule; one audit entry per changed field, old and new value."""
+    rule = ScoringRule.objects.select_for_update().select_related("scoring_model").get(pk=rule.pk)
+    _refuse_frozen(rule.scoring_model)
+    if "scoring_model" in data:
+        _refuse_frozen(data["scoring_model"])
+    before = {name: _field_value(rule, name) for name in data}
+    for name, value in data.items():
+        setattr(rule, name, value)
+    _rule_validate(rule)
+    rule.save()
+    for name in data:
+        old, new = before[name], _field_value(rule, name)
+        if old == new:
+            continue
+        audit_record(
+            user=request.user,
+            action=AuditAction.CHANGED,
+            obj=rule,
+            field=str(rule._meta.get_field(name).verbose_name),
+            old=old,
+            new=new,
+            note=_api_note(request),
+        )
+    return rule
+
+
+@transaction.atomic
+def _rule_delete(*, rule: ScoringRule, request) -> None:
+    rule = ScoringRule.objects.select_for_update().select_related("scoring_model").get(pk=rule.pk)
+    _refuse_frozen(rule.scoring_model)
+    audit_record(user=request.user, action=AuditAction.DELETED, obj=rule, note=_api_note(request))
+    rule.delete()
+
+
+FROZEN_NOTE = (
+    "Only rules of a draft version change: rules of the live and retired versions are "
+    "read-only (409), as in the admin. Every change is in the audit trail with who made it."
+)
+CONFLICT = {
+    409: OpenApiResponse(
+        ErrorSerializer, description="The rule belongs to a live or retired version."
+    )
+}
 
 RULE_EXAMPLE = {
     "scoring_model": 1,
@@ -248,20 +355,25 @@ RULE_EXAMPLE = {
         summary="One scoring rule", responses={200: ScoringRuleSerializer, **ERRORS}
     ),
     create=extend_schema(
-        summary="Add a scoring rule",
-        description="Changing a rule of the live model rescores every contact in the background.",
-        responses={201: ScoringRuleSerializer, **ERRORS},
+        summary="Add a scoring rule to a draft version",
+        description=FROZEN_NOTE,
+        responses={201: ScoringRuleSerializer, **ERRORS, **CONFLICT},
         examples=[OpenApiExample("Interest rule", value=RULE_EXAMPLE, request_only=True)],
     ),
     partial_update=extend_schema(
-        summary="Change a scoring rule", responses={200: ScoringRuleSerializer, **ERRORS}
+        summary="Change a draft's scoring rule",
+        description=FROZEN_NOTE,
+        responses={200: ScoringRuleSerializer, **ERRORS, **CONFLICT},
     ),
     update=extend_schema(
-        summary="Replace a scoring rule", responses={200: ScoringRuleSerializer, **ERRORS}
+        summary="Replace a draft's scoring rule",
+        description=FROZEN_NOTE,
+        responses={200: ScoringRuleSerializer, **ERRORS, **CONFLICT},
     ),
     destroy=extend_schema(
-        summary="Delete a scoring rule",
-        responses={204: OpenApiResponse(description="Deleted."), **ERRORS},
+        summary="Delete a draft's scoring rule",
+        description=FROZEN_NOTE,
+        responses={204: OpenApiResponse(description="Deleted."), **ERRORS, **CONFLICT},
     ),
 )
 class ScoringRuleViewSet(viewsets.ModelViewSet):
@@ -270,18 +382,19 @@ class ScoringRuleViewSet(viewsets.ModelViewSet):
     serializer_class = ScoringRuleSerializer
     pagination_class = ApiCursorPagination
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
-    filterset_fields = ["scoring_model", "dimension", "is_active"]
+    filterset_class = ScoringRuleFilter
     required_scopes = dict.fromkeys(
         ("list", "retrieve", "create", "update", "partial_update", "destroy"), Scope.RULES
     )
     queryset = ScoringRule.objects.prefetch_related("conditions").order_by("-id")
 
     def perform_create(self, serializer: ScoringRuleSerializer) -> None:
-        serializer.instance = _rule_save(ScoringRule(**serializer.validated_data))
+        serializer.instance = _rule_create(data=serializer.validated_data, request=self.request)
 
     def perform_update(self, serializer: ScoringRuleSerializer) -> None:
-        rule = serializer.instance
-        data: dict[str, Any] = serializer.validated_data
-        for name, value in data.items():
-            setattr(rule, name, value)
-        serializer.instance = _rule_save(rule)
+        serializer.instance = _rule_update(
+            rule=serializer.instance, data=serializer.validated_data, request=self.request
+        )
+
+    def perform_destroy(self, instance: ScoringRule) -> None:
+        _rule_delete(rule=instance, request=self.request)

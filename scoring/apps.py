@@ -9,3 +9,7 @@ class ScoringConfig(AppConfig):
         from scoring import signals
 
         signals.connect_rule_receivers()
+
+        from scoring import privacy
+
+        privacy.register()  # what scoring holds on a contact, for export and forget

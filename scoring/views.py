@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from contacts.models import ActivityKind, Contact
+from contacts.models import ActivityKind
+from contacts.selectors import contact_visible_or_404
 from scoring import backtest_runs, charts, engine, selectors, services, tasks
 from scoring.models import (
     ContactScore,
@@ -29,7 +30,7 @@ from scoring.models import (
 @permission_required("scoring.view_contactscore", raise_exception=True)
 def contact_scores(request: HttpRequest, pk: int) -> HttpResponse:
     """A contact's fit and interest as of now, their breakdown in words, and the timeline."""
-    contact = get_object_or_404(Contact, pk=pk)
+    contact = contact_visible_or_404(request.user, pk)
     stored = ContactScore.objects.filter(pk=pk).select_related("scoring_model").first()
     now = timezone.now()
     score = selectors.score_now(stored, now=now) if stored else None

@@ -48,41 +48,41 @@ def names_listed(client, **params) -> set[str]:
     return {c.first_name for c in page.object_list}
 
 
-def test_unfiltered_list_shows_everyone(rep_client, people):
-    assert names_listed(rep_client) == {"Ada", "Bob", "Cy"}
+def test_unfiltered_list_shows_everyone(manager_client, people):
+    assert names_listed(manager_client) == {"Ada", "Bob", "Cy"}
 
 
-def test_search_matches_name_email_title_and_company(rep_client, people):
-    assert names_listed(rep_client, q="lovelace") == {"Ada"}
-    assert names_listed(rep_client, q="gmail") == {"Cy"}
-    assert names_listed(rep_client, q="student") == {"Bob"}
-    assert names_listed(rep_client, q="tiny apps") == {"Bob", "Cy"}
+def test_search_matches_name_email_title_and_company(manager_client, people):
+    assert names_listed(manager_client, q="lovelace") == {"Ada"}
+    assert names_listed(manager_client, q="gmail") == {"Cy"}
+    assert names_listed(manager_client, q="student") == {"Bob"}
+    assert names_listed(manager_client, q="tiny apps") == {"Bob", "Cy"}
 
 
-def test_filters_by_stage_and_source(rep_client, people):
-    assert names_listed(rep_client, lifecycle_stage="mql") == {"Ada"}
-    assert names_listed(rep_client, lead_source="paid_search") == {"Bob"}
+def test_filters_by_stage_and_source(manager_client, people):
+    assert names_listed(manager_client, lifecycle_stage="mql") == {"Ada"}
+    assert names_listed(manager_client, lead_source="paid_search") == {"Bob"}
 
 
-def test_filters_by_company_industry_country_and_size(rep_client, people):
-    assert names_listed(rep_client, industry="manufacturing") == {"Ada"}
-    assert names_listed(rep_client, country="France") == {"Bob", "Cy"}
-    assert names_listed(rep_client, min_employees=100) == {"Ada"}
-    assert names_listed(rep_client, max_employees=100) == {"Bob", "Cy"}
+def test_filters_by_company_industry_country_and_size(manager_client, people):
+    assert names_listed(manager_client, industry="manufacturing") == {"Ada"}
+    assert names_listed(manager_client, country="France") == {"Bob", "Cy"}
+    assert names_listed(manager_client, min_employees=100) == {"Ada"}
+    assert names_listed(manager_client, max_employees=100) == {"Bob", "Cy"}
 
 
-def test_filters_by_unsubscribed(rep_client, people):
-    assert names_listed(rep_client, unsubscribed="true") == {"Cy"}
+def test_filters_by_unsubscribed(manager_client, people):
+    assert names_listed(manager_client, unsubscribed="true") == {"Cy"}
 
 
-def test_filtered_names_appear_on_the_page(rep_client, people):
-    html = rep_client.get("/contacts/", {"q": "Ada"}).content.decode()
+def test_filtered_names_appear_on_the_page(manager_client, people):
+    html = manager_client.get("/contacts/", {"q": "Ada"}).content.decode()
     assert "Lovelace" in html
     assert "Builder" not in html
 
 
-def test_an_htmx_filter_request_returns_only_the_results_fragment(rep_client, people):
-    response = rep_client.get(
+def test_an_htmx_filter_request_returns_only_the_results_fragment(manager_client, people):
+    response = manager_client.get(
         "/contacts/", {"q": "Ada"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="contact-results"
     )
     html = response.content.decode()

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from leadscore.roles import Role
-from tests.factories import ContactFactory
+from tests.factories import CompanyFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,8 +47,9 @@ def test_a_user_without_a_role_is_refused_the_contact_pages(client, no_role_user
     assert client.get(f"/contacts/{contact.pk}/").status_code == 403
 
 
-def test_each_role_sees_the_contact_list(rep_client, manager_client, ops_client):
-    ContactFactory(first_name="Visible")
+def test_each_role_sees_the_contact_list(rep, rep_client, manager_client, ops_client):
+    # A rep sees the contacts of the accounts they own (and their leads).
+    ContactFactory(first_name="Visible", company=CompanyFactory(account_owner=rep))
     for client in (rep_client, manager_client, ops_client):
         response = client.get("/contacts/")
         assert response.status_code == 200

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def scored_lead(django_capture_on_commit_callbacks):
+def scored_lead(rep, django_capture_on_commit_callbacks):
+    """A scored lead of an account the `rep` persona owns (a rep sees only their own)."""
     with django_capture_on_commit_callbacks(execute=True):
         default_model_create()
         company = CompanyFactory(
@@ -22,6 +23,7 @@ def scored_lead(django_capture_on_commit_callbacks):
             employee_count=800,
             annual_revenue=50_000_000,
             country="Germany",
+            account_owner=rep,
         )
         contact = ContactFactory(first_name="Vera", job_title="VP Marketing", company=company)
     now = timezone.now()
@@ -60,8 +62,8 @@ def test_htmx_request_gets_only_the_score_panel(rep_client, scored_lead):
     assert "<html" not in html
 
 
-def test_unscored_contact_says_so(rep_client):
-    contact = ContactFactory()
+def test_unscored_contact_says_so(rep, rep_client):
+    contact = ContactFactory(company=CompanyFactory(account_owner=rep))
     html = rep_client.get(f"/scoring/contacts/{contact.pk}/").content.decode()
     assert "Not scored yet" in html
 

@@ -188,11 +188,11 @@ def test_rejecting_needs_a_reason_and_recycles_the_contact(assignment, rita, cli
 
     missing = api.post(url, {}, format="json")
     assert missing.status_code == 400
-    assert "reason" in missing.json()
+    assert "reason" in missing.json()["errors"]
     unknown = api.post(url, {"reason": "bored"}, format="json")
-    assert unknown.status_code == 400 and "reason" in unknown.json()
+    assert unknown.status_code == 400 and "reason" in unknown.json()["errors"]
     other = api.post(url, {"reason": "other"}, format="json")
-    assert other.status_code == 400 and "note" in other.json()
+    assert other.status_code == 400 and "note" in other.json()["errors"]
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.PENDING
 
@@ -228,7 +228,7 @@ def test_an_outcome_records_a_won_deal(assignment, rita, client_for):
     assignment.refresh_from_db()
     before = (assignment.accepted_at - dt.timedelta(days=1)).isoformat()
     early = api.post(url, {"result": "won", "decided_at": before}, format="json")
-    assert early.status_code == 400 and "decided_at" in early.json()
+    assert early.status_code == 400 and "decided_at" in early.json()["errors"]
     decided_at = assignment.accepted_at + dt.timedelta(seconds=1)
 
     response = api.post(
@@ -252,9 +252,9 @@ def test_a_lost_outcome_needs_a_reason_and_a_future_date_is_refused(assignment, 
     api.post(f"/api/v1/assignments/{assignment.pk}/accept/")
     url = f"/api/v1/assignments/{assignment.pk}/outcome/"
 
-    assert "lost_reason" in api.post(url, {"result": "lost"}, format="json").json()
+    assert "lost_reason" in api.post(url, {"result": "lost"}, format="json").json()["errors"]
     future = api.post(url, {"result": "won", "decided_at": "2999-01-01T00:00:00Z"}, format="json")
-    assert future.status_code == 400 and "decided_at" in future.json()
+    assert future.status_code == 400 and "decided_at" in future.json()["errors"]
     assert not Outcome.objects.exists()
 
 
@@ -282,9 +282,11 @@ def test_a_manager_reassigns_a_lead_with_a_reason_and_a_rep_cannot(
     body = {"to_rep": sam.pk, "reason": "Sam speaks German"}
     assert client_for(rita).post(url, body, format="json").status_code == 403
     api = client_for(manager, ["read", "write"])
-    assert "reason" in api.post(url, {"to_rep": sam.pk, "reason": " "}, format="json").json()
+    assert (
+        "reason" in api.post(url, {"to_rep": sam.pk, "reason": " "}, format="json").json()["errors"]
+    )
     stranger = api.post(url, {"to_rep": UserFactory().pk, "reason": "x"}, format="json")
-    assert stranger.status_code == 400 and "to_rep" in stranger.json()
+    assert stranger.status_code == 400 and "to_rep" in stranger.json()["errors"]
 
     response = api.post(url, body, format="json")
 

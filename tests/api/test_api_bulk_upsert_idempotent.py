@@ -138,5 +138,5 @@ def test_a_batch_over_10000_items_is_refused_whole(ops_api):
     items = [{"email": f"p{i}@example.com"} for i in range(10_001)]
     response = ops_api.post("/api/v1/contacts/bulk/", {"items": items}, format="json")
     assert response.status_code == 400
-    assert "items" in response.json()
+    assert "items" in response.json()["errors"]
     assert not Contact.objects.exists()

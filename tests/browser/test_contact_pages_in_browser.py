@@ -23,11 +23,18 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def contacts():
+def contacts(rep):
+    """Contacts of two accounts the rep owns (a rep sees only their accounts and leads)."""
     acme = CompanyFactory(
-        name="Acme Robotics", industry="Manufacturing", country="Germany", employee_count=5000
+        name="Acme Robotics",
+        industry="Manufacturing",
+        country="Germany",
+        employee_count=5000,
+        account_owner=rep,
     )
-    tiny = CompanyFactory(name="Tiny Apps", industry="Software", country="France")
+    tiny = CompanyFactory(
+        name="Tiny Apps", industry="Software", country="France", account_owner=rep
+    )
     ada = ContactFactory(
         first_name="Ada",
         last_name="Lovelace",

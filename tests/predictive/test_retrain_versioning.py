@@ -36,11 +36,14 @@ def test_marketing_ops_retrains_with_the_button(
 
 
 def test_a_sales_rep_cannot_retrain_but_sees_a_leads_probability(
-    outcomes, rep_client, django_capture_on_commit_callbacks
+    outcomes, rep, rep_client, django_capture_on_commit_callbacks
 ):
     assert rep_client.post("/predictive/retrain/").status_code == 403
     call_command("train_predictive", stdout=open("/dev/null", "w"))  # noqa: SIM115
     contact = outcomes[0]
+    # The rep owns the lead's account: a rep sees only their accounts and leads.
+    contact.company.account_owner = rep
+    contact.company.save(update_fields=["account_owner"])
     panel = rep_client.get(f"/predictive/contacts/{contact.pk}/", headers={"HX-Request": "true"})
     html = panel.content.decode()
     prediction = ContactPrediction.objects.get(pk=contact.pk)
@@ -48,4 +51,5 @@ def test_a_sales_rep_cannot_retrain_but_sees_a_leads_probability(
     assert "Raises the chance" in html and "Lowers the chance" in html
     detail = rep_client.get(f"/contacts/{contact.pk}/").content.decode()
     assert f"/predictive/contacts/{contact.pk}/" in detail
-    ContactFactory()  # a new contact has no prediction yet: the panel says so
+    # A new contact has no prediction yet: the panel says so.
+    ContactFactory(company=contact.company)
