@@ -35,6 +35,13 @@ def api_exception_handler(exc, context):
         }
     elif isinstance(response.data, dict) and "detail" in response.data:
         code = "not_found" if isinstance(exc, Http404) else getattr(exc, "default_code", "error")
-        detail = response.data["detail"]
-        response.data = {"detail": str(detail), "code": getattr(detail, "code", None) or code}
+        detail, explicit = response.data["detail"], response.data.get("code")
+        # An error that names its own code and extra keys (409 needs_confirmation + warnings)
+        # keeps them.
+        extra = {k: v for k, v in response.data.items() if k not in ("detail", "code")}
+        response.data = {
+            "detail": str(detail),
+            "code": str(explicit) if explicit else (getattr(detail, "code", None) or code),
+            **extra,
+        }
     return response

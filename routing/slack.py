@@ -149,14 +149,19 @@ def slack_message_send(*, message_id: int, now: datetime | None = None) -> Slack
     retrying (with the next attempt's time) until the last attempt, then failed. The HTTP call
     happens outside any transaction; a URL that became unsafe is failed without a request.
     """
-    from routing.services import _post
+    from routing.webhook_http import webhook_post
 
     message = SlackMessage.objects.filter(pk=message_id).first()
     if message is None or message.status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED):
         return message
     problem = slack_url_problem(message.url)
     body = json.dumps(message.payload).encode()
-    response = None if problem else _post(message.url, body, {"Content-Type": "application/json"})
+    allow_local = getattr(settings, "OUTBOUND_ALLOW_LOCAL", settings.DEBUG)
+    headers = {"Content-Type": "application/json"}
+    # The same pinned, redirect-free POST as webhooks (routing.webhook_http).
+    response = (
+        None if problem else webhook_post(message.url, body, headers, allow_local=allow_local)
+    )
     now = now or timezone.now()
     message.attempts += 1
     if response is None:

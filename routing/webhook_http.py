@@ -69,13 +69,13 @@ def _unwrap(ip: IpAddress) -> IpAddress:
     return ip
 
 
-def address_refusal(ip: IpAddress) -> str | None:
+def address_refusal(ip: IpAddress, *, allow_private: bool | None = None) -> str | None:
     """Why this address may not be a webhook target, or None if it may."""
     ip = _unwrap(ip)
     if ip.is_unspecified or ip.is_multicast or ip.is_link_local or ip.is_reserved:
         return f"{ip} is a link-local, multicast, reserved or unspecified address."
     if ip.is_loopback or ip.is_private or not ip.is_global:
-        if _allow_private():
+        if _allow_private() if allow_private is None else allow_private:
             return None
         return (
             f"{ip} is a loopback or private address; receivers inside your network need "
@@ -84,19 +84,18 @@ def address_refusal(ip: IpAddress) -> str | None:
     return None
 
 
-def _split(url: str) -> tuple[str, str, int, str]:
+def _split(url: str, *, allow_http: bool | None = None) -> tuple[str, str, int, str]:
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError as exc:
         raise UnsafeWebhookTarget("This is not a valid URL.") from exc
     scheme = parts.scheme.lower()
-    allowed = {"https"} if not settings.DEBUG else {"http", "https"}
+    http_ok = settings.DEBUG if allow_http is None else allow_http
+    allowed = {"http", "https"} if http_ok else {"https"}
     if scheme not in allowed:
         raise UnsafeWebhookTarget(
-            "Webhook URLs must use https."
-            if not settings.DEBUG
-            else "Webhook URLs must use http or https."
+            "Webhook URLs must use http or https." if http_ok else "Webhook URLs must use https."
         )
     if parts.username or parts.password:
         raise UnsafeWebhookTarget("Put no user name or password in the URL; use the secret.")
@@ -125,15 +124,17 @@ def _resolve(host: str, port: int) -> list[IpAddress]:
     return addresses
 
 
-def webhook_target_check(url: str) -> WebhookTarget:
+def webhook_target_check(url: str, *, allow_local: bool | None = None) -> WebhookTarget:
     """
     Check a webhook URL and resolve its host: raises UnsafeWebhookTarget unless the scheme is
     allowed and every address the host resolves to is allowed. Returns the address to use.
+    `allow_local` (Slack's OUTBOUND_ALLOW_LOCAL) allows http and private receivers; by default
+    DEBUG allows http and WEBHOOK_ALLOW_PRIVATE_TARGETS private receivers.
     """
-    scheme, host, port, path = _split(url)
+    scheme, host, port, path = _split(url, allow_http=allow_local or None)
     addresses = _resolve(host, port)
     for ip in addresses:
-        problem = address_refusal(ip)
+        problem = address_refusal(ip, allow_private=allow_local or None)
         if problem:
             raise UnsafeWebhookTarget(f"Refused: {host} resolves to {problem}")
     return WebhookTarget(scheme, host, port, path, str(addresses[0]))
@@ -169,10 +170,12 @@ class PostResult:
     error: str
 
 
-def webhook_post(url: str, body: bytes, headers: dict[str, str]) -> PostResult:
+def webhook_post(
+    url: str, body: bytes, headers: dict[str, str], *, allow_local: bool | None = None
+) -> PostResult:
     """POST body to url once, connected to the checked address; no redirects followed."""
     try:
-        target = webhook_target_check(url)
+        target = webhook_target_check(url, allow_local=allow_local)
     except UnsafeWebhookTarget as exc:
         logger.warning("Webhook to %s refused: %s", url, exc)
         return PostResult(None, REFUSED_TARGET)

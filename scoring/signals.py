@@ -57,9 +57,12 @@ def activity_saved(
 
 
 @receiver(post_delete, sender=Activity, dispatch_uid="scoring_activity_deleted")
-def activity_deleted(sender, instance: Activity, **kwargs: Any) -> None:
+def activity_deleted(sender, instance: Activity, origin: Any = None, **kwargs: Any) -> None:
     from scoring.services import contacts_score
 
+    deleting_contacts = isinstance(origin, Contact) or getattr(origin, "model", None) is Contact
+    if deleting_contacts:
+        return  # the contact goes too, and its score with it
     if Contact.objects.filter(pk=instance.contact_id).exists():
         contacts_score(contact_ids=[instance.contact_id], rebuild=True, reason="profile_change")
 

@@ -83,7 +83,9 @@ def test_the_api_answers_409_with_the_warnings_then_force_goes_ahead(lead, team,
     full = make_rep(team, "Fay", capacity=0)
     url = f"/api/v1/assignments/{lead.pk}/reassign/"
 
-    response = manager_client.post(url, {"to_rep": full.pk, "reason": "x"}, format="json")
+    response = manager_client.post(
+        url, {"to_rep": full.pk, "reason": "x"}, content_type="application/json"
+    )
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "needs_confirmation"

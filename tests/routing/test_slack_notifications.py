@@ -16,7 +16,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def local_receivers_allowed(settings):
+    """Slack and webhook test receivers listen on http://127.0.0.1 (development settings)."""
     settings.OUTBOUND_ALLOW_LOCAL = True
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    settings.DEBUG = True
 
 
 @pytest.fixture
