@@ -12,7 +12,7 @@ from tests.factories import ContactFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_an_interest_line_lists_its_activities_newest_first(rep_client):
+def test_an_interest_line_lists_its_activities_newest_first(ops_client):
     default_model_create()
     contact = ContactFactory()
     now = timezone.now()
@@ -23,6 +23,6 @@ def test_an_interest_line_lists_its_activities_newest_first(rep_client):
             occurred_at=now - dt.timedelta(days=days),
             properties={"url": url},
         )
-    html = rep_client.get(f"/scoring/contacts/{contact.pk}/").content.decode()
+    html = ops_client.get(f"/scoring/contacts/{contact.pk}/").content.decode()
     assert '<details class="behind">' in html
     assert html.index("/pricing/enterprise") < html.index("/pricing/teams")
