@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "integrations",
     "reports",
     "predictive",
+    "workspace",
 ]
 
 MIDDLEWARE = [
