@@ -339,3 +339,15 @@ def version_diff(base: ScoringModel, other: ScoringModel) -> dict:
         "changed": changed,
         "empty": not settings and not changed and old.keys() == new.keys(),
     }
+
+
+def breakdown_activities(parts: Iterable[engine.RuleScore]) -> dict[int, Activity]:
+    """
+    The activities behind interest breakdown lines (their stored occurrence ids), in one
+    query, so each line can be expanded to the events that gave its points. Activities
+    deleted since the score was computed are simply missing from the answer.
+    """
+    ids = {activity_id for part in parts for activity_id, _ in part.occurrences}
+    if not ids:
+        return {}
+    return Activity.objects.in_bulk(ids)

@@ -33,14 +33,22 @@ def contact_scores(request: HttpRequest, pk: int) -> HttpResponse:
     stored = ContactScore.objects.filter(pk=pk).select_related("scoring_model").first()
     now = timezone.now()
     score = selectors.score_now(stored, now=now) if stored else None
+    interest = list(score.interest_breakdown) if score else []
+    # Each interest line expands to the activities that gave its points (one query for all).
+    behind = selectors.breakdown_activities(interest)
     context = {
         "contact": contact,
         "stored": stored,
         "score": score,
         "fit_lines": [(engine.explain(p, now), p) for p in score.fit_breakdown] if score else [],
-        "interest_lines": [(engine.explain(p, now), p) for p in score.interest_breakdown]
-        if score
-        else [],
+        "interest_lines": [
+            (
+                engine.explain(p, now),
+                p,
+                [(behind.get(i), t) for i, t in p.occurrences],
+            )
+            for p in interest
+        ],
         "timeline": selectors.score_timeline(contact=contact)[:50],
         "qualification": selectors.open_qualification(contact_id=pk),
     }

@@ -109,6 +109,10 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "columns": _columns(query, sort),
         "sort_label": _sort_label(sort),
+        "sort_options": [
+            (f"{d}{key}", _sort_label(f"{d}{key}")) for key, _, _ in COLUMNS for d in ("", "-")
+        ]
+        + [("-created", _sort_label("-created")), ("created", _sort_label("created"))],
         "industries": Company.objects.exclude(industry="")
         .values_list("industry", flat=True)
         .distinct()
