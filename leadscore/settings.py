@@ -219,6 +219,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The system's fonts: Redoc's own (Montserrat, Roboto) would come from Google's CDN.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
+                "headings": {
+                    "fontFamily": "system-ui, -apple-system, 'Segoe UI', Arial, sans-serif"
+                },
+            }
+        }
+    },
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
     "ENUM_NAME_OVERRIDES": {
         "LifecycleStageEnum": "contacts.models.LifecycleStage",

@@ -5,7 +5,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"/login/"}
+# The favicon is a redirect to a static file: browsers fetch it before anyone logs in.
+PUBLIC = {"/login/", "/favicon.ico"}
 # The REST API is exempt from the login redirect: API keys carry no session. DRF answers an
 # anonymous request with 401 instead (tested below); its schema and viewers hold no data.
 API_PREFIX = "/api/"

@@ -26,6 +26,19 @@ from workspace.filters import BANDS, GRADES, WorkspaceContactFilter
 from workspace.models import SavedView
 
 PAGE_SIZE = 50
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Where "/" and a login without ?next= land: reps on their queue, everyone else on Contacts."""
+    if routing_selectors.queue_scope(request.user) == "own":
+        return redirect("routing:queue")
+    if request.user.has_perm("contacts.view_contact"):
+        return redirect("contacts:list")
+    if routing_selectors.queue_scope(request.user) is not None:
+        return redirect("routing:queue")
+    raise PermissionDenied("Your account has no role yet: ask an admin to give you one.")
+
+
 # Most contacts one bulk action takes (one page of the list at most, times a few).
 BULK_LIMIT = 500
 # The list's columns in order: sort key, header, CSS classes.
@@ -78,6 +91,8 @@ def _sort_label(sort: str) -> str:
         return label + (", Z to A" if sort.startswith("-") else "")
     if sort.lstrip("-") == "cell":
         return "grade x band, " + ("best first" if not sort.startswith("-") else "worst first")
+    if sort.lstrip("-") in ("created", "last_activity"):
+        return label + (", newest first" if sort.startswith("-") else ", oldest first")
     return label + (", highest first" if sort.startswith("-") else ", lowest first")
 
 
@@ -109,10 +124,13 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "columns": _columns(query, sort),
         "sort_label": _sort_label(sort),
+        # The default sort is the empty value, so it stays out of URLs.
+        "sort_value": "" if sort == selectors.DEFAULT_SORT else sort,
         "sort_options": [
-            (f"{d}{key}", _sort_label(f"{d}{key}")) for key, _, _ in COLUMNS for d in ("", "-")
+            ("", _sort_label(selectors.DEFAULT_SORT)),
+            ("created", _sort_label("created")),
         ]
-        + [("-created", _sort_label("-created")), ("created", _sort_label("created"))],
+        + [(f"{d}{key}", _sort_label(f"{d}{key}")) for key, _, _ in COLUMNS for d in ("", "-")],
         "industries": Company.objects.exclude(industry="")
         .values_list("industry", flat=True)
         .distinct()
