@@ -286,7 +286,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "company": company,
         "contacts": contacts,
         "assignments": list(selectors.account_assignments(company=company)[:50]),
-        "activities": list(selectors.account_activity(company=company)[:100]),
+        "activities": list(selectors.account_activity(company=company)[:50]),
         "contact_total": company.contacts.count(),
     }
     return render(request, "workspace/company_detail.html", context)

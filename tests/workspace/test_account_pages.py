@@ -51,3 +51,23 @@ def test_people_without_a_role_see_no_account(no_role_user, client, scored):
     client.force_login(no_role_user)
     company = scored["ada"].company
     assert client.get(f"/companies/{company.pk}/").status_code == 403
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_account_and_companies_pages_query_counts_do_not_grow_with_contacts(rep_client, scored):
+    company = scored["ada"].company
+    few = (_queries(rep_client, f"/companies/{company.pk}/"), _queries(rep_client, "/companies/"))
+    for i in range(20):
+        contact = ContactFactory(first_name=f"More{i}", company=company)
+        ActivityFactory(contact=contact)
+        CompanyFactory()
+    many = (_queries(rep_client, f"/companies/{company.pk}/"), _queries(rep_client, "/companies/"))
+    assert few == many
