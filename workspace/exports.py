@@ -111,7 +111,9 @@ def csv_lines(queryset: QuerySet[Contact], *, now: datetime) -> Iterator[str]:
     """
     writer = csv.writer(_Echo())
     yield writer.writerow(HEADER)
-    queryset = queryset.select_related("score__scoring_model")
+    queryset = queryset.select_related("score__scoring_model").defer(
+        "prediction__positive", "prediction__negative"
+    )
     start = 0
     while True:
         chunk = list(queryset[start : start + CHUNK])

@@ -90,6 +90,9 @@ def contact_rows(user: AbstractBaseUser) -> QuerySet[Contact]:
     return (
         contacts_visible_to(user)
         .select_related("company", "score", "prediction")
+        # The rows show no breakdown or factors: decoding those JSON documents was most of the
+        # page's time. The export asks for the breakdown back (its top reasons).
+        .defer("score__breakdown", "prediction__positive", "prediction__negative")
         .annotate(
             assignment_id=Subquery(active.values("pk")[:1]),
             assignment_status=Subquery(active.values("status")[:1]),
