@@ -111,8 +111,12 @@ def csv_lines(queryset: QuerySet[Contact], *, now: datetime) -> Iterator[str]:
     """
     writer = csv.writer(_Echo())
     yield writer.writerow(HEADER)
-    queryset = queryset.select_related("score__scoring_model").defer(
-        "prediction__positive", "prediction__negative"
+    # The list defers the score breakdown; the reasons need it (in the same query, not one
+    # query per row), the prediction's factors stay out.
+    queryset = (
+        queryset.select_related("score__scoring_model")
+        .defer(None)
+        .defer("prediction__positive", "prediction__negative")
     )
     start = 0
     while True:

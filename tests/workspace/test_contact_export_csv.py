@@ -66,3 +66,20 @@ def test_a_large_export_streams_in_chunks(rep_client, db, monkeypatch):
     rows = exported(rep_client, "sort=name")
     assert len(rows) == 30
     assert len({row["id"] for row in rows}) == 30
+
+
+def _export_queries(client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/contacts/export.csv")
+        b"".join(response.streaming_content)
+    return len(ctx.captured_queries)
+
+
+def test_the_export_query_count_does_not_grow_with_the_rows(rep_client, scored):
+    few = _export_queries(rep_client)
+    for i in range(25):
+        score(ContactFactory(first_name=f"Q{i}"), fit=i, interest=i)
+    assert _export_queries(rep_client) == few
