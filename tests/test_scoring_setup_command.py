@@ -8,7 +8,9 @@ from contacts.services import activity_record
 from scoring.models import ContactScore, ScoringModel
 from tests.factories import CompanyFactory, ContactFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Transactional (scoring runs on commit); serialized_rollback puts back the role groups the
+# flush removes, for the transactional tests that run after this one.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_setup_scoring_makes_the_default_model_live_and_the_first_lead_scores(capsys):

@@ -7,7 +7,12 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback like the other browser tests: a plain flush here would leave the next
+# tests restoring content types that the flush already recreated.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_redoc_renders_and_loads_nothing_from_another_host(browser_page, live_server):
