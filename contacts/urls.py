@@ -5,7 +5,6 @@ from contacts import views
 app_name = "contacts"
 
 urlpatterns = [
-    path("", views.contact_list, name="list"),
     path("<int:pk>/", views.contact_detail, name="detail"),
     path("import/", views.import_list, name="import"),
     path("import/<int:pk>/", views.import_detail, name="import_detail"),

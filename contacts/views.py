@@ -6,13 +6,10 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.vary import vary_on_headers
 
 from contacts import selectors
-from contacts.filters import ContactFilter
 from contacts.imports import (
     COMPANY_TARGETS,
     CONTACT_TARGETS,
@@ -24,36 +21,8 @@ from contacts.imports import (
     import_job_start,
 )
 from contacts.merging import contact_duplicates
-from contacts.models import Company, Contact, ImportJob, ImportKind, LifecycleStage
+from contacts.models import Contact, ImportJob, ImportKind
 from leadscore.roles import Role, user_has_role
-
-PAGE_SIZE = 50
-
-
-@permission_required("contacts.view_contact", raise_exception=True)
-# The same URL answers with the whole page or, for htmx, only the results fragment: without Vary
-# the browser's back button can show the cached bare fragment as the page.
-@vary_on_headers("HX-Request", "HX-Target")
-def contact_list(request: HttpRequest) -> HttpResponse:
-    visible = selectors.contacts_visible_to(request.user, within=selectors.contact_list())
-    contact_filter = ContactFilter(request.GET, queryset=visible)
-    page = Paginator(contact_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "filter": contact_filter,
-        "page": page,
-        "query": query.urlencode(),
-        "industries": Company.objects.exclude(industry="")
-        .values_list("industry", flat=True)
-        .distinct()
-        .order_by("industry"),
-        "stages": LifecycleStage.choices,
-    }
-    template = "contacts/contact_list.html"
-    if request.htmx and request.htmx.target == "contact-results":
-        template += "#results"
-    return render(request, template, context)
 
 
 @permission_required("contacts.view_contact", raise_exception=True)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "reports",
     "predictive",
     "website",
+    "workspace",
 ]
 
 MIDDLEWARE = [
@@ -324,6 +325,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The system's fonts: Redoc's own (Montserrat, Roboto) would come from Google's CDN.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
+                "headings": {
+                    "fontFamily": "system-ui, -apple-system, 'Segoe UI', Arial, sans-serif"
+                },
+            }
+        }
+    },
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
     # Every operation documents the API's error answers (integrations.schema).
     "POSTPROCESSING_HOOKS": [

@@ -20,6 +20,10 @@ LIVE, DRAFT = "#98a2b3", "#4f46e5"
 PALETTE = ["#4f46e5", "#98a2b3", "#079455", "#dc6803", "#1570ef", "#c4320a"]
 
 
+# Width of one character of a 12 px marker label, generously (system sans-serif, semibold).
+MARKER_CHAR_W = 7.2
+
+
 def nice_step(span: float, ticks: int = 4) -> float:
     """A round step (1, 2, 2.5 or 5 times a power of ten) giving about `ticks` intervals."""
     if span <= 0:
@@ -240,14 +244,29 @@ def line_chart(
     body += _y_axis(top, step, left, width - right, y_of, kind)
     if len(series) > 1:
         body += _legend([(name, c) for name, _, c in series], width - right, 16)
-    for k, (position, name) in enumerate(markers):
+    # Markers stay inside the plot: one outside the labels' span (half a step either side) is
+    # left out, one within it is held to the plot's edge; a label that would run past the
+    # right edge is drawn to the left of its line.
+    shown = [(min(max(p, 0), n - 1), name) for p, name in markers if -0.5 <= p <= n - 0.5]
+    for k, (position, name) in enumerate(shown):
         x = x_of(position)
         label_y = top_pad - 8 - 14 * (k % 2)
         body.append(
             f'<line class="marker" x1="{x:.1f}" x2="{x:.1f}" y1="{label_y + 3:.1f}" '
             f'y2="{top_pad + plot_h}" stroke="#dc6803" stroke-width="1.5" stroke-dasharray="4 3"/>'
         )
-        body.append(_text(x + 4, label_y, name, size=12, fill="#b54708", font_weight="600"))
+        fits_right = x + 4 + len(name) * MARKER_CHAR_W <= width - 2
+        body.append(
+            _text(
+                x + 4 if fits_right else x - 4,
+                label_y,
+                name,
+                size=12,
+                fill="#b54708",
+                font_weight="600",
+                text_anchor="start" if fits_right else "end",
+            )
+        )
     for name, vals, colour in series:
         points = " ".join(f"{x_of(i):.1f},{y_of(v):.1f}" for i, v in enumerate(vals))
         body.append(

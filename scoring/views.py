@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from contacts.models import ActivityKind
+from contacts.models import Activity, ActivityKind
 from contacts.selectors import contact_visible_or_404
 from scoring import backtest_runs, charts, engine, selectors, services, tasks
 from scoring.models import (
@@ -34,21 +34,26 @@ def contact_scores(request: HttpRequest, pk: int) -> HttpResponse:
     stored = ContactScore.objects.filter(pk=pk).select_related("scoring_model").first()
     now = timezone.now()
     score = selectors.score_now(stored, now=now) if stored else None
-    behind = {}
+    interest = list(score.interest_breakdown) if score else []
+    behind: dict[int, list] = {}
     if stored is not None and stored.rule_states:
-        # Each interest line opens on the activities behind it (derived on demand).
+        # Each interest line expands to the activities that gave its points (derived on demand,
+        # one query): the stored breakdown keeps counts and times, not the list.
         spec = selectors.cached_model_spec(stored.scoring_model)
-        behind = selectors.breakdown_activities(contact_id=pk, spec=spec, now=now)
+        events = selectors.breakdown_activities(contact_id=pk, spec=spec, now=now)
+        loaded = Activity.objects.in_bulk([e.id for found in events.values() for e in found])
+        behind = {
+            rule_id: [(loaded.get(e.id), e.occurred_at.isoformat()) for e in found]
+            for rule_id, found in events.items()
+        }
     context = {
         "contact": contact,
         "stored": stored,
         "score": score,
         "fit_lines": [(engine.explain(p, now), p) for p in score.fit_breakdown] if score else [],
         "interest_lines": [
-            (engine.explain(p, now), p, behind.get(p.rule_id, ())) for p in score.interest_breakdown
-        ]
-        if score
-        else [],
+            (engine.explain(p, now), p, behind.get(p.rule_id, [])) for p in interest
+        ],
         "timeline": selectors.score_timeline(contact=contact)[:50],
         "qualification": selectors.open_qualification(contact_id=pk),
     }

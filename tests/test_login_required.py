@@ -7,8 +7,9 @@ pytestmark = pytest.mark.django_db
 
 # The website snippet is loaded by anyone's browser on the tracked sites; its collector and form
 # endpoints (keyed routes, not listed here) check site keys and origins instead of a login
-# (tests/website).
-PUBLIC = {"/login/", "/w/ls.js"}
+# (tests/website). The favicon is a redirect to a static file: browsers fetch it before anyone
+# logs in.
+PUBLIC = {"/login/", "/w/ls.js", "/favicon.ico"}
 # The REST API is exempt from the login redirect: API keys carry no session. DRF answers an
 # anonymous request with 401 instead (tested below); its schema and viewers hold no data.
 API_PREFIX = "/api/"

@@ -24,5 +24,5 @@ def test_an_interest_line_lists_its_activities_newest_first(ops_client):
             properties={"url": url},
         )
     html = ops_client.get(f"/scoring/contacts/{contact.pk}/").content.decode()
-    assert '<details class="behind">' in html
+    assert '<details class="reason-events">' in html
     assert html.index("/pricing/enterprise") < html.index("/pricing/teams")

@@ -1,0 +1,73 @@
+"""Companies list and account pages: header, contacts by score, owner, open leads, activity."""
+
+from __future__ import annotations
+
+import pytest
+
+from routing.models import Strategy
+from tests.factories import ActivityFactory, CompanyFactory, ContactFactory, UserFactory
+from tests.routing.conftest import RoutingRuleFactory, route
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_account_page_ranks_its_contacts_by_score(rep_client, scored):
+    company = scored["ada"].company
+    html = rep_client.get(f"/companies/{company.pk}/").content.decode()
+    assert "<h1" in html and "Acme Robotics" in html
+    order = [html.index(f"{n} Test") for n in ("Ada", "Di", "Bob", "Cy", "Ed")]
+    assert order == sorted(order)
+
+
+def test_the_account_page_shows_owner_open_leads_and_everyones_activity(
+    rep_client, team, rep_profile, rep
+):
+    owner = UserFactory(first_name="Olga", last_name="Owner")
+    company = CompanyFactory(name="Globex", account_owner=owner)
+    RoutingRuleFactory(team=team, strategy=Strategy.ROUND_ROBIN, account_match=False)
+    lead = ContactFactory(first_name="Lia", last_name="Lead", company=company)
+    other = ContactFactory(first_name="Max", last_name="Other", company=company)
+    route(lead)
+    ActivityFactory(contact=other, properties={"title": "Pricing plans"})
+    html = rep_client.get(f"/companies/{company.pk}/").content.decode()
+    assert "Olga Owner" in html
+    assert "Awaiting acceptance" in html  # Lia's open lead
+    assert "Pricing plans" in html  # Max's activity
+    assert "Max Other" in html
+
+
+def test_the_companies_list_counts_contacts_and_open_leads(rep_client, scored):
+    html = rep_client.get("/companies/?q=acme").content.decode()
+    assert "Acme Robotics" in html
+    assert 'data-label="Contacts">5<' in html
+    assert rep_client.get("/companies/?q=zzz").content.decode().count("row-link") == 0
+
+
+def test_an_unknown_company_is_a_404(rep_client, db):
+    assert rep_client.get("/companies/999999/").status_code == 404
+
+
+def test_people_without_a_role_see_no_account(no_role_user, client, scored):
+    client.force_login(no_role_user)
+    company = scored["ada"].company
+    assert client.get(f"/companies/{company.pk}/").status_code == 403
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_account_and_companies_pages_query_counts_do_not_grow_with_contacts(rep_client, scored):
+    company = scored["ada"].company
+    few = (_queries(rep_client, f"/companies/{company.pk}/"), _queries(rep_client, "/companies/"))
+    for i in range(20):
+        contact = ContactFactory(first_name=f"More{i}", company=company)
+        ActivityFactory(contact=contact)
+        CompanyFactory()
+    many = (_queries(rep_client, f"/companies/{company.pk}/"), _queries(rep_client, "/companies/"))
+    assert few == many

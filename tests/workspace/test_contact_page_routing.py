@@ -1,0 +1,80 @@
+"""The contact page shows owner and assignment state, the actions the user may take, the log."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils.html import escape
+
+from routing.models import AssignmentStatus, Strategy
+from tests.routing.conftest import RoutingRuleFactory, make_rep, route
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def assignment(team, rep_profile, rep):
+    RoutingRuleFactory(team=team, strategy=Strategy.ROUND_ROBIN, account_match=False)
+    assignment = route()
+    assert assignment.rep == rep
+    return assignment
+
+
+def panel(client, assignment) -> str:
+    response = client.get(f"/contacts/{assignment.contact_id}/routing/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_contact_page_loads_the_routing_panel(rep_client, assignment):
+    html = rep_client.get(f"/contacts/{assignment.contact_id}/").content.decode()
+    assert f'hx-get="/contacts/{assignment.contact_id}/routing/"' in html
+    assert f'href="/contacts/{assignment.contact_id}/routing/"' in html
+
+
+def test_the_holder_sees_owner_state_accept_and_reject_and_the_log(rep_client, assignment):
+    html = panel(rep_client, assignment)
+    assert "Rita" in html and "holds the lead" in html
+    assert "Awaiting acceptance" in html
+    assert f'action="/queue/{assignment.pk}/accept/"' in html
+    assert f'action="/queue/{assignment.pk}/reject/"' in html
+    assert "Routing decision log" in html
+    assert escape(assignment.decisions.get().sentence) in html
+
+
+def test_another_rep_sees_the_state_but_no_actions(assignment, team, client):
+    other = make_rep(team, "Otto")
+    client.force_login(other)
+    html = panel(client, assignment)
+    assert "Awaiting acceptance" in html
+    assert "/accept/" not in html and "/reject/" not in html
+    assert "Only Rita" in html and "or their manager can act on this lead." in html
+
+
+def test_the_manager_may_reassign_and_disqualify_but_not_accept(manager_client, assignment):
+    html = panel(manager_client, assignment)
+    assert f'action="/queue/{assignment.pk}/reassign/"' in html
+    assert f'action="/queue/{assignment.pk}/disqualify/"' in html
+    assert "/accept/" not in html
+
+
+def test_accepting_from_the_contact_page_comes_back_to_it(rep_client, assignment):
+    page = f"/contacts/{assignment.contact_id}/"
+    response = rep_client.post(f"/queue/{assignment.pk}/accept/", {"next": page}, follow=True)
+    assert response.redirect_chain[-1][0] == page
+    assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.ACCEPTED
+    html = panel(rep_client, assignment)
+    assert f'action="/queue/{assignment.pk}/outcome/"' in html  # won / lost now
+    assert "/accept/" not in html
+
+
+def test_a_contact_never_routed_says_so(rep_client, scored):
+    html = rep_client.get(f"/contacts/{scored['ada'].pk}/routing/").content.decode()
+    assert "never qualified" in html
+
+
+def test_marketing_sees_the_owner_but_neither_actions_nor_log(ops_client, assignment):
+    html = panel(ops_client, assignment)
+    assert "Rita" in html
+    assert "/accept/" not in html and "/reassign/" not in html
+    assert "Routing decision log" not in html

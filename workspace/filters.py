@@ -1,0 +1,75 @@
+"""The contact list's filters: the contacts app's own, plus scores, owner and MQL state."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from contacts.filters import ContactFilter
+from contacts.models import Contact
+
+GRADES = [(g, g) for g in "ABCD"]
+BANDS = [("1", "1 · Hot"), ("2", "2 · Warm"), ("3", "3 · Cold")]
+
+
+class WorkspaceContactFilter(ContactFilter):
+    """Filters over `workspace.selectors.contact_rows` (which carries owner_id and is_mql)."""
+
+    grade = django_filters.MultipleChoiceFilter(
+        field_name="score__grade",
+        choices=GRADES,
+        label="Grade",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    band = django_filters.MultipleChoiceFilter(
+        field_name="score__band", choices=BANDS, label="Band", widget=forms.CheckboxSelectMultiple
+    )
+    fit_min = django_filters.NumberFilter(
+        field_name="score__fit", lookup_expr="gte", label="Fit at least"
+    )
+    fit_max = django_filters.NumberFilter(
+        field_name="score__fit", lookup_expr="lte", label="Fit at most"
+    )
+    interest_min = django_filters.NumberFilter(
+        field_name="score__interest", lookup_expr="gte", label="Interest at least"
+    )
+    interest_max = django_filters.NumberFilter(
+        field_name="score__interest", lookup_expr="lte", label="Interest at most"
+    )
+    probability_min = django_filters.NumberFilter(
+        method="filter_probability_min",
+        label="Win probability at least (%)",
+        min_value=0,
+        max_value=100,
+    )
+    owner = django_filters.CharFilter(method="filter_owner", label="Owner")
+    mql = django_filters.BooleanFilter(method="filter_mql", label="MQL")
+
+    class Meta:
+        model = Contact
+        fields = ContactFilter.Meta.fields
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def filter_probability_min(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(prediction__probability__gte=float(value) / 100)
+
+    def filter_owner(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """'me', 'none' (nobody owns it) or a user id; anything else matches nobody."""
+        value = value.strip()
+        if value == "me":
+            return queryset.filter(owner_id=getattr(self.user, "pk", None) or 0)
+        if value == "none":
+            return queryset.filter(owner_id__isnull=True)
+        if value.isdigit() and int(value) < 2**63:
+            return queryset.filter(owner_id=int(value))
+        return queryset.none()
+
+    def filter_mql(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        """MQL: an open qualification (qualified and not yet closed by sales)."""
+        if value is None:
+            return queryset
+        return queryset.filter(Q(is_mql=True) if value else Q(is_mql=False))
