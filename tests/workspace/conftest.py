@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from contacts.models import Company
+from scoring.models import ContactScore
 from tests.factories import CompanyFactory, ContactFactory
 from tests.routing.conftest import fallback, rep_profile, score, team  # noqa: F401 - fixtures
 
@@ -25,4 +27,18 @@ def scored(db):
         score(contact, fit=fit, interest=interest)
         contacts[name] = contact
     contacts["none"] = ContactFactory(first_name="Nobody", last_name="Unscored")
+    # The live model scores every new contact (0 / 0 here); this one stands for a contact no
+    # model has scored yet, like one stored before scoring went live.
+    ContactScore.objects.filter(contact=contacts["none"]).delete()
     return contacts
+
+
+@pytest.fixture
+def rep_owns_acme(rep, scored):
+    """
+    Rita (the rep persona) owns Acme, so the rep-visibility rule shows her its five contacts.
+    Written without a save(): saving a company rescores its contacts under the live model, which
+    would replace the scores `scored` stores by hand.
+    """
+    Company.objects.filter(pk=scored["ada"].company_id).update(account_owner=rep)
+    return scored

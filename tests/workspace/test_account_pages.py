@@ -11,7 +11,8 @@ from tests.routing.conftest import RoutingRuleFactory, route
 pytestmark = pytest.mark.django_db
 
 
-def test_the_account_page_ranks_its_contacts_by_score(rep_client, scored):
+def test_the_account_page_ranks_its_contacts_by_score(rep_client, rep_owns_acme):
+    scored = rep_owns_acme
     company = scored["ada"].company
     html = rep_client.get(f"/companies/{company.pk}/").content.decode()
     assert "<h1" in html and "Acme Robotics" in html
@@ -36,7 +37,7 @@ def test_the_account_page_shows_owner_open_leads_and_everyones_activity(
     assert "Max Other" in html
 
 
-def test_the_companies_list_counts_contacts_and_open_leads(rep_client, scored):
+def test_the_companies_list_counts_contacts_and_open_leads(rep_client, rep_owns_acme):
     html = rep_client.get("/companies/?q=acme").content.decode()
     assert "Acme Robotics" in html
     assert 'data-label="Contacts">5<' in html
@@ -62,12 +63,14 @@ def _queries(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-def test_account_and_companies_pages_query_counts_do_not_grow_with_contacts(rep_client, scored):
-    company = scored["ada"].company
+def test_account_and_companies_pages_query_counts_do_not_grow_with_contacts(
+    rep, rep_client, rep_owns_acme
+):
+    company = rep_owns_acme["ada"].company
     few = (_queries(rep_client, f"/companies/{company.pk}/"), _queries(rep_client, "/companies/"))
     for i in range(20):
         contact = ContactFactory(first_name=f"More{i}", company=company)
         ActivityFactory(contact=contact)
-        CompanyFactory()
+        CompanyFactory(account_owner=rep)  # listed: the rep owns it
     many = (_queries(rep_client, f"/companies/{company.pk}/"), _queries(rep_client, "/companies/"))
     assert few == many
