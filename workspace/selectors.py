@@ -208,19 +208,26 @@ def account_contacts(*, user: AbstractBaseUser, company: Company) -> QuerySet[Co
     return contact_rows_sorted(contact_rows(user).filter(company=company), "cell")
 
 
-def account_assignments(*, company: Company) -> QuerySet[Assignment]:
-    """The open assignments of the company's contacts, newest first."""
+def account_assignments(*, user: AbstractBaseUser, company: Company) -> QuerySet[Assignment]:
+    """The open assignments of the company's contacts this user may see, newest first."""
     return (
-        Assignment.objects.filter(contact__company=company, status__in=ACTIVE_STATUSES)
+        Assignment.objects.filter(
+            contact__company=company,
+            contact__in=contacts_visible_to(user).filter(company=company).values("pk"),
+            status__in=ACTIVE_STATUSES,
+        )
         .select_related("contact", "rep", "team")
         .order_by("-created_at")
     )
 
 
-def account_activity(*, company: Company) -> QuerySet[Activity]:
-    """What every contact of the company did, newest first."""
+def account_activity(*, user: AbstractBaseUser, company: Company) -> QuerySet[Activity]:
+    """What every contact of the company this user may see did, newest first."""
     return (
-        Activity.objects.filter(contact__company=company)
+        Activity.objects.filter(
+            contact__company=company,
+            contact__in=contacts_visible_to(user).filter(company=company).values("pk"),
+        )
         .select_related("contact")
         .order_by("-occurred_at", "-id")
     )

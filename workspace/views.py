@@ -279,15 +279,19 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.companies_visible_to(request.user).select_related("account_owner"), pk=pk
     )
     contacts = list(selectors.account_contacts(user=request.user, company=company)[:200])
+    shown_of = len(contacts)  # how many of the account's contacts this user may see
+    if shown_of == 200:
+        shown_of = selectors.contacts_visible_to(request.user).filter(company=company).count()
     owners = selectors.users_by_id(c.owner_id for c in contacts)
     for contact in contacts:
         contact.owner = owners.get(contact.owner_id)
     context = {
         "company": company,
         "contacts": contacts,
-        "assignments": list(selectors.account_assignments(company=company)[:50]),
-        "activities": list(selectors.account_activity(company=company)[:50]),
+        "assignments": list(selectors.account_assignments(user=request.user, company=company)[:50]),
+        "activities": list(selectors.account_activity(user=request.user, company=company)[:50]),
         "contact_total": company.contacts.count(),
+        "visible_total": shown_of,
     }
     return render(request, "workspace/company_detail.html", context)
 

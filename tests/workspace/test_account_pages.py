@@ -20,21 +20,34 @@ def test_the_account_page_ranks_its_contacts_by_score(rep_client, rep_owns_acme)
     assert order == sorted(order)
 
 
-def test_the_account_page_shows_owner_open_leads_and_everyones_activity(
-    rep_client, team, rep_profile, rep
-):
+@pytest.fixture
+def globex(team, rep_profile):
+    """Olga owns Globex; round robin gave its lead Lia to Rita; Max, not a lead, read pricing."""
     owner = UserFactory(first_name="Olga", last_name="Owner")
     company = CompanyFactory(name="Globex", account_owner=owner)
     RoutingRuleFactory(team=team, strategy=Strategy.ROUND_ROBIN, account_match=False)
     lead = ContactFactory(first_name="Lia", last_name="Lead", company=company)
     other = ContactFactory(first_name="Max", last_name="Other", company=company)
     route(lead)
+    ActivityFactory(contact=lead, properties={"title": "Request a demo"})
     ActivityFactory(contact=other, properties={"title": "Pricing plans"})
-    html = rep_client.get(f"/companies/{company.pk}/").content.decode()
+    return company
+
+
+def test_the_account_page_shows_owner_open_leads_and_everyones_activity(manager_client, globex):
+    html = manager_client.get(f"/companies/{globex.pk}/").content.decode()
     assert "Olga Owner" in html
     assert "Awaiting acceptance" in html  # Lia's open lead
     assert "Pricing plans" in html  # Max's activity
     assert "Max Other" in html
+
+
+def test_a_rep_holding_one_lead_sees_only_that_lead_on_the_account_page(rep_client, globex):
+    html = rep_client.get(f"/companies/{globex.pk}/").content.decode()
+    assert "Olga Owner" in html
+    assert "Lia Lead" in html and "Awaiting acceptance" in html
+    assert "Request a demo" in html  # Lia's activity
+    assert "Max Other" not in html and "Pricing plans" not in html
 
 
 def test_the_companies_list_counts_contacts_and_open_leads(rep_client, rep_owns_acme):
