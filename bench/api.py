@@ -197,9 +197,9 @@ def _copy_contacts(rows: int) -> float:
     now = timezone.now()
     table = connection.ops.quote_name(Contact._meta.db_table)
     sql = (
-        f"COPY {table} (email, first_name, last_name, job_title, phone, lead_source, "
-        "lifecycle_stage, lead_at, do_not_contact, unsubscribed, properties, created_at, "
-        "updated_at) FROM STDIN"
+        f"COPY {table} (email, email_normalized, first_name, last_name, job_title, phone, "
+        "lead_source, lead_source_raw, country, region, city, lifecycle_stage, lead_at, "
+        "do_not_contact, unsubscribed, properties, created_at, updated_at) FROM STDIN"
     )
     start = time.perf_counter()
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
@@ -207,11 +207,16 @@ def _copy_contacts(rows: int) -> float:
             copy.write_row(
                 (
                     f"{BENCH_PREFIX}copy{i}@{BENCH_PREFIX}copy.example",
+                    f"{BENCH_PREFIX}copy{i}@{BENCH_PREFIX}copy.example",
                     "Zoë",
                     f"Ångström{i}",
                     "CTO",
                     "",
                     "direct",
+                    "Web",
+                    "Germany",
+                    "",
+                    "Berlin",
                     "lead",
                     now,
                     False,

@@ -156,6 +156,10 @@ class IdentitySerializer(serializers.Serializer):
 
 
 class ContactSerializer(serializers.ModelSerializer):
+    # Plain text, not format "email": empty for a contact known only by an external id.
+    email = serializers.CharField(
+        read_only=True, help_text="Empty for a contact known only by an external id."
+    )
     company = CompanyRefSerializer(read_only=True, allow_null=True)
     stage_dates = serializers.SerializerMethodField()
     identities = serializers.SerializerMethodField()

@@ -1,13 +1,33 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.defaults import page_not_found
 
 from contacts import urls as contacts_urls
 from workspace import urls as workspace_urls
 from workspace import views as workspace_views
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """
+    404s: the API answers in its JSON shape without rendering any page (so an API client never
+    depends on the site's templates or static files); pages get the styled 404.
+    """
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "detail": "Not found: no such API URL or object (ids are positive integers).",
+                "code": "not_found",
+            },
+            status=404,
+        )
+    return page_not_found(request, exception)
+
+
+handler404 = not_found
 
 
 @login_not_required
