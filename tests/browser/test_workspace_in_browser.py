@@ -38,7 +38,10 @@ def log_in(page, username: str, path: str = "/contacts/") -> None:
 
 @pytest.fixture
 def hot_and_cold(rep):
-    acme = CompanyFactory(name="Acme Robotics", industry="Software", country="Germany")
+    # The rep owns the account: a rep sees the contacts of the accounts they own.
+    acme = CompanyFactory(
+        name="Acme Robotics", industry="Software", country="Germany", account_owner=rep
+    )
     people = {
         "Ada": (70, 80),
         "Bea": (65, 20),
