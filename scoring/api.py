@@ -98,8 +98,8 @@ class ScoreSerializer(serializers.ModelSerializer):
             )
             for part in breakdown["interest"]:
                 part["activities"] = [
-                    {"id": e.id, "occurred_at": e.occurred_at.isoformat().replace("+00:00", "Z")}
-                    for e in behind.get(part["rule_id"], ())
+                    {"id": a.pk, "occurred_at": a.occurred_at.isoformat().replace("+00:00", "Z")}
+                    for a in behind.get(part["rule_id"], ())
                 ]
         data.update(
             fit=score.fit,

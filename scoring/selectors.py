@@ -222,24 +222,56 @@ def score_now(
             interest_breakdown=tuple(engine.RuleScore.from_json(p) for p in interest),
             at=contact_score.scored_at,
         )
-    states = {
-        key: engine.RuleState.from_json(value) for key, value in contact_score.rule_states.items()
-    }
+    return stored_score_at(
+        spec,
+        breakdown=contact_score.breakdown,
+        rule_states=contact_score.rule_states,
+        keys=contact_score.rule_states.keys(),
+        now=now,
+    )
+
+
+def stored_score_at(
+    spec: engine.ModelSpec,
+    *,
+    breakdown: Mapping[str, Any],
+    rule_states: Mapping[str, Any],
+    keys: Iterable[str],
+    now: datetime,
+) -> engine.Score:
+    """
+    A score at `now` from what a ContactScore row stores: fit from its breakdown (time does not
+    move it), interest from the rule states of `keys`. No query: the pages, the API and the time
+    refresh all read scores this way.
+    """
+    states = {key: engine.RuleState.from_json(rule_states[key]) for key in keys}
+    fit_parts = [engine.RuleScore.from_json(p) for p in breakdown.get("fit", [])]
     return engine.combine(spec, fit_parts, engine.interest_parts(spec, states, now), now)
 
 
 def breakdown_activities(
     *, contact_id: int, spec: engine.ModelSpec, now: datetime | None = None
-) -> dict[int, list[engine.Event]]:
+) -> dict[int, list[Activity]]:
     """
     The activities behind each interest rule's points for one contact, newest first, by rule
     id: derived on demand (one query) since the stored breakdown keeps only counts and times.
     """
     now = now or timezone.now()
     rules = engine.interest_rules(spec)
-    kinds = {rule.activity_kind for rule in rules}
-    history = events_by_contact([contact_id], kinds=kinds).get(contact_id, [])
-    return {rule.id: engine.counted_events(rule, history, now) for rule in rules}
+    activities = {
+        a.pk: a
+        for a in Activity.objects.filter(
+            contact_id=contact_id, kind__in={rule.activity_kind for rule in rules}
+        )
+    }
+    history = [
+        engine.Event(a.pk, a.kind, a.occurred_at, a.properties or {}, a.custom_kind)
+        for a in activities.values()
+    ]
+    return {
+        rule.id: [activities[e.id] for e in engine.counted_events(rule, history, now)]
+        for rule in rules
+    }
 
 
 def score_timeline(*, contact: Contact) -> QuerySet[ScoreChange]:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from contacts.models import Activity, ActivityKind
+from contacts.models import ActivityKind
 from contacts.selectors import contact_visible_or_404
 from scoring import backtest_runs, charts, engine, selectors, services, tasks
 from scoring.models import (
@@ -40,12 +40,7 @@ def contact_scores(request: HttpRequest, pk: int) -> HttpResponse:
         # Each interest line expands to the activities that gave its points (derived on demand,
         # one query): the stored breakdown keeps counts and times, not the list.
         spec = selectors.cached_model_spec(stored.scoring_model)
-        events = selectors.breakdown_activities(contact_id=pk, spec=spec, now=now)
-        loaded = Activity.objects.in_bulk([e.id for found in events.values() for e in found])
-        behind = {
-            rule_id: [(loaded.get(e.id), e.occurred_at.isoformat()) for e in found]
-            for rule_id, found in events.items()
-        }
+        behind = selectors.breakdown_activities(contact_id=pk, spec=spec, now=now)
     context = {
         "contact": contact,
         "stored": stored,

@@ -25,9 +25,9 @@ def _moved(spec: engine.ModelSpec, row: tuple, keys: set[str], now: datetime) ->
         return False  # a rescore run is rebuilding this contact's states
     if next_change_at is not None and next_change_at <= now:
         return True
-    states = {k: engine.RuleState.from_json(raw_states[k]) for k in keys}
-    fit_parts = [engine.RuleScore.from_json(p) for p in breakdown.get("fit", [])]
-    score = engine.combine(spec, fit_parts, engine.interest_parts(spec, states, now), now)
+    score = selectors.stored_score_at(
+        spec, breakdown=breakdown, rule_states=raw_states, keys=keys, now=now
+    )
     return (score.grade, score.band, score.meets_threshold, score.hand_raise_rule[:100]) != (
         grade,
         band,
