@@ -336,6 +336,16 @@ class Score:
     def cell(self) -> str:
         return f"{self.grade}{self.band}"
 
+    @property
+    def interest_gains(self) -> float:
+        """The positive interest parts, summed before the interest cap."""
+        return sum(r.points for r in self.interest_breakdown if r.points > 0)
+
+    @property
+    def interest_losses(self) -> float:
+        """The negative interest parts, summed before the interest cap, as a positive number."""
+        return -sum(r.points for r in self.interest_breakdown if r.points < 0)
+
     def breakdown_json(self) -> dict[str, Any]:
         return {
             "fit": [r.to_json() for r in self.fit_breakdown],

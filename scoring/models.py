@@ -360,6 +360,12 @@ class ContactScore(models.Model):
     band = models.PositiveSmallIntegerField(default=3)
     meets_threshold = models.BooleanField(default=False)
     hand_raise_rule = models.CharField(max_length=100, blank=True)
+    # The positive and negative interest parts at scored_at, summed before the interest cap.
+    # Until next_change_at every part only decays, by the same factor f, so interest stays
+    # within [f*gains - losses, gains - f*losses]: the time refresh reads only the rows whose
+    # band or MQL state that range could have moved (services.time_refresh), not every state.
+    interest_gains = models.FloatField(null=True, blank=True)
+    interest_losses = models.FloatField(null=True, blank=True)
     breakdown = models.JSONField(default=dict)
     rule_states = models.JSONField(default=dict)
     # When a stored value next changes through time alone (an activity dated in the future

@@ -63,16 +63,24 @@ def rule_spec(rule: ScoringRule) -> engine.Rule:
     )
 
 
+def _rule_specs(model: ScoringModel) -> tuple[engine.Rule, ...]:
+    rules = model.rules.filter(is_active=True).prefetch_related(
+        Prefetch("conditions", queryset=RuleCondition.objects.order_by("id"))
+    )
+    return tuple(rule_spec(r) for r in rules)
+
+
 def model_spec(
     model: ScoringModel, *, rules: Iterable[ScoringRule] | None = None
 ) -> engine.ModelSpec:
     """The engine's view of a scoring model and its active rules."""
-    if rules is None:
-        rules = model.rules.filter(is_active=True).prefetch_related(
-            Prefetch("conditions", queryset=RuleCondition.objects.order_by("id"))
-        )
+    specs = _rule_specs(model) if rules is None else tuple(rule_spec(r) for r in rules)
+    return _spec_with(model, specs)
+
+
+def _spec_with(model: ScoringModel, rules: tuple[engine.Rule, ...]) -> engine.ModelSpec:
     return engine.ModelSpec(
-        rules=tuple(rule_spec(r) for r in rules),
+        rules=rules,
         half_life_days=model.decay_half_life_days,
         fit_cap=model.fit_cap,
         interest_cap=model.interest_cap,
@@ -90,20 +98,21 @@ def model_spec(
     )
 
 
-# Specs by (model id, updated_at): every rule or condition change touches its model's
-# updated_at (scoring.signals.rules_changed), so a changed model gets a new key in every process.
-_SPECS: dict[tuple[int, Any], engine.ModelSpec] = {}
+# Rules by (model id, updated_at): every rule or condition change touches its model's
+# updated_at (scoring.signals.rules_changed), so a changed model gets a new key in every
+# process. The model's own settings are read from the instance each time.
+_RULES: dict[tuple[int, Any], tuple[engine.Rule, ...]] = {}
 
 
 def cached_model_spec(model: ScoringModel) -> engine.ModelSpec:
-    """model_spec() without a query when the model has not changed since it was last read."""
+    """model_spec() without a query when the model's rules have not changed since last read."""
     key = (model.pk, model.updated_at)
-    spec = _SPECS.get(key)
-    if spec is None:
-        if len(_SPECS) > 64:
-            _SPECS.clear()
-        spec = _SPECS[key] = model_spec(model)
-    return spec
+    rules = _RULES.get(key)
+    if rules is None:
+        if len(_RULES) > 64:
+            _RULES.clear()
+        rules = _RULES[key] = _rule_specs(model)
+    return _spec_with(model, rules)
 
 
 def profile_of(contact: Contact) -> engine.Profile:

@@ -39,6 +39,9 @@ from scoring.services.qualification import qualification_update
 logger = logging.getLogger(__name__)
 
 CHUNK = 1000
+# Below this many rows one INSERT ... ON CONFLICT beats a temporary table and COPY (three
+# statements): the single-activity API writes one score.
+COPY_MIN_ROWS = 100
 # A change smaller than this (decay drift) is not worth a timeline entry.
 MIN_VISIBLE_CHANGE = 0.5
 
@@ -187,6 +190,8 @@ def score_row(
         band=score.band,
         meets_threshold=score.meets_threshold,
         hand_raise_rule=score.hand_raise_rule[:100],
+        interest_gains=score.interest_gains,
+        interest_losses=score.interest_losses,
         breakdown=score.breakdown_json(),
         rule_states={k: s.to_json() for k, s in states.items()},
         next_change_at=engine.next_change(spec, states, now),
@@ -203,6 +208,8 @@ _SCORE_FIELDS = [
     "band",
     "meets_threshold",
     "hand_raise_rule",
+    "interest_gains",
+    "interest_losses",
     "breakdown",
     "rule_states",
     "next_change_at",
@@ -215,11 +222,12 @@ def scores_upsert(rows: Sequence[ContactScore]) -> None:
     """
     Write new and existing scores in one statement. On PostgreSQL the rows go through COPY into
     a temporary table and one INSERT ... ON CONFLICT: binding the JSON states client-side (as
-    bulk_create does) cost twice the rest of a rescore (bench/scoring.py).
+    bulk_create does) cost twice the rest of a rescore (bench/scoring.py). Small batches take
+    the one-statement path.
     """
     if not rows:
         return
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(rows) < COPY_MIN_ROWS:
         ContactScore.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["contact"], update_fields=_SCORE_FIELDS
         )
@@ -244,6 +252,8 @@ def scores_upsert(rows: Sequence[ContactScore]) -> None:
                         row.band,
                         row.meets_threshold,
                         row.hand_raise_rule,
+                        row.interest_gains,
+                        row.interest_losses,
                         json.dumps(row.breakdown),
                         json.dumps(row.rule_states),
                         row.next_change_at,
@@ -416,7 +426,7 @@ def contacts_score(
     total = BatchResult()
     if model is None:
         return total
-    spec = selectors.model_spec(model)
+    spec = selectors.cached_model_spec(model)
     now = now or timezone.now()
     events = _events(activities)
     ids = sorted(set(contact_ids) | set(events))

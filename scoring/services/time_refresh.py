@@ -7,14 +7,13 @@ qualifies leads that cross the MQL rule through time alone.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 
 from scoring import engine, selectors
-from scoring.models import ChangeReason, ContactScore
+from scoring.models import ChangeReason, ContactScore, ScoringModel
 from scoring.services.rescoring import CHUNK, _locked_contacts, _score_batch, rules_by_definition
 
 
@@ -36,37 +35,110 @@ def _moved(spec: engine.ModelSpec, row: tuple, keys: set[str], now: datetime) ->
     )
 
 
+# Interest is stored rounded to 4 places and f is computed in SQL: widen the range a little, so
+# a score at a boundary is checked exactly rather than skipped.
+_MARGIN = 2e-4
+
+
+def _decay_sql(half_life_days: float) -> str:
+    """f, the decay factor from scored_at to the moment bound as %s, in this database's SQL."""
+    if half_life_days <= 0:
+        return "1.0"
+    if connection.vendor == "postgresql":
+        age_days = "EXTRACT(EPOCH FROM (%s::timestamptz - scored_at))::float8 / 86400.0"
+    else:  # SQLite stores UTC text; julianday() reads it
+        age_days = "(julianday(%s) - julianday(scored_at))"
+    return f"POWER(0.5, CASE WHEN {age_days} > 0 THEN {age_days} ELSE 0 END / {half_life_days!r})"
+
+
+def _clamped(expression: str, cap: float | None) -> str:
+    if cap is None:
+        return expression
+    return (
+        f"(CASE WHEN {expression} > {cap!r} THEN {cap!r} "
+        f"WHEN {expression} < {-cap!r} THEN {-cap!r} ELSE {expression} END)"
+    )
+
+
+def _time_candidates(model: ScoringModel, spec: engine.ModelSpec, now: datetime) -> list[int]:
+    """
+    The contacts whose stored band, MQL state or counted activities time alone may have moved
+    by `now`, in one query over the score rows (no state read): an activity arriving or leaving
+    its window (next_change_at), or an interest range (ContactScore.interest_gains) that
+    reaches across a band or MQL boundary. Rows without the sums are always read.
+    """
+    table = ContactScore._meta.db_table
+    lo = _clamped("(f * g - l)", spec.interest_cap)
+    hi = _clamped("(g - f * l)", spec.interest_cap)
+    hot, warm = float(spec.band_hot), float(spec.band_warm)
+    band_stays = (
+        f"CASE band WHEN 1 THEN lo >= {hot!r} WHEN 2 THEN lo >= {warm!r} AND hi < {hot!r} "
+        f"ELSE hi < {warm!r} END"
+    )
+    if spec.mql_mode == engine.COMBINED:
+        need = float(spec.mql_combined)
+        meets_stays = f"CASE WHEN meets THEN fit + lo >= {need!r} ELSE fit + hi < {need!r} END"
+    else:
+        fit_need, need = float(spec.mql_fit), float(spec.mql_interest)
+        meets_stays = (
+            f"CASE WHEN meets THEN fit >= {fit_need!r} AND lo >= {need!r} "
+            f"ELSE fit < {fit_need!r} OR hi < {need!r} END"
+        )
+    f = _decay_sql(spec.half_life_days)
+    sql = f"""
+        SELECT contact_id FROM (
+            SELECT contact_id, fit, band, meets, next_change_at, g,
+                   {lo} - {_MARGIN!r} AS lo, {hi} + {_MARGIN!r} AS hi
+            FROM (
+                SELECT contact_id, fit, band, meets_threshold AS meets, next_change_at,
+                       interest_gains AS g, interest_losses AS l, {f} AS f
+                FROM {table} WHERE scoring_model_id = %s
+            ) AS decayed
+        ) AS ranged
+        WHERE g IS NULL OR next_change_at <= %s OR NOT ({band_stays}) OR NOT ({meets_stays})
+        ORDER BY contact_id
+    """
+    moment: datetime | str = now
+    if connection.vendor != "postgresql":
+        moment = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    params = [moment] * (0 if spec.half_life_days <= 0 else 2) + [model.pk, moment]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def scores_refresh_time(*, now: datetime | None = None) -> int:
     """
     Rewrite the stored scores that time alone moved (band, MQL state, hand-raise, an activity
     arriving or leaving its window), with a timeline entry, and qualify the leads that now
-    meet the MQL rule. Reads without locks to find them, then rescores those under their row
-    locks like any writer, so it never overwrites a newer score. Returns how many it rewrote.
+    meet the MQL rule. Finds the candidates in SQL (_time_candidates), checks each exactly
+    from its states without a lock, then rescores those that moved under their row locks like
+    any writer, so it never overwrites a newer score. Returns how many it rewrote.
     """
     model = selectors.live_model()
     if model is None:
         return 0
-    spec = selectors.model_spec(model)
+    spec = selectors.cached_model_spec(model)
     keys = set(rules_by_definition(spec))
     now = now or timezone.now()
-    candidates = (
-        ContactScore.objects.filter(scoring_model=model)
-        .filter(~Q(interest=0) | Q(next_change_at__lte=now) | ~Q(hand_raise_rule=""))
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "rule_states",
-            "breakdown",
-            "grade",
-            "band",
-            "meets_threshold",
-            "hand_raise_rule",
-            "next_change_at",
+    candidates = _time_candidates(model, spec, now)
+    moved = []
+    for start in range(0, len(candidates), CHUNK):
+        rows = (
+            ContactScore.objects.filter(pk__in=candidates[start : start + CHUNK])
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "rule_states",
+                "breakdown",
+                "grade",
+                "band",
+                "meets_threshold",
+                "hand_raise_rule",
+                "next_change_at",
+            )
         )
-    )
-    moved = [
-        row[0] for row in candidates.iterator(chunk_size=CHUNK) if _moved(spec, row, keys, now)
-    ]
+        moved += [row[0] for row in rows if _moved(spec, row, keys, now)]
     rewritten = 0
     for start in range(0, len(moved), CHUNK):
         with transaction.atomic():
