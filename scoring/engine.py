@@ -9,6 +9,7 @@ runs in property-based tests. The ORM adapters live in scoring.services.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -228,6 +229,28 @@ class ModelSpec:
     band_warm: float = 20.0
     free_mail_domains: frozenset[str] = FREE_MAIL_DOMAINS
     competitor_domains: frozenset[str] = frozenset()
+
+    # Derived once per spec (a frozen dataclass keeps cached_property in its __dict__): the
+    # write path asks for them for every contact it scores.
+    @functools.cached_property
+    def keyed_interest_rules(self) -> tuple[tuple[Rule, str], ...]:
+        """Each interest rule with its definition_key, in the model's order."""
+        return tuple(
+            (rule, definition_key(rule, self.half_life_days))
+            for rule in self.rules
+            if rule.dimension == INTEREST
+        )
+
+    @functools.cached_property
+    def fit_key(self) -> str:
+        """
+        A digest of everything fit parts depend on besides the profile: a stored score with the
+        same key has the fit parts these rules would give, as long as its profile is unchanged.
+        """
+        fit_rules = [repr(rule) for rule in self.rules if rule.dimension == FIT]
+        parts = [*fit_rules, repr(sorted(self.free_mail_domains))]
+        parts.append(repr(sorted(self.competitor_domains)))
+        return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -713,9 +736,13 @@ def fold_all(
     by_kind: dict[str, list[Event]] = {}
     for event in events:
         by_kind.setdefault(event.kind, []).append(event)
+    keyed = (
+        spec.keyed_interest_rules
+        if rules is None
+        else [(rule, definition_key(rule, spec.half_life_days)) for rule in rules]
+    )
     folded: set[str] = set()
-    for rule in interest_rules(spec) if rules is None else rules:
-        key = definition_key(rule, spec.half_life_days)
+    for rule, key in keyed:
         if key in folded:
             continue  # rules that count the same activities share one state: fold it once
         folded.add(key)
@@ -730,8 +757,8 @@ def interest_parts(
 ) -> list[RuleScore]:
     """Each interest rule's points at `now` from the contact's states."""
     parts = []
-    for rule in interest_rules(spec):
-        state = states.get(definition_key(rule, spec.half_life_days))
+    for rule, key in spec.keyed_interest_rules:
+        state = states.get(key)
         if state is None:
             continue
         part = finish_interest_rule(rule, state, now, spec.half_life_days)
@@ -757,8 +784,8 @@ def next_change(spec: ModelSpec, states: Mapping[str, RuleState], now: datetime)
     refresh handles it from the stored interest.)
     """
     moments = []
-    for rule in interest_rules(spec):
-        state = states.get(definition_key(rule, spec.half_life_days))
+    for rule, key in spec.keyed_interest_rules:
+        state = states.get(key)
         if state is None:
             continue
         for _, moment in state.kept:

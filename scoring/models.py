@@ -366,6 +366,9 @@ class ContactScore(models.Model):
     # band or MQL state that range could have moved (services.time_refresh), not every state.
     interest_gains = models.FloatField(null=True, blank=True)
     interest_losses = models.FloatField(null=True, blank=True)
+    # engine.ModelSpec.fit_key of the rules the fit parts in `breakdown` come from: a new
+    # activity reuses them while the key matches, instead of evaluating every fit rule again.
+    fit_key = models.CharField(max_length=32, blank=True)
     breakdown = models.JSONField(default=dict)
     rule_states = models.JSONField(default=dict)
     # When a stored value next changes through time alone (an activity dated in the future

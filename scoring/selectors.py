@@ -104,6 +104,12 @@ def _spec_with(model: ScoringModel, rules: tuple[engine.Rule, ...]) -> engine.Mo
 _RULES: dict[tuple[int, Any], tuple[engine.Rule, ...]] = {}
 
 
+def forget_cached_rules() -> None:
+    """A rule changed in this process: drop the cache now (a rolled-back change, a test's frozen
+    clock, can leave a model with an updated_at it had before, under other rules)."""
+    _RULES.clear()
+
+
 def cached_model_spec(model: ScoringModel) -> engine.ModelSpec:
     """model_spec() without a query when the model's rules have not changed since last read."""
     key = (model.pk, model.updated_at)

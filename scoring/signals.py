@@ -129,7 +129,9 @@ def contacts_changed_in_bulk(
 
 def _live_model_id(instance) -> int | None:
     from scoring.models import RuleCondition, ScoringModel, ScoringRule
+    from scoring.selectors import forget_cached_rules
 
+    forget_cached_rules()
     if isinstance(instance, ScoringModel):
         return instance.pk if instance.is_live else None
     if isinstance(instance, RuleCondition):
@@ -145,7 +147,9 @@ def _touch_model(instance) -> None:
     from django.utils import timezone
 
     from scoring.models import RuleCondition, ScoringModel, ScoringRule
+    from scoring.selectors import forget_cached_rules
 
+    forget_cached_rules()
     if isinstance(instance, ScoringModel):
         return
     if isinstance(instance, RuleCondition):

@@ -37,5 +37,10 @@ class Migration(migrations.Migration):
             name="interest_losses",
             field=models.FloatField(blank=True, null=True),
         ),
+        migrations.AddField(
+            model_name="contactscore",
+            name="fit_key",
+            field=models.CharField(blank=True, max_length=32),
+        ),
         migrations.RunPython(fill_from_breakdowns, migrations.RunPython.noop),
     ]

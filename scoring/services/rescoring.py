@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
@@ -177,6 +178,7 @@ def score_row(
     spec: engine.ModelSpec,
     score: engine.Score,
     states: dict[str, engine.RuleState],
+    raw_states: dict[str, Any],
     *,
     version: int,
     now: datetime,
@@ -192,8 +194,9 @@ def score_row(
         hand_raise_rule=score.hand_raise_rule[:100],
         interest_gains=score.interest_gains,
         interest_losses=score.interest_losses,
+        fit_key=spec.fit_key,
         breakdown=score.breakdown_json(),
-        rule_states={k: s.to_json() for k, s in states.items()},
+        rule_states=raw_states,
         next_change_at=engine.next_change(spec, states, now),
         version=version,
         scored_at=now,
@@ -210,6 +213,7 @@ _SCORE_FIELDS = [
     "hand_raise_rule",
     "interest_gains",
     "interest_losses",
+    "fit_key",
     "breakdown",
     "rule_states",
     "next_change_at",
@@ -254,6 +258,7 @@ def scores_upsert(rows: Sequence[ContactScore]) -> None:
                         row.hand_raise_rule,
                         row.interest_gains,
                         row.interest_losses,
+                        row.fit_key,
                         json.dumps(row.breakdown),
                         json.dumps(row.rule_states),
                         row.next_change_at,
@@ -308,6 +313,38 @@ def _recycled_held_back(
     }
 
 
+# Reasons after which a stored score's fit parts still hold when its fit_key matches: the
+# profile did not change (a profile change, a first score or a rule change evaluates fit).
+_FIT_UNCHANGED = {ChangeReason.NEW_ACTIVITY, ChangeReason.DECAY}
+
+
+def _fit_parts(
+    spec: engine.ModelSpec, contact: Contact, stored: ContactScore | None, reason: str
+) -> list[engine.RuleScore]:
+    """The contact's fit parts: the stored ones while nothing they depend on changed."""
+    if stored is not None and reason in _FIT_UNCHANGED and stored.fit_key == spec.fit_key:
+        return [engine.RuleScore.from_json(p) for p in stored.breakdown.get("fit", [])]
+    return engine.fit_parts_of(spec, selectors.profile_of(contact))
+
+
+def _fold_new(
+    spec: engine.ModelSpec,
+    rules: dict[str, engine.Rule],
+    states: dict[str, engine.RuleState],
+    events: Sequence[engine.Event],
+    rebuilt: set[str],
+    now: datetime,
+) -> set[str]:
+    """
+    Fold a contact's new activities into the states of the definitions that count their kinds
+    (histories just rebuilt already hold them: same transaction). Returns the keys changed.
+    """
+    kinds = {event.kind for event in events}
+    keys = {k for k, rule in rules.items() if k not in rebuilt and rule.activity_kind in kinds}
+    engine.fold_all(spec, states, events, now, rules=[rules[k] for k in keys])
+    return keys | rebuilt
+
+
 def _score_batch(
     *,
     model: ScoringModel,
@@ -323,7 +360,8 @@ def _score_batch(
     """
     Score contacts whose rows the caller has locked: fold `new_events` into their stored
     states, rebuild the states of `refold` and of definitions they lack from the history,
-    finish at `now`, and store scores, timeline entries and qualifications.
+    finish at `now`, and store scores, timeline entries and qualifications. States nothing
+    changed are stored as they were read (no re-encoding).
     """
     result = BatchResult()
     rules = rules_by_definition(spec)
@@ -339,27 +377,32 @@ def _score_batch(
         states_of[contact_id].update(built)
     result.refolded_contacts = len(missing)
     result.refolded = {key for keys in missing.values() for key in keys}
-    rows, changes = [], []
     open_qualifications = {
         q.contact_id: q
         for q in Qualification.objects.filter(
             contact_id__in=[c.pk for c in contacts], closed_at__isnull=True
         )
     }
-    scores = {}
+    scores, changed_keys = {}, {}
     for contact in contacts:
-        states = states_of[contact.pk]
-        # Histories just rebuilt already hold the new activities (same transaction).
-        fresh = [rules[k] for k in rules if k not in missing.get(contact.pk, ())]
+        states, stored = states_of[contact.pk], existing.get(contact.pk)
         events = (new_events or {}).get(contact.pk, ())
-        engine.fold_all(spec, states, events, now, rules=fresh)
-        scores[contact.pk] = engine.finish(spec, selectors.profile_of(contact), states, now)
+        rebuilt = missing.get(contact.pk, set())
+        changed_keys[contact.pk] = _fold_new(spec, rules, states, events, rebuilt, now)
+        scores[contact.pk] = engine.combine(
+            spec,
+            _fit_parts(spec, contact, stored, reason),
+            engine.interest_parts(spec, states, now),
+            now,
+        )
     held = _recycled_held_back(contacts, scores, open_qualifications, spec, now)
+    rows, changes = [], []
     for contact in contacts:
         states, score = states_of[contact.pk], scores[contact.pk]
         stored = existing.get(contact.pk)
         version = (stored.version if stored else 0) + 1
-        rows.append(score_row(contact, model, spec, score, states, version=version, now=now))
+        raw = _raw_states(stored, states, changed_keys[contact.pk])
+        rows.append(score_row(contact, model, spec, score, states, raw, version=version, now=now))
         change = _timeline_entry(
             contact, stored, score, reason=reason, now=now, activity_id=activity_id
         )
@@ -382,6 +425,17 @@ def _score_batch(
     ScoreChange.objects.bulk_create(changes)
     result.scores = rows
     return result
+
+
+def _raw_states(
+    stored: ContactScore | None, states: dict[str, engine.RuleState], changed: set[str]
+) -> dict[str, Any]:
+    """The states as stored JSON: re-encoded where they changed, as read where they did not."""
+    raw = stored.rule_states if stored is not None else {}
+    return {
+        key: raw[key] if key not in changed and key in raw else state.to_json()
+        for key, state in states.items()
+    }
 
 
 def _locked_contacts(ids: Sequence[int], *, skip_locked: bool = False) -> list[Contact]:
