@@ -21,7 +21,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from predictive.training import one_thread
-from scoring.engine import _as_number, is_empty
+from scoring.conditions import as_number, is_empty
 
 
 def _table(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[str]]:
@@ -30,14 +30,14 @@ def _table(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[str]]:
     numeric, categorical = [], []
     for name in names:
         known = [row.get(name) for row in rows if not is_empty(row.get(name))]
-        numbers = [v for v in known if _as_number(v) is not None]
+        numbers = [v for v in known if as_number(v) is not None]
         (numeric if known and len(numbers) >= 0.95 * len(known) else categorical).append(name)
     return numeric, categorical
 
 
 def _arrays(rows, numeric, categorical) -> tuple[np.ndarray, np.ndarray]:
     x_num = np.array(
-        [[_as_number(row.get(n)) if _as_number(row.get(n)) is not None else np.nan
+        [[as_number(row.get(n)) if as_number(row.get(n)) is not None else np.nan
           for n in numeric] for row in rows],
         dtype=float,
     ).reshape(len(rows), len(numeric))  # fmt: skip

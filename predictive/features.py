@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from scoring.engine import FREE_MAIL_DOMAINS, SENIORITY_LABELS, is_empty, seniority_of
+from contacts.domains import FREE_MAIL_DOMAINS
+from scoring.conditions import SENIORITY_LABELS, is_empty, seniority_of
 
 WINDOWS = (7, 30, 90)
 # Activity kinds counted per window (ActivityKind values; `custom` is counted by its name).

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from scoring import engine
+from scoring import conditions, engine, wording
 
 NUMERIC_BINS = 5
 MAX_VALUES_PER_FIELD = 20
@@ -116,13 +116,13 @@ def bin_rules(
             min_value=low,
             max_value=high,
         )
-        words = engine.describe_test(label, operator, "", low, high)
+        words = wording.describe_test(label, operator, "", low, high)
         out.append(Candidate(replace(rule, name=words[:100]), group=label))
     return out
 
 
 def _number(value: Any) -> float | None:
-    return engine._as_number(value)
+    return conditions.as_number(value)
 
 
 def _field_values(leads: Sequence[Lead], spec: engine.ModelSpec) -> dict[tuple[str, str], list]:

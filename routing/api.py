@@ -45,8 +45,8 @@ from routing.models import (
     RejectReason,
     RoutingDecision,
 )
-from scoring import engine as scoring_engine
 from scoring import selectors as scoring_selectors
+from scoring import wording as scoring_wording
 
 # Ids are 64-bit; a bigger number must be refused (400), not sent to the database (500).
 ID_MAX = 2**63 - 1
@@ -235,7 +235,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         except Contact.score.RelatedObjectDoesNotExist:
             return []
         now = self._now()
-        return scoring_engine.top_reasons(scoring_selectors.score_now(stored, now=now), now)
+        return scoring_wording.top_reasons(scoring_selectors.score_now(stored, now=now), now)
 
 
 class RejectSerializer(StrictTypesMixin, serializers.Serializer):

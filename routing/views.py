@@ -38,6 +38,7 @@ from routing.models import (
 )
 from scoring import engine as scoring_engine
 from scoring import selectors as scoring_selectors
+from scoring import wording as scoring_wording
 
 # How often the queue refreshes itself, in seconds.
 POLL_SECONDS = 20
@@ -119,7 +120,7 @@ def _row(assignment: Assignment, *, now: datetime, unread: set[int]) -> QueueRow
     except Contact.score.RelatedObjectDoesNotExist:
         stored = None
     score = scoring_selectors.score_now(stored, now=now) if stored is not None else None
-    reasons = scoring_engine.top_reasons(score, now) if score is not None else []
+    reasons = scoring_wording.top_reasons(score, now) if score is not None else []
     state, words, share = _sla(assignment, now)
     return QueueRow(
         assignment=assignment,

@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from contacts.models import Activity, ActivityKind, Contact
-from scoring import engine
+from scoring import engine, wording
 from scoring.models import (
     AuditEntry,
     ContactScore,
@@ -321,7 +321,7 @@ def rule_warnings(rule: ScoringRule, *, spec: engine.ModelSpec | None = None) ->
         kind_has_activity = activities.exists()
     if rule.attribute == "property" and rule.property_name:
         property_known = Contact.objects.filter(properties__has_key=rule.property_name).exists()
-    return engine.rule_warnings(
+    return wording.rule_warnings(
         rule_spec(rule), spec, kind_has_activity=kind_has_activity, property_known=property_known
     )
 
@@ -367,7 +367,7 @@ def draft_changed_since(*, draft: ScoringModel, moment) -> bool:
 
 def rule_words(rule: ScoringRule) -> str:
     """What a rule tests, in words."""
-    return engine.describe_rule(
+    return wording.describe_rule(
         rule_spec(rule),
         attribute_label=FitAttribute(rule.attribute).label if rule.attribute else "",
         kind_label=ActivityKind(rule.activity_kind).label if rule.activity_kind else "",

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from contacts.models import ActivityKind
 from contacts.selectors import contact_visible_or_404
-from scoring import backtest_runs, charts, engine, selectors, services, tasks
+from scoring import backtest_runs, charts, selectors, services, tasks, wording
 from scoring.models import (
     ContactScore,
     Dimension,
@@ -45,9 +45,9 @@ def contact_scores(request: HttpRequest, pk: int) -> HttpResponse:
         "contact": contact,
         "stored": stored,
         "score": score,
-        "fit_lines": [(engine.explain(p, now), p) for p in score.fit_breakdown] if score else [],
+        "fit_lines": [(wording.explain(p, now), p) for p in score.fit_breakdown] if score else [],
         "interest_lines": [
-            (engine.explain(p, now), p, behind.get(p.rule_id, [])) for p in interest
+            (wording.explain(p, now), p, behind.get(p.rule_id, [])) for p in interest
         ],
         "timeline": selectors.score_timeline(contact=contact)[:50],
         "qualification": selectors.open_qualification(contact_id=pk),

@@ -18,7 +18,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from scoring import engine
+from scoring import engine, wording
 
 TOP = 20
 # Histogram buckets are this many points wide.
@@ -100,7 +100,7 @@ class WhatIf:
                     "other_interest": other.interest,
                     "other_cell": other.cell,
                     "hand_raise": shown.hand_raise_rule,
-                    "reasons": engine.top_reasons(shown, self.now),
+                    "reasons": wording.top_reasons(shown, self.now),
                 }
             )
         return rows

@@ -9,8 +9,8 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from contacts.models import Contact
-from scoring import engine as scoring_engine
 from scoring import selectors as scoring_selectors
+from scoring import wording as scoring_wording
 from workspace import selectors
 
 HEADER = [
@@ -71,7 +71,7 @@ def _reasons(contact: Contact, now: datetime) -> str:
     except (KeyError, TypeError, ValueError):
         # A breakdown of an older shape: export the row without reasons rather than fail.
         return ""
-    return "; ".join(scoring_engine.top_reasons(current, now))
+    return "; ".join(scoring_wording.top_reasons(current, now))
 
 
 def _row(contact: Contact, owners: dict, now: datetime) -> list[object]:
