@@ -36,3 +36,21 @@ def test_setup_scoring_scores_contacts_already_there_and_runs_only_once(capsys):
     call_command("setup_scoring")
     assert ScoringModel.objects.count() == 1
     assert "Nothing to do" in capsys.readouterr().out
+
+
+def test_manage_py_rescore_runs_the_rescore_itself_and_queues_no_task_for_it(
+    capsys, monkeypatch
+):
+    from scoring.defaults import default_model_create
+    from scoring.models import RescoreRun
+    from scoring.services import rescoring
+
+    default_model_create()
+    ContactFactory.create_batch(2)
+    queued = []
+    monkeypatch.setattr(rescoring, "enqueue_safely", lambda task, *args: queued.append(args))
+    call_command("rescore")
+    run = RescoreRun.objects.get(reason="manage.py rescore")
+    assert (run.status, run.done) == ("done", 2)
+    assert (run.pk,) not in queued
+    assert "Rescored 2 contacts" in capsys.readouterr().out

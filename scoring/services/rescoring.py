@@ -533,12 +533,13 @@ def scoring_model_changed(
     requested_by: AbstractBaseUser | None = None,
     release: bool | None = None,
     refold_all: bool = False,
+    enqueue: bool = True,
 ) -> RescoreRun:
     """
     Ask for every contact to be rescored under a model after a change. Requests coalesce: while
     a run waits to start, later requests join it (it reads the rules when it starts). The run
-    is a durable record; its task is queued on commit, and the beat re-drive starts it if the
-    broker was down.
+    is a durable record; its task is queued on commit (unless the caller runs it itself:
+    `enqueue=False`), and the beat re-drive starts it if the broker was down.
     """
     model = ScoringModel.objects.select_for_update().get(pk=model_id)
     waiting = model.runs.filter(status=RescoreStatus.QUEUED).first()
@@ -559,7 +560,8 @@ def scoring_model_changed(
     from scoring import tasks
 
     run_id = run.pk
-    transaction.on_commit(lambda: enqueue_safely(tasks.execute_rescore_run, run_id))
+    if enqueue:
+        transaction.on_commit(lambda: enqueue_safely(tasks.execute_rescore_run, run_id))
     return run
 
 
@@ -647,11 +649,12 @@ def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreR
     return run
 
 
-def scoring_model_rescore(
-    *, model_id: int, reason: str, release: bool | None = None
-) -> RescoreRun | None:
-    """Request a full rescore and run it now (the demo, `manage.py rescore`)."""
-    run = scoring_model_changed(model_id=model_id, reason=reason, release=release)
+def scoring_model_rescore(*, model_id: int, reason: str, release: bool | None = None) -> RescoreRun:
+    """
+    Request a full rescore and run it here (`manage.py rescore`, a task): no task is queued for
+    it; if another run of the model is running, this one waits for the beat re-drive.
+    """
+    run = scoring_model_changed(model_id=model_id, reason=reason, release=release, enqueue=False)
     try:
         return rescore_run_execute(run_id=run.pk)
     except RescoreBusy:

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from scoring import selectors, services
+from scoring.models import RescoreStatus
 
 
 class Command(BaseCommand):
@@ -21,8 +22,11 @@ class Command(BaseCommand):
             raise CommandError(
                 "No live scoring model. Load one with `manage.py loaddata default_scoring_model`."
             )
-        run = services.rescore_run_create(model=model, reason="manage.py rescore", release=release)
-        run = services.rescore_run_execute(run_id=run.pk)
+        run = services.scoring_model_rescore(
+            model_id=model.pk, reason="manage.py rescore", release=release
+        )
+        if run.status != RescoreStatus.DONE:
+            raise CommandError("Another rescore of this model is running; this one follows it.")
         self.stdout.write(
             f"Rescored {run.done:,} contacts under '{model.name}': {run.changed:,} changed, "
             f"{run.newly_qualified:,} newly qualified"

@@ -4,11 +4,12 @@ lead. Creates the default model (scoring/defaults.py) when no model is live, the
 contacts already there. Safe to run again: with a live model it changes nothing.
 """
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from contacts.models import Contact
 from scoring import selectors, services
 from scoring.defaults import default_model_create
+from scoring.models import RescoreStatus
 
 
 class Command(BaseCommand):
@@ -27,8 +28,9 @@ class Command(BaseCommand):
         if not Contact.objects.exists():
             self.stdout.write("No contacts yet: each new lead is scored as it arrives.")
             return
-        run = services.rescore_run_create(model=model, reason="manage.py setup_scoring")
-        run = services.rescore_run_execute(run_id=run.pk)
+        run = services.scoring_model_rescore(model_id=model.pk, reason="manage.py setup_scoring")
+        if run.status != RescoreStatus.DONE:
+            raise CommandError("Another rescore of this model is running; this one follows it.")
         self.stdout.write(
             f"Scored {run.done:,} existing contacts; {run.newly_qualified:,} qualify and wait "
             "for release in the admin."
