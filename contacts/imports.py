@@ -64,6 +64,7 @@ from contacts.services import (
     companies_bulk_upsert,
     contacts_bulk_upsert,
 )
+from leadscore.on_commit import BROKER_REFUSED, enqueue_safely
 
 BATCH_ROWS = 2000
 SAMPLE_ROWS = 5  # sample rows kept per result for the dry run's report
@@ -589,11 +590,21 @@ def import_job_start(*, job: ImportJob, dry_run: bool) -> ImportJob:
 
     if job.is_running or job.status == ImportStatus.FAILED:
         return job
+    previous = job.status
     job.status = ImportStatus.DRY_RUN_QUEUED if dry_run else ImportStatus.QUEUED
     job.processed_rows = 0
     job.error = ""
     job.save(update_fields=["status", "processed_rows", "error"])
-    transaction.on_commit(lambda: tasks.run_import.delay(job.pk, dry_run))
+    job_id, queued = job.pk, job.status
+
+    def send() -> None:
+        # A refused task leaves the job where it was, saying why, so it can be started again.
+        if not enqueue_safely(tasks.run_import, job_id, dry_run):
+            ImportJob.objects.filter(pk=job_id, status=queued).update(
+                status=previous, error=BROKER_REFUSED
+            )
+
+    transaction.on_commit(send)
     return job
 
 

@@ -46,6 +46,10 @@ def enqueue_once(key: tuple, callback: Callable[[], Any], *, replace: bool = Fal
     transaction.on_commit(OnCommitJob(key, callback))
 
 
+# What a job started from a page says when the broker refused its task: it did not start.
+BROKER_REFUSED = "The task queue is unreachable, so this did not start. Try again once it is back."
+
+
 def enqueue_safely(task, *args: Any) -> bool:
     """
     Send a task whose work is also kept in a durable record (an outbox message, a rescore

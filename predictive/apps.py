@@ -10,3 +10,11 @@ class PredictiveConfig(AppConfig):
         from predictive import privacy, signals  # noqa: F401  (connects the receivers)
 
         privacy.register()  # what the predictive score holds on a contact, for export
+        from predictive.services import predictions_refresh
+        from scoring.models import OutboxTopic
+        from scoring.services import outbox_handler_register
+
+        outbox_handler_register(
+            topic=OutboxTopic.PREDICTIONS_REFRESH,
+            handler=lambda payload: predictions_refresh(contact_ids=payload["contact_ids"]),
+        )

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from contacts.models import Activity, Contact
 from contacts.selectors import contacts_with_outcome
+from leadscore.on_commit import BROKER_REFUSED, enqueue_safely
 from predictive import features, suggestions, training
 from predictive.models import ContactPrediction, ModelStatus, PredictiveModel
 from scoring import engine
@@ -139,8 +140,6 @@ def predict(
 
 def predictive_model_request(*, requested_by: AbstractBaseUser | None = None) -> PredictiveModel:
     """Queue a training run (a Celery task sent on commit); a run already going is returned."""
-    from predictive import tasks
-
     with transaction.atomic():
         running = PredictiveModel.objects.filter(
             status__in=[ModelStatus.QUEUED, ModelStatus.TRAINING]
@@ -151,8 +150,18 @@ def predictive_model_request(*, requested_by: AbstractBaseUser | None = None) ->
             requested_by=requested_by, progress_note="Waiting for a worker"
         )
         model_id = model.pk
-        transaction.on_commit(lambda: tasks.train_model.delay(model_id))
+        transaction.on_commit(lambda: _training_send(model_id))
     return model
+
+
+def _training_send(model_id: int) -> None:
+    """Send the training task; if the broker refuses it, the version says so (not 'queued')."""
+    from predictive import tasks
+
+    if not enqueue_safely(tasks.train_model, model_id):
+        PredictiveModel.objects.filter(pk=model_id, status=ModelStatus.QUEUED).update(
+            status=ModelStatus.FAILED, error=BROKER_REFUSED, progress_note=""
+        )
 
 
 def _progress(model_id: int):
@@ -331,6 +340,11 @@ def contacts_predict(
         with transaction.atomic():
             done += _save_predictions(model, pipeline, contacts, now)
     return done
+
+
+def predictions_refresh(*, contact_ids: Sequence[int]) -> int:
+    """The outbox's predictions_refresh message: these contacts changed (predictive.signals)."""
+    return contacts_predict(contact_ids=contact_ids)
 
 
 def contact_predict(*, contact_id: int, now: datetime | None = None) -> int:

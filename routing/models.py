@@ -512,6 +512,10 @@ class Notification(models.Model):
     message = models.CharField(max_length=255)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+    # When its email was sent (or found not wanted: no address, opted out). A notification
+    # still without it after a few minutes lost its task with the broker; the beat re-drive
+    # (services.deliveries_retry_due) sends it.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -521,6 +525,12 @@ class Notification(models.Model):
                 fields=["recipient"],
                 condition=Q(read_at__isnull=True),
                 name="notification_unread_idx",
+            ),
+            # The re-drive: notifications whose email was never sent, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(emailed_at__isnull=True),
+                name="notification_unsent_idx",
             ),
         ]
 

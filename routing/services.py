@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from contacts.models import Contact, LifecycleStage, OutcomeResult
 from contacts.services import contact_holder_record, contact_set_stage, outcome_record
+from leadscore.on_commit import enqueue_safely
 from routing import engine, selectors, sla, slack
 from routing.models import (
     ACTIVE_STATUSES,
@@ -710,7 +711,7 @@ def _notify(assignment: Assignment, *, kind: NotificationKind, recipient_id: int
     from routing import tasks
 
     notification_id = notification.pk
-    transaction.on_commit(lambda: tasks.send_notification_email.delay(notification_id))
+    transaction.on_commit(lambda: enqueue_safely(tasks.send_notification_email, notification_id))
     slack.slack_messages_queue(notification=notification)
     return notification
 
@@ -730,8 +731,17 @@ def _absolute(path: str) -> str:
     return base.rstrip("/") + path
 
 
+@transaction.atomic
 def notification_email_send(*, notification_id: int) -> bool:
-    """Email one notification to its recipient (unless they opted out). Returns whether sent."""
+    """
+    Email one notification to its recipient (unless they opted out), once: the row is locked
+    and marked, so a re-driven task and a late one do not both send it. Returns whether sent.
+    """
+    claimed = Notification.objects.select_for_update().filter(
+        pk=notification_id, emailed_at__isnull=True
+    )
+    if not claimed.update(emailed_at=timezone.now()):
+        return False  # sent already, or the notification is gone
     notification = (
         Notification.objects.select_related(
             "recipient",
@@ -861,7 +871,7 @@ def _webhooks_emit(
     from routing import tasks
 
     ids = [d.pk for d in deliveries]
-    transaction.on_commit(lambda: [tasks.deliver_webhook.delay(pk) for pk in ids])
+    transaction.on_commit(lambda: [enqueue_safely(tasks.deliver_webhook, pk) for pk in ids])
     return deliveries
 
 
@@ -954,31 +964,36 @@ def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -
     return delivery
 
 
-def deliveries_retry_due(*, now: datetime | None = None, grace_seconds: int = 120) -> int:
+def deliveries_retry_due(
+    *, now: datetime | None = None, grace_seconds: int = 120, lost_after_seconds: int = 300
+) -> int:
     """
     Send again every webhook delivery and Slack message whose retry is overdue by more than
     `grace_seconds`: a retry the broker lost, or (embedded default, tasks run eagerly) the only
-    retry there is. Beat runs this every minute. Returns how many were re-queued.
+    retry there is; and send those never attempted, and notification emails never sent,
+    `lost_after_seconds` after they were written (their task was lost with the broker; a
+    receiver tells a repeat by X-Leadscore-Delivery). Beat runs this every minute. Returns
+    how many were queued.
     """
     from routing import tasks
 
     now = now or timezone.now()
-    due = now - timedelta(seconds=grace_seconds)
-    webhook_ids = list(
-        WebhookDelivery.objects.filter(
-            status=DeliveryStatus.RETRYING, next_attempt_at__lte=due
-        ).values_list("pk", flat=True)[:SLA_BATCH]
-    )
-    slack_ids = list(
-        SlackMessage.objects.filter(
-            status=DeliveryStatus.RETRYING, next_attempt_at__lte=due
-        ).values_list("pk", flat=True)[:SLA_BATCH]
-    )
-    for pk in webhook_ids:
-        tasks.deliver_webhook.delay(pk)
-    for pk in slack_ids:
-        tasks.send_slack_message.delay(pk)
-    return len(webhook_ids) + len(slack_ids)
+    due, lost = now - timedelta(seconds=grace_seconds), now - timedelta(seconds=lost_after_seconds)
+    retrying = Q(status=DeliveryStatus.RETRYING, next_attempt_at__lte=due)
+    never_tried = Q(status=DeliveryStatus.PENDING, attempts=0, created_at__lte=lost)
+    work = [
+        (tasks.deliver_webhook, WebhookDelivery.objects.filter(retrying | never_tried)),
+        (tasks.send_slack_message, SlackMessage.objects.filter(retrying | never_tried)),
+        (
+            tasks.send_notification_email,
+            Notification.objects.filter(emailed_at__isnull=True, created_at__lte=lost),
+        ),
+    ]
+    queued = 0
+    for task, rows in work:
+        for pk in rows.order_by("pk").values_list("pk", flat=True)[:SLA_BATCH]:
+            queued += enqueue_safely(task, pk)
+    return queued
 
 
 def webhook_delivery_requeue(*, delivery: WebhookDelivery) -> WebhookDelivery:
@@ -988,5 +1003,5 @@ def webhook_delivery_requeue(*, delivery: WebhookDelivery) -> WebhookDelivery:
     from routing import tasks
 
     pk = delivery.pk
-    transaction.on_commit(lambda: tasks.deliver_webhook.delay(pk))
+    transaction.on_commit(lambda: enqueue_safely(tasks.deliver_webhook, pk))
     return delivery

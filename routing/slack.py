@@ -23,6 +23,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from leadscore.on_commit import enqueue_safely
 from routing.models import (
     DeliveryStatus,
     Notification,
@@ -134,7 +135,7 @@ def slack_messages_queue(*, notification: Notification) -> list[SlackMessage]:
     from routing import tasks
 
     ids = [m.pk for m in messages]
-    transaction.on_commit(lambda: [tasks.send_slack_message.delay(pk) for pk in ids])
+    transaction.on_commit(lambda: [enqueue_safely(tasks.send_slack_message, pk) for pk in ids])
     return messages
 
 

@@ -696,6 +696,8 @@ class WhatIfRun(models.Model):
 
 class OutboxTopic(models.TextChoices):
     LEAD_QUALIFIED = "lead_qualified", "Lead qualified: route it"
+    # Handled by the predictive app (it registers its handler: scoring cannot import it).
+    PREDICTIONS_REFRESH = "predictions_refresh", "Contacts changed: refresh their predictions"
 
 
 class OutboxMessage(models.Model):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from contacts.models import ActivityKind
 from contacts.selectors import contact_visible_or_404
+from leadscore.on_commit import BROKER_REFUSED, enqueue_safely
 from scoring import backtest_runs, charts, selectors, services, tasks, wording
 from scoring.models import (
     ContactScore,
@@ -280,7 +281,10 @@ def whatif(request: HttpRequest, pk: int) -> HttpResponse:
         run = services.whatif_run_create(
             draft=draft, requested_by=request.user, outcome_level=level
         )
-        tasks.run_whatif.delay(run.pk)
+        if not enqueue_safely(tasks.run_whatif, run.pk):
+            WhatIfRun.objects.filter(pk=run.pk).update(
+                status=WhatIfStatus.FAILED, error=BROKER_REFUSED, finished_at=timezone.now()
+            )
         return redirect("scoring:whatif", pk)
     run = selectors.latest_whatif_run(draft=draft)
     context = {

@@ -38,9 +38,7 @@ def test_setup_scoring_scores_contacts_already_there_and_runs_only_once(capsys):
     assert "Nothing to do" in capsys.readouterr().out
 
 
-def test_manage_py_rescore_runs_the_rescore_itself_and_queues_no_task_for_it(
-    capsys, monkeypatch
-):
+def test_manage_py_rescore_runs_the_rescore_itself_and_queues_no_task_for_it(capsys, monkeypatch):
     from scoring.defaults import default_model_create
     from scoring.models import RescoreRun
     from scoring.services import rescoring

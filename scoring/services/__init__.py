@@ -5,7 +5,8 @@ Writes for scoring, by concern:
   full rescores after a rule change (coalesced runs);
 - time_refresh: the beat task that follows decay, windows and future activities;
 - qualification: opening, releasing and closing qualifications;
-- outbox: side effects that must not be lost (routing a qualified lead), delivered by Celery;
+- outbox: side effects that must not be lost (routing a qualified lead, refreshing
+  predictions), delivered by Celery;
 - versions: drafts, publishing, rollback; audit: the audit trail;
 - whatif_runs: what-if and backtest runs of a draft.
 
@@ -13,7 +14,12 @@ Callers import from scoring.services; the names below are its public interface.
 """
 
 from scoring.services.audit import audit_form_changes, audit_record, audit_value
-from scoring.services.outbox import outbox_message_deliver, outbox_publish, outbox_redrive
+from scoring.services.outbox import (
+    outbox_handler_register,
+    outbox_message_deliver,
+    outbox_publish,
+    outbox_redrive,
+)
 from scoring.services.qualification import (
     QUALIFIABLE_STAGES,
     qualification_close,
@@ -58,6 +64,7 @@ __all__ = [
     "company_contacts_rescore",
     "contact_rescore",
     "contacts_score",
+    "outbox_handler_register",
     "outbox_message_deliver",
     "outbox_publish",
     "outbox_redrive",

@@ -58,6 +58,14 @@ HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
 }
 
 
+def outbox_handler_register(*, topic: str, handler: Callable[[dict[str, Any]], None]) -> None:
+    """
+    Handle a topic from an app that scoring cannot import (the predictive score), called from
+    that app's AppConfig.ready(). The handler runs inside the delivery's transaction.
+    """
+    HANDLERS[OutboxTopic(topic)] = handler
+
+
 def outbox_message_deliver(*, message_id: int, now: datetime | None = None) -> bool:
     """
     Deliver one message if it is still pending. Returns True when it was delivered now. A

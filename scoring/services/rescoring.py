@@ -313,16 +313,11 @@ def _recycled_held_back(
     }
 
 
-# Reasons after which a stored score's fit parts still hold when its fit_key matches: the
-# profile did not change (a profile change, a first score or a rule change evaluates fit).
-_FIT_UNCHANGED = {ChangeReason.NEW_ACTIVITY, ChangeReason.DECAY}
-
-
 def _fit_parts(
-    spec: engine.ModelSpec, contact: Contact, stored: ContactScore | None, reason: str
+    spec: engine.ModelSpec, contact: Contact, stored: ContactScore | None, profile_changed: bool
 ) -> list[engine.RuleScore]:
     """The contact's fit parts: the stored ones while nothing they depend on changed."""
-    if stored is not None and reason in _FIT_UNCHANGED and stored.fit_key == spec.fit_key:
+    if stored is not None and not profile_changed and stored.fit_key == spec.fit_key:
         return [engine.RuleScore.from_json(p) for p in stored.breakdown.get("fit", [])]
     return engine.fit_parts_of(spec, selectors.profile_of(contact))
 
@@ -356,12 +351,14 @@ def _score_batch(
     new_events: dict[int, list[engine.Event]] | None = None,
     refold: Iterable[str] = (),
     activity_id: int | None = None,
+    profile_changed: bool = True,
 ) -> BatchResult:
     """
     Score contacts whose rows the caller has locked: fold `new_events` into their stored
     states, rebuild the states of `refold` and of definitions they lack from the history,
     finish at `now`, and store scores, timeline entries and qualifications. States nothing
-    changed are stored as they were read (no re-encoding).
+    changed are stored as they were read (no re-encoding); unless the caller says the profiles
+    may have changed, fit parts are reused while the fit rules are the same (fit_key).
     """
     result = BatchResult()
     rules = rules_by_definition(spec)
@@ -391,7 +388,7 @@ def _score_batch(
         changed_keys[contact.pk] = _fold_new(spec, rules, states, events, rebuilt, now)
         scores[contact.pk] = engine.combine(
             spec,
-            _fit_parts(spec, contact, stored, reason),
+            _fit_parts(spec, contact, stored, profile_changed),
             engine.interest_parts(spec, states, now),
             now,
         )
@@ -496,6 +493,8 @@ def contacts_score(
             new_events=events,
             refold=refold,
             activity_id=activity_id,
+            profile_changed=rebuild
+            or reason in (ChangeReason.PROFILE_CHANGE, ChangeReason.FIRST_SCORE),
         )
         total.add(batch)
         total.scores += batch.scores
@@ -632,6 +631,8 @@ def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreR
                     now=now or timezone.now(),
                     release=run.release_new_mqls,
                     refold=refold,
+                    # A full rebuild (manage.py rescore, first scores) evaluates fit as well.
+                    profile_changed=run.refold_all,
                 )
                 last_id = ids[-1]
                 run.done += len(contacts)
@@ -651,10 +652,13 @@ def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreR
 
 def scoring_model_rescore(*, model_id: int, reason: str, release: bool | None = None) -> RescoreRun:
     """
-    Request a full rescore and run it here (`manage.py rescore`, a task): no task is queued for
-    it; if another run of the model is running, this one waits for the beat re-drive.
+    Rebuild every contact's score from its history and profile under a model, here
+    (`manage.py rescore`, a task): no task is queued for it; if another run of the model is
+    running, this one waits for the beat re-drive.
     """
-    run = scoring_model_changed(model_id=model_id, reason=reason, release=release, enqueue=False)
+    run = scoring_model_changed(
+        model_id=model_id, reason=reason, release=release, refold_all=True, enqueue=False
+    )
     try:
         return rescore_run_execute(run_id=run.pk)
     except RescoreBusy:

@@ -151,6 +151,7 @@ def scores_refresh_time(*, now: datetime | None = None) -> int:
                 reason=ChangeReason.DECAY,
                 now=now,
                 release=True,
+                profile_changed=False,
             )
             rewritten += len(batch.scores)
     return rewritten

@@ -1,6 +1,7 @@
 """
-A new activity re-finishes interest and reuses the stored fit parts, unless something fit
-depends on changed: a fit rule (its model's fit_key) or the profile.
+A new activity, the time refresh and an interest rule's change re-finish interest and reuse the
+stored fit parts, unless something fit depends on changed: a fit rule (its model's fit_key) or
+the profile. `manage.py rescore` rebuilds everything, fit included.
 """
 
 import pytest
@@ -65,3 +66,35 @@ def test_a_profile_change_evaluates_fit_again(model):
     contact.company.save()
     contacts_score(contact_ids=[contact.pk], reason="profile_change")
     assert ContactScore.objects.get(pk=contact.pk).fit == 10
+
+
+def test_an_interest_rule_change_rescores_without_evaluating_fit(model, monkeypatch):
+    from django.core.management import call_command
+
+    from scoring import engine
+    from scoring.models import RescoreRun
+    from scoring.services import rescore_run_execute, rescoring
+
+    contact = ContactFactory(company=CompanyFactory(industry="Software"))
+    activity_record(contact=contact, kind="pricing_page_view", occurred_at=timezone.now())
+    monkeypatch.setattr(rescoring, "enqueue_safely", lambda *args: False)
+    rule = model.rules.get(name="Pricing")
+    rule.points = 7
+    rule.save()
+    run = RescoreRun.objects.get(status="queued")
+
+    def evaluated(*args, **kwargs):
+        raise AssertionError("fit rules evaluated again for an interest rule change")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(engine, "fit_parts_of", evaluated)
+        rescore_run_execute(run_id=run.pk)
+    stored = ContactScore.objects.get(pk=contact.pk)
+    assert (stored.fit, stored.interest) == (10, 7)
+
+    # A profile changed behind the signals' back: `manage.py rescore` puts it right.
+    from contacts.models import Company
+
+    Company.objects.filter(pk=contact.company_id).update(industry="Retail")
+    call_command("rescore", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert ContactScore.objects.get(pk=contact.pk).fit == 0
