@@ -214,7 +214,7 @@ PROPERTY_VALUE_MAX_LENGTH = 10_000
 
 
 def _json_without_nul(value: Any) -> Any:
-    if services._has_nul(value):
+    if services.has_nul(value):
         raise serializers.ValidationError("May not contain NUL characters.")
     return value
 

@@ -9,7 +9,7 @@ from django.db import connection, connections
 
 from contacts import services
 from contacts.models import Company, Contact
-from contacts.services import CompanyRow, ContactRow, RowStatus
+from contacts.services import CompanyRow, ContactRow, RowStatus, bulk, bulk_companies, bulk_contacts
 
 
 def _rows(n: int = 100) -> list[ContactRow]:
@@ -31,7 +31,7 @@ def test_a_row_inserted_by_another_writer_after_planning_is_updated_not_refused(
     (Here that insert shares the batch's transaction, so it is rolled back with the attempt;
     the PostgreSQL test below has the real, committed race.)
     """
-    real_plan = services._plan_contacts
+    real_plan = bulk_contacts._plan_contacts
     calls = []
 
     def plan_then_lose_the_race(rows, now):
@@ -42,7 +42,7 @@ def test_a_row_inserted_by_another_writer_after_planning_is_updated_not_refused(
         calls.append(1)
         return planned
 
-    monkeypatch.setattr(services, "_plan_contacts", plan_then_lose_the_race)
+    monkeypatch.setattr(bulk_contacts, "_plan_contacts", plan_then_lose_the_race)
     result = services.contacts_bulk_upsert(rows=_rows(10))
 
     assert len(calls) == 2  # planned again after the conflict
@@ -53,7 +53,7 @@ def test_a_row_inserted_by_another_writer_after_planning_is_updated_not_refused(
 
 @pytest.mark.django_db
 def test_a_company_inserted_by_another_writer_is_matched_on_retry(monkeypatch):
-    real = services._domains_to_companies
+    real = bulk_companies.domains_to_companies
     calls = []
 
     def lookup_then_lose_the_race(domains):
@@ -63,7 +63,7 @@ def test_a_company_inserted_by_another_writer_is_matched_on_retry(monkeypatch):
         calls.append(1)
         return found
 
-    monkeypatch.setattr(services, "_domains_to_companies", lookup_then_lose_the_race)
+    monkeypatch.setattr(bulk_companies, "domains_to_companies", lookup_then_lose_the_race)
     rows = [CompanyRow(index=i, domain=f"acme{i}.com", fields={"name": "A"}) for i in range(3)]
     result = services.companies_bulk_upsert(rows=rows)
     assert len(calls) == 2
@@ -73,7 +73,7 @@ def test_a_company_inserted_by_another_writer_is_matched_on_retry(monkeypatch):
 
 @pytest.mark.django_db
 def test_a_conflict_that_never_clears_is_reported_after_the_retries(monkeypatch):
-    real_plan = services._plan_contacts
+    real_plan = bulk_contacts._plan_contacts
     attempts = []
 
     def always_lose(rows, now):
@@ -83,16 +83,16 @@ def test_a_conflict_that_never_clears_is_reported_after_the_retries(monkeypatch)
         Contact.objects.create(email="lead0@acme0.com")
         return planned
 
-    monkeypatch.setattr(services, "_plan_contacts", always_lose)
+    monkeypatch.setattr(bulk_contacts, "_plan_contacts", always_lose)
     # Each attempt plans lead0 as new while a fresh row with its email is inserted after the
     # lookup: the conflict never clears, so after the retries the row is reported.
     monkeypatch.setattr(
-        services,
-        "_emails_to_contacts",
+        bulk_contacts,
+        "emails_to_contacts",
         lambda emails, only=(): {},
     )
     result = services.contacts_bulk_upsert(rows=_rows(1))
-    assert len(attempts) == services._CONFLICT_RETRIES + 1
+    assert len(attempts) == bulk._CONFLICT_RETRIES + 1
     assert result.results[0].status == RowStatus.ERROR
     assert "at the same time" in result.results[0].errors["email"][0]
 
