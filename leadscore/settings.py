@@ -225,6 +225,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_folder),
         "data_folder_out": str(_broker_folder),
+        # The exchange tables too (kombu's default is ./control, in whatever the cwd is).
+        "control_folder": str(_broker_folder / "control"),
         "store_processed": False,
         "polling_interval": 0.5,
     }
