@@ -10,6 +10,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from urllib.parse import quote as urlquote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -179,6 +180,7 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
     tab = params.get("tab", "open")
     if tab not in dict(tabs):
         tab = "open"
+    next_url = request.get_full_path()
     visible = selectors.assignments_visible_to(user)
     counts = selectors.queue_counts(visible, now=now)
     ranked = selectors.queue_tab(selectors.queue(user=user), tab)
@@ -222,17 +224,20 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
         "filtered": bool(filter_query),
         "grades": GRADES,
         "bands": BANDS,
-        "countries": selectors.queue_countries(visible),
+        "countries": selectors.queue_countries(visible, user=user),
         "reject_reasons": RejectReason.choices,
         "disqualify_reasons": DisqualifyReason.choices,
         "poll_seconds": POLL_SECONDS,
         "now": now,
         "can_reassign": user.has_perm("routing.reassign_assignment"),
         "can_dry_run": user.has_perm("routing.view_routingrule"),
+        # Where row actions return to, once per page rather than once per row and popover.
+        "next_url": next_url,
+        "next_q": urlquote(next_url),  # as the urlencode filter does
     }
     if scope in ("team", "all"):
+        # (The reassign menu's reps are fetched with its form, when a popover opens.)
         context["loads"] = list(selectors.team_loads(user=user, now=now))
-        context["reassign_targets"] = list(selectors.reassign_targets(user=user))
     else:
         context["profile"] = RepProfile.objects.filter(user=user).first()
     return context

@@ -372,6 +372,13 @@ class ContactScore(models.Model):
         indexes = [
             # The queue and reports rank by grade, band, then score.
             models.Index(fields=["grade", "band", "-fit"], name="score_grade_band_idx"),
+            # The queue ranks a team's open leads by their contacts' grade, band and fit +
+            # interest (routing.selectors.queue_page): one index-only lookup per lead, without
+            # reading the wide score rows (their breakdowns are most of the table).
+            models.Index(
+                fields=["contact", "grade", "band", "fit", "interest"],
+                name="score_rank_lookup_idx",
+            ),
             # The time refresh finds scores with interest left to lose.
             models.Index(fields=["interest"], name="score_interest_idx"),
             # The time refresh finds scores a future or expiring activity will change.

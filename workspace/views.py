@@ -18,12 +18,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from contacts.models import Company, LifecycleStage
+from contacts.models import LifecycleStage
+from contacts.selectors import company_distinct_values
 from routing import selectors as routing_selectors
 from routing.models import AssignmentStatus, DisqualifyReason, RejectReason
 from workspace import exports, selectors, services
 from workspace.filters import BANDS, GRADES, WorkspaceContactFilter
 from workspace.models import SavedView
+from workspace.paging import CappedPaginator
 
 PAGE_SIZE = 50
 
@@ -110,7 +112,7 @@ def _filtered(request: HttpRequest, params: QueryDict):
 def contact_list(request: HttpRequest) -> HttpResponse:
     """Who is hot: every visible contact with scores and owner, sorted and filtered."""
     contact_filter, rows, sort = _filtered(request, request.GET)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     owners = selectors.users_by_id(c.owner_id for c in page.object_list)
     for contact in page.object_list:
         contact.owner = owners.get(contact.owner_id)
@@ -131,10 +133,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             ("created", _sort_label("created")),
         ]
         + [(f"{d}{key}", _sort_label(f"{d}{key}")) for key, _, _ in COLUMNS for d in ("", "-")],
-        "industries": Company.objects.exclude(industry="")
-        .values_list("industry", flat=True)
-        .distinct()
-        .order_by("industry"),
+        "industries": company_distinct_values("industry"),
         "stages": LifecycleStage.choices,
         "grades": GRADES,
         "bands": BANDS,
