@@ -25,7 +25,7 @@ from routing.models import AssignmentStatus, DisqualifyReason, RejectReason
 from workspace import exports, selectors, services
 from workspace.filters import BANDS, GRADES, WorkspaceContactFilter
 from workspace.models import SavedView
-from workspace.paging import CappedPaginator
+from workspace.paging import CappedPaginator, ScoreRankedRows
 
 PAGE_SIZE = 50
 
@@ -98,12 +98,18 @@ def _sort_label(sort: str) -> str:
     return label + (", highest first" if sort.startswith("-") else ", lowest first")
 
 
-def _filtered(request: HttpRequest, params: QueryDict):
+def _filtered(request: HttpRequest, params: QueryDict, *, paged: bool = False):
+    """
+    The filter, the rows in the chosen order, and the sort key. `paged`: rows the list pages
+    through; sorted by grade x band, they read the score index a page at a time.
+    """
     contact_filter = WorkspaceContactFilter(
         params, queryset=selectors.contact_rows(request.user), user=request.user
     )
     sort = selectors.sort_key(params.get("sort"))
     rows = contact_filter.qs if contact_filter.is_valid() else contact_filter.queryset.none()
+    if paged and sort.lstrip("-") == "cell":
+        return contact_filter, ScoreRankedRows(rows, descending=sort.startswith("-")), sort
     return contact_filter, selectors.contact_rows_sorted(rows, sort), sort
 
 
@@ -111,7 +117,7 @@ def _filtered(request: HttpRequest, params: QueryDict):
 @vary_on_headers("HX-Request", "HX-Target")
 def contact_list(request: HttpRequest) -> HttpResponse:
     """Who is hot: every visible contact with scores and owner, sorted and filtered."""
-    contact_filter, rows, sort = _filtered(request, request.GET)
+    contact_filter, rows, sort = _filtered(request, request.GET, paged=True)
     page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     owners = selectors.users_by_id(c.owner_id for c in page.object_list)
     for contact in page.object_list:
