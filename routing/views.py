@@ -6,7 +6,6 @@ routing page, and the dry run.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -28,6 +27,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from contacts.models import Contact, OutcomeResult
 from contacts.selectors import contact_timeline
+from leadscore.links import url_for
 from routing import engine, queue_cells, selectors, services
 from routing.filters import BANDS, GRADES, QueueFilter
 from routing.models import (
@@ -111,19 +111,7 @@ class QueueRow:
         )
 
 
-_SENTINEL = 987654321
-
-
-@functools.cache
-def _url_pattern(name: str) -> tuple[str, str]:
-    """A URL with one integer argument, split around it: reverse() once per name."""
-    before, after = reverse(name, args=[_SENTINEL]).split(str(_SENTINEL))
-    return before, after
-
-
-def _url_for(name: str, pk: int) -> str:
-    before, after = _url_pattern(name)
-    return f"{before}{pk}{after}"
+_url_for = url_for  # one reverse() per URL name (leadscore.links)
 
 
 def _sla(assignment: Assignment, now: datetime) -> tuple[str, str, int]:

@@ -20,6 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from contacts.models import LifecycleStage
 from contacts.selectors import company_distinct_values
+from leadscore.links import url_for
 from routing import selectors as routing_selectors
 from routing.models import AssignmentStatus, DisqualifyReason, RejectReason
 from workspace import exports, selectors, services
@@ -122,6 +123,10 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     owners = selectors.users_by_id(c.owner_id for c in page.object_list)
     for contact in page.object_list:
         contact.owner = owners.get(contact.owner_id)
+        # Links built once per URL name, not a {% url %} per row.
+        contact.detail_url = url_for("contacts:detail", contact.pk)
+        if contact.company_id:
+            contact.company_url = url_for("companies:detail", contact.company_id)
     query = _list_query(request.GET)
     can_bulk = request.user.has_perm("routing.reassign_assignment")
     context = {
