@@ -102,8 +102,9 @@ def assignments_visible_to(user: AbstractBaseUser) -> QuerySet[Assignment]:
 def queue(*, user: AbstractBaseUser) -> QuerySet[Assignment]:
     """
     The user's visible assignments with everything a queue row shows loaded in the same query
-    (contact, company, stored score and its model, rep, rule, last activity), ranked by grade x
-    band (A1 first), then score, then most recent activity.
+    (contact, company, stored score and its model, rep, last activity), ranked by grade x band
+    (A1 first), then score, then most recent activity. (A lead's own page adds its team, rule
+    and qualification: a 100-row queue built those 300 objects for nothing.)
     """
     last_activity = (
         Activity.objects.filter(contact=OuterRef("contact_id"))
@@ -112,14 +113,7 @@ def queue(*, user: AbstractBaseUser) -> QuerySet[Assignment]:
     )
     return (
         assignments_visible_to(user)
-        .select_related(
-            "contact__company",
-            "contact__score__scoring_model",
-            "rep",
-            "team",
-            "rule",
-            "qualification",
-        )
+        .select_related("contact__company", "contact__score__scoring_model", "rep")
         .annotate(last_activity_at=Subquery(last_activity))
         .order_by(
             "contact__score__grade",

@@ -478,7 +478,9 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The lead's routing history, latest activity and actions; for htmx, the expanded row."""
     _require_queue(request)
     assignment = get_object_or_404(
-        selectors.queue(user=request.user).select_related("contact__company__account_owner"),
+        selectors.queue(user=request.user).select_related(
+            "contact__company__account_owner", "team", "rule", "qualification"
+        ),
         pk=pk,
     )
     now = timezone.now()
