@@ -50,6 +50,12 @@ def _parser(benchmarks: dict[str, ModuleType]) -> argparse.ArgumentParser:
     common.add_argument(
         "--cleanup", action="store_true", help="delete the benchmark data when done"
     )
+    common.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep benchmark data an earlier run of the same benchmark and size left (for "
+        "benchmarks that support it: they rebuild when it does not match)",
+    )
     common.add_argument("--json", metavar="PATH", help="also write the figures as JSON here")
     parser = argparse.ArgumentParser(
         prog="python -m bench",
@@ -74,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     module = benchmarks[args.benchmark]
     report = Report(benchmark=args.benchmark)
     try:
-        prepare_database(reset=args.reset)
+        if args.reuse and not getattr(module, "SUPPORTS_REUSE", False):
+            raise BenchError(f"bench {args.benchmark} does not support --reuse.")
+        prepare_database(reset=args.reset, reuse=args.reuse)
         report.environment = environment()
         module.run(args, report)
     except BenchError as exc:

@@ -75,10 +75,11 @@ def percentiles(values: Sequence[float]) -> dict[str, float]:
 # ---- The database ------------------------------------------------------------------------
 
 
-def prepare_database(*, reset: bool) -> None:
+def prepare_database(*, reset: bool, reuse: bool = False) -> None:
     """
     Migrate, then make sure the database holds no contacts except benchmark data, which --reset
-    deletes. A benchmark never runs beside real contacts: a full rescore would rescore them too.
+    deletes (--reuse keeps it for a benchmark that checks it is its own and of the right size).
+    A benchmark never runs beside real contacts: a full rescore would rescore them too.
     """
     call_command("migrate", verbosity=0)
     others = Contact.objects.exclude(email__startswith=BENCH_PREFIX).count()
@@ -90,12 +91,12 @@ def prepare_database(*, reset: bool) -> None:
             "DATABASE_URL=sqlite:////tmp/leadscore_bench.sqlite3."
         )
     leftovers = Contact.objects.filter(email__startswith=BENCH_PREFIX).count()
-    if leftovers and not reset:
+    if leftovers and not reset and not reuse:
         raise BenchError(
             f"The database already holds {leftovers:,} benchmark contacts from an earlier run. "
             "Add --reset to delete benchmark data (rows prefixed 'bench-') first."
         )
-    if reset:
+    if reset and not reuse:
         with timed("Deleting earlier benchmark data"):
             purge_bench_data()
 

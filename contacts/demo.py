@@ -658,7 +658,9 @@ _CHANNELS: tuple[_Channel, ...] = (
     _Channel("pricing", 0.4, 8, True),
     _Channel("email_open", 24, 14, False),
     _Channel("email_click", 4, 6, False),
-    _Channel("content_download", 2, 4, False),
+    # Buyers read the docs and pricing rather than gated e-books; report collectors (below)
+    # download most of them.
+    _Channel("content_download", 0.6, 0.3, False),
     _Channel("webinar", 0.7, 2.5, False),
     _Channel("form", 1.5, 2.5, False),
     _Channel("chat", 0.3, 1.5, True),
@@ -755,6 +757,8 @@ class DemoContact:
     stage_dates: dict[str, datetime] = field(default_factory=dict)
     unsubscribed: bool = False
     do_not_contact: bool = False
+    # Downloads every gated report (students, researchers, vendors): looks engaged, rarely buys.
+    collects_reports: bool = False
     activities: list[DemoActivity] = field(default_factory=list)
     outcome: DemoOutcome | None = None
 
@@ -1142,9 +1146,38 @@ class _WorldBuilder:
                     else:
                         used[name] = used.get(name, 0) + 1
             activities.append(self.activity(name, occurred_at, p))
+        activities.extend(self.collected_reports(contact, first_seen))
+        activities.sort(key=lambda a: a.occurred_at)
         if contact.unsubscribed:
             self.add_unsubscribe(activities, first_seen)
         return activities
+
+    def collected_reports(self, contact: DemoContact, first_seen: datetime) -> list[DemoActivity]:
+        """
+        Report collectors: students writing theses, consultants and researchers on free mail,
+        vendors watching the market, and some non-buyers anywhere download every gated report
+        and e-book, a few a year. They convert worse than the average lead, so a rule that gives
+        points for downloads disagrees with outcomes in the backtest (the demo shows it).
+        """
+        rng = self.rng
+        if contact.seniority == "student" or contact.email_kind == "competitor":
+            chance = 0.6
+        elif contact.email_kind == "free":
+            chance = 0.35
+        else:
+            chance = 0.4 * (1 - contact.propensity) ** 2
+        contact.collects_reports = rng.random() < chance
+        if not contact.collects_reports:
+            return []
+        window = (self.now - first_seen).total_seconds()
+        return [
+            self.activity(
+                "content_download",
+                self.now - timedelta(seconds=int(window * rng.random())),
+                contact.propensity,
+            )
+            for _ in range(rng.randint(1, 4))
+        ]
 
     @staticmethod
     def channel_weights(p: float, *, intent_factor: float) -> list[float]:
@@ -1427,9 +1460,11 @@ class _WorldBuilder:
         contact.do_not_contact = rng.random() < 0.01
         first_seen = self.now - timedelta(seconds=int(rng.uniform(14, HISTORY_DAYS) * 86400))
         contact.activities = self.activities(contact, first_seen)
-        # Engaged contacts reach sales more often, so more of them end won or lost; vendors
+        # Engaged contacts reach sales more often, so more of them end won or lost; so do report
+        # collectors, whose download points made them MQLs (and sales then lost them); vendors
         # researching us never become deals.
-        if contact.email_kind != "competitor" and rng.random() < 0.14 + 0.5 * p:
+        reach_sales = 0.14 + 0.5 * p + (0.3 if contact.collects_reports else 0.0)
+        if contact.email_kind != "competitor" and rng.random() < reach_sales:
             times = [a.occurred_at for a in contact.activities]
             contact.outcome = self.outcome(
                 p=p, company=contact.company, times=times, earliest=first_seen

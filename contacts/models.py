@@ -46,6 +46,9 @@ class Company(models.Model):
         indexes = [
             # Contact list filter and routing territory: companies of an industry in a country.
             models.Index(fields=["industry", "country"], name="company_industry_country_idx"),
+            # The queue's country filter: the distinct countries, read by a loose index scan
+            # (selectors.company_distinct_values) instead of a scan of every company.
+            models.Index(fields=["country"], name="company_country_idx"),
         ]
 
     def __str__(self) -> str:
@@ -175,6 +178,9 @@ class Contact(models.Model):
             ),
             # API "updated since" syncs.
             models.Index(fields=["updated_at"], name="contact_updated_idx"),
+            # The contact list's default order, newest first (ties by id): its first page reads
+            # 50 index entries instead of sorting every contact.
+            models.Index(fields=["-created_at", "-id"], name="contact_created_idx"),
         ]
 
     def __str__(self) -> str:

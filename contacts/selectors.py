@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -16,6 +17,33 @@ OutcomeLevel = Literal["contact", "account", "either"]
 def contact_list() -> QuerySet[Contact]:
     """Contacts with their company, for lists and tables."""
     return Contact.objects.select_related("company")
+
+
+# Company columns company_distinct_values may read: each leads an index (contacts.models).
+DISTINCT_COMPANY_COLUMNS = {"industry", "country"}
+
+
+def company_distinct_values(column: str) -> list[str]:
+    """
+    The distinct non-empty values of a company column, sorted: filter options. A loose index
+    scan (one index probe per distinct value, on the index the column leads) rather than a
+    DISTINCT over every company, which read 100k rows per page view.
+    """
+    if column not in DISTINCT_COMPANY_COLUMNS:
+        raise ValueError(f"No index serves distinct values of company.{column}")
+    table = connection.ops.quote_name(Company._meta.db_table)
+    name = connection.ops.quote_name(Company._meta.get_field(column).column)
+    sql = (
+        f"WITH RECURSIVE seen(value) AS ("
+        f" SELECT MIN({name}) FROM {table} WHERE {name} > ''"
+        f" UNION ALL"
+        f" SELECT (SELECT MIN({name}) FROM {table} WHERE {name} > seen.value)"
+        f" FROM seen WHERE seen.value IS NOT NULL"
+        f") SELECT value FROM seen WHERE value IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def contact_timeline(*, contact: Contact) -> QuerySet[Activity]:

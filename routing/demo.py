@@ -191,7 +191,11 @@ def demo_routing_scenes(*, now: datetime | None = None) -> dict[str, int]:
             )
             scenes["overdue"] += 1
     # Rejected by rep1, back on a new demo request: routed to someone else (cool-off).
-    assignment = _pending(TEAM_NAME).filter(rep__username="rep1").last()
+    # Not a lead a named-rep rule gives to rep1 alone (partner referrals): with rep1 cooling
+    # off, nobody else could take it.
+    assignment = (
+        _pending().filter(rep__username="rep1").exclude(rule__strategy=Strategy.NAMED_REP).last()
+    )
     if assignment is not None:
         services.assignment_reject(
             assignment=assignment,

@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 
 from contacts.models import Activity, Company, Contact
+from contacts.selectors import company_distinct_values
 from routing import engine, sla
 from routing.models import (
     HELD_STATUSES,
@@ -101,8 +102,9 @@ def assignments_visible_to(user: AbstractBaseUser) -> QuerySet[Assignment]:
 def queue(*, user: AbstractBaseUser) -> QuerySet[Assignment]:
     """
     The user's visible assignments with everything a queue row shows loaded in the same query
-    (contact, company, stored score and its model, rep, rule, last activity), ranked by grade x
-    band (A1 first), then score, then most recent activity.
+    (contact, company, stored score and its model, rep, last activity), ranked by grade x band
+    (A1 first), then score, then most recent activity. (A lead's own page adds its team, rule
+    and qualification: a 100-row queue built those 300 objects for nothing.)
     """
     last_activity = (
         Activity.objects.filter(contact=OuterRef("contact_id"))
@@ -111,14 +113,7 @@ def queue(*, user: AbstractBaseUser) -> QuerySet[Assignment]:
     )
     return (
         assignments_visible_to(user)
-        .select_related(
-            "contact__company",
-            "contact__score__scoring_model",
-            "rep",
-            "team",
-            "rule",
-            "qualification",
-        )
+        .select_related("contact__company", "contact__score__scoring_model", "rep")
         .annotate(last_activity_at=Subquery(last_activity))
         .order_by(
             "contact__score__grade",
@@ -192,8 +187,15 @@ def queue_counts(queryset: QuerySet[Assignment], *, now: datetime) -> dict[str, 
     return counts
 
 
-def queue_countries(queryset: QuerySet[Assignment]) -> list[str]:
-    """Countries of the leads in view, for the country filter."""
+def queue_countries(queryset: QuerySet[Assignment], *, user: AbstractBaseUser) -> list[str]:
+    """
+    Countries for the queue's country filter. A rep gets the countries of their own leads (a
+    few, read exactly). Managers and admins may see every contact, so they get every company
+    country, read by a loose index scan: collecting the countries of a big team's leads read
+    each lead's contact and company (0.25 s for 10,000 open leads over 1M contacts).
+    """
+    if queue_scope(user) != "own":
+        return company_distinct_values("country")
     companies = queryset.order_by().values("contact__company_id")
     return list(
         Company.objects.filter(pk__in=companies)

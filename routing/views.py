@@ -6,10 +6,10 @@ routing page, and the dry run.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from urllib.parse import quote as urlquote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -21,12 +21,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from contacts.models import Contact, OutcomeResult
 from contacts.selectors import contact_timeline
-from routing import engine, selectors, services
+from leadscore.links import url_for
+from routing import engine, queue_cells, selectors, services
 from routing.filters import BANDS, GRADES, QueueFilter
 from routing.models import (
     Assignment,
@@ -72,6 +74,32 @@ class QueueRow:
         """'/queue/5/actions/': + 'reject/', 'reassign/'..."""
         return _url_for("routing:assignment", self.assignment.pk) + "actions/"
 
+    # The plain cells, in Python (routing.queue_cells: the template engine was most of the
+    # page's time). `tab` is set by the page that shows the row.
+    tab: str = "open"
+
+    @property
+    def company_cell(self) -> SafeString:
+        return queue_cells.company_cell(self.assignment.contact)
+
+    @property
+    def rep_cell(self) -> SafeString:
+        return queue_cells.rep_cell(self.assignment)
+
+    @property
+    def activity_cell(self) -> SafeString:
+        return queue_cells.activity_cell(self.assignment.last_activity_at)
+
+    @property
+    def time_cell(self) -> SafeString:
+        return queue_cells.time_cell(
+            self.assignment,
+            tab=self.tab,
+            sla_state=self.sla_state,
+            sla_words=self.sla_words,
+            sla_share_left=self.sla_share_left,
+        )
+
     @property
     def rank_key(self) -> tuple:
         score = self.score
@@ -84,19 +112,7 @@ class QueueRow:
         )
 
 
-_SENTINEL = 987654321
-
-
-@functools.cache
-def _url_pattern(name: str) -> tuple[str, str]:
-    """A URL with one integer argument, split around it: reverse() once per name."""
-    before, after = reverse(name, args=[_SENTINEL]).split(str(_SENTINEL))
-    return before, after
-
-
-def _url_for(name: str, pk: int) -> str:
-    before, after = _url_pattern(name)
-    return f"{before}{pk}{after}"
+_url_for = url_for  # one reverse() per URL name (leadscore.links)
 
 
 def _sla(assignment: Assignment, now: datetime) -> tuple[str, str, int]:
@@ -180,6 +196,7 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
     tab = params.get("tab", "open")
     if tab not in dict(tabs):
         tab = "open"
+    next_url = request.get_full_path()
     visible = selectors.assignments_visible_to(user)
     counts = selectors.queue_counts(visible, now=now)
     ranked = selectors.queue_tab(selectors.queue(user=user), tab)
@@ -196,6 +213,8 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
     )
     unread = set(selectors.unread_notifications(user=user).values_list("assignment_id", flat=True))
     rows = [_row(a, now=now, unread=unread) for a in assignments]
+    for row in rows:
+        row.tab = tab
     if tab in ("open", "unassigned"):
         # The database ranked by the stored scores; rank again by the scores as of now
         # (interest decays), so the order always matches the grades and bands shown.
@@ -223,17 +242,20 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
         "filtered": bool(filter_query),
         "grades": GRADES,
         "bands": BANDS,
-        "countries": selectors.queue_countries(visible),
+        "countries": selectors.queue_countries(visible, user=user),
         "reject_reasons": RejectReason.choices,
         "disqualify_reasons": DisqualifyReason.choices,
         "poll_seconds": POLL_SECONDS,
         "now": now,
         "can_reassign": user.has_perm("routing.reassign_assignment"),
         "can_dry_run": user.has_perm("routing.view_routingrule"),
+        # Where row actions return to, once per page rather than once per row and popover.
+        "next_url": next_url,
+        "next_q": urlquote(next_url),  # as the urlencode filter does
     }
     if scope in ("team", "all"):
+        # (The reassign menu's reps are fetched with its form, when a popover opens.)
         context["loads"] = list(selectors.team_loads(user=user, now=now))
-        context["reassign_targets"] = list(selectors.reassign_targets(user=user))
     else:
         context["profile"] = RepProfile.objects.filter(user=user).first()
     return context
@@ -457,7 +479,9 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The lead's routing history, latest activity and actions; for htmx, the expanded row."""
     _require_queue(request)
     assignment = get_object_or_404(
-        selectors.queue(user=request.user).select_related("contact__company__account_owner"),
+        selectors.queue(user=request.user).select_related(
+            "contact__company__account_owner", "team", "rule", "qualification"
+        ),
         pk=pk,
     )
     now = timezone.now()

@@ -527,6 +527,42 @@ HEADLINE = (
 )
 
 
+def rules_disagreeing_first(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per-rule rows as the page and the command list them: disagreeing rules first."""
+    return sorted(rows, key=lambda r: (r["verdict"] != "disagrees", -(r["n_in"] or 0)))
+
+
+def rule_line(row: dict[str, Any]) -> str:
+    """
+    One rule's agreement in words: 'Downloaded content (+5): won 25.0% of 208 it gave points
+    vs 42.5% of the rest, lift 0.59x (0.46-0.74): DISAGREES, converts worse; suggested -15'.
+    """
+    points = f"{row['points']:+g}"
+
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{100 * value:.1f}%"
+
+    text = (
+        f"{row['name']} ({points}): won {pct(row['rate_in'])} of {row['n_in']:,} it gave "
+        f"points vs {pct(row['rate_out'])} of the other {row['n_out']:,}"
+    )
+    if row["lift"] is not None:
+        text += f", lift {row['lift']:.2f}x"
+        if row["lift_ci"] is not None:
+            text += f" ({row['lift_ci'][0]:.2f}-{row['lift_ci'][1]:.2f})"
+    verdict = row["verdict"]
+    if verdict == "disagrees":
+        worse = row["lift"] is not None and row["lift"] < 1
+        text += ": DISAGREES, " + (
+            "its leads convert worse" if worse else "its leads convert better"
+        )
+        if row["suggested"] is not None:
+            text += f"; suggested {row['suggested']:+g}"
+    else:
+        text += f": {verdict}"
+    return text
+
+
 def headline(result: dict[str, Any], period: str = "test") -> dict[str, Any]:
     """The figures a command prints for one version and period."""
     figures = result[period]

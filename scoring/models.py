@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from contacts.models import ActivityKind, Contact
@@ -381,6 +381,21 @@ class ContactScore(models.Model):
         indexes = [
             # The queue and reports rank by grade, band, then score.
             models.Index(fields=["grade", "band", "-fit"], name="score_grade_band_idx"),
+            # The queue ranks a team's open leads by their contacts' grade, band and fit +
+            # interest (routing.selectors.queue_page): one index-only lookup per lead, without
+            # reading the wide score rows (their breakdowns are most of the table).
+            models.Index(
+                fields=["contact", "grade", "band", "fit", "interest"],
+                name="score_rank_lookup_idx",
+            ),
+            # The contact list sorted by grade x band (workspace.paging.ScoreRankedRows): a page
+            # walks this index in order (backwards for worst first) and stops after 50 rows.
+            models.Index(
+                F("grade"),
+                F("band"),
+                (F("fit") + F("interest")).desc(),
+                name="score_rank_idx",
+            ),
             # The time refresh finds scores with interest left to lose.
             models.Index(fields=["interest"], name="score_interest_idx"),
             # The time refresh finds scores a future or expiring activity will change.

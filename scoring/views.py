@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from contacts.models import ActivityKind
 from contacts.selectors import contact_visible_or_404
 from leadscore.on_commit import BROKER_REFUSED, enqueue_safely
-from scoring import backtest_runs, charts, selectors, services, tasks, wording
+from scoring import backtest, backtest_runs, charts, selectors, services, tasks, wording
 from scoring.models import (
     ContactScore,
     Dimension,
@@ -202,10 +202,7 @@ def _backtest_context(run: WhatIfRun, split_at: dt.datetime | None) -> dict:
     rules = {r.pk: r for r in run.draft.rules.all()}
     rule_rows = [
         {**row, "rule": rules.get(row["rule_id"])}
-        for row in sorted(
-            draft["rules"],
-            key=lambda r: (r["verdict"] != "disagrees", -(r["n_in"] or 0)),
-        )
+        for row in backtest.rules_disagreeing_first(draft["rules"])
     ]
 
     def rates(result: dict, key: str) -> list[float]:

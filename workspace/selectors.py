@@ -138,6 +138,8 @@ SORT_LABELS = {
     "created": "Created",
 }
 DEFAULT_SORT = "-created"
+# Sort columns that hold a value on every row (the rest sort their empty values last).
+NEVER_NULL_SORTS = {"created_at", "last_name", "first_name", "stage_order"}
 
 
 def sort_key(value: str | None) -> str:
@@ -157,7 +159,12 @@ def contact_rows_sorted(queryset: QuerySet[Contact], sort: str) -> QuerySet[Cont
         flip = field.startswith("-")
         name = field.lstrip("-")
         desc = descending != flip
-        order.append(F(name).desc(nulls_last=True) if desc else F(name).asc(nulls_last=True))
+        if name in NEVER_NULL_SORTS:
+            # A plain direction, so the order matches an index (contact_created_idx): "NULLS
+            # LAST" on a column that is never null kept PostgreSQL sorting every contact.
+            order.append(F(name).desc() if desc else F(name).asc())
+        else:
+            order.append(F(name).desc(nulls_last=True) if desc else F(name).asc(nulls_last=True))
     return queryset.order_by(*order, "-created_at", "-id")
 
 

@@ -18,12 +18,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from contacts.models import Company, LifecycleStage
+from contacts.models import LifecycleStage
+from contacts.selectors import company_distinct_values
+from leadscore.links import url_for
 from routing import selectors as routing_selectors
 from routing.models import AssignmentStatus, DisqualifyReason, RejectReason
 from workspace import exports, selectors, services
 from workspace.filters import BANDS, GRADES, WorkspaceContactFilter
 from workspace.models import SavedView
+from workspace.paging import CappedPaginator, ScoreRankedRows
 
 PAGE_SIZE = 50
 
@@ -96,12 +99,18 @@ def _sort_label(sort: str) -> str:
     return label + (", highest first" if sort.startswith("-") else ", lowest first")
 
 
-def _filtered(request: HttpRequest, params: QueryDict):
+def _filtered(request: HttpRequest, params: QueryDict, *, paged: bool = False):
+    """
+    The filter, the rows in the chosen order, and the sort key. `paged`: rows the list pages
+    through; sorted by grade x band, they read the score index a page at a time.
+    """
     contact_filter = WorkspaceContactFilter(
         params, queryset=selectors.contact_rows(request.user), user=request.user
     )
     sort = selectors.sort_key(params.get("sort"))
     rows = contact_filter.qs if contact_filter.is_valid() else contact_filter.queryset.none()
+    if paged and sort.lstrip("-") == "cell":
+        return contact_filter, ScoreRankedRows(rows, descending=sort.startswith("-")), sort
     return contact_filter, selectors.contact_rows_sorted(rows, sort), sort
 
 
@@ -109,11 +118,15 @@ def _filtered(request: HttpRequest, params: QueryDict):
 @vary_on_headers("HX-Request", "HX-Target")
 def contact_list(request: HttpRequest) -> HttpResponse:
     """Who is hot: every visible contact with scores and owner, sorted and filtered."""
-    contact_filter, rows, sort = _filtered(request, request.GET)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    contact_filter, rows, sort = _filtered(request, request.GET, paged=True)
+    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     owners = selectors.users_by_id(c.owner_id for c in page.object_list)
     for contact in page.object_list:
         contact.owner = owners.get(contact.owner_id)
+        # Links built once per URL name, not a {% url %} per row.
+        contact.detail_url = url_for("contacts:detail", contact.pk)
+        if contact.company_id:
+            contact.company_url = url_for("companies:detail", contact.company_id)
     query = _list_query(request.GET)
     can_bulk = request.user.has_perm("routing.reassign_assignment")
     context = {
@@ -131,10 +144,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             ("created", _sort_label("created")),
         ]
         + [(f"{d}{key}", _sort_label(f"{d}{key}")) for key, _, _ in COLUMNS for d in ("", "-")],
-        "industries": Company.objects.exclude(industry="")
-        .values_list("industry", flat=True)
-        .distinct()
-        .order_by("industry"),
+        "industries": company_distinct_values("industry"),
         "stages": LifecycleStage.choices,
         "grades": GRADES,
         "bands": BANDS,

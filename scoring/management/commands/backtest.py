@@ -8,7 +8,8 @@ Backtest a scoring model version against won and lost outcomes, from the command
 
 A draft goes through its what-if (the latest one when the draft has not changed since, else a
 new one, run now), so the figures are the what-if page's. Prints, for the test period, the ROC
-AUC of fit + interest, precision and recall at the MQL rule and lift, plus the split used.
+AUC of fit + interest, precision and recall at the MQL rule and lift, plus the split used;
+then each rule's lift on the train period, rules that disagree with outcomes first and flagged.
 """
 
 from __future__ import annotations
@@ -23,6 +24,23 @@ from django.utils import timezone
 
 from scoring import backtest, backtest_runs, selectors
 from scoring.models import OutcomeLevel, ScoringModel
+
+# What the command reports of each rule's lift row (scoring.backtest.rule_lift).
+RULE_KEYS = (
+    "name",
+    "dimension",
+    "points",
+    "n_in",
+    "won_in",
+    "rate_in",
+    "n_out",
+    "won_out",
+    "rate_out",
+    "lift",
+    "lift_ci",
+    "verdict",
+    "suggested",
+)
 
 
 def _figure(key: str, value: Any) -> str:
@@ -90,6 +108,11 @@ class Command(BaseCommand):
                 name: {
                     "test": backtest.headline(result, "test"),
                     "train": backtest.headline(result, "train"),
+                    # Per-rule lift, learnt on the train period (as on the what-if page).
+                    "rules": [
+                        {k: r[k] for k in RULE_KEYS}
+                        for r in backtest.rules_disagreeing_first(result["rules"])
+                    ],
                 }
                 for name, result in versions.items()
             },
@@ -143,3 +166,13 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {name:<24} {period:<5} n {f['n']:,}, won {f['won']:,} · {figures}"
                 )
+        for name, periods in out["versions"].items():
+            rules = periods["rules"]
+            disagreeing = sum(r["verdict"] == "disagrees" for r in rules)
+            self.stdout.write(
+                f"Rules of {name}, lift on the train period (won rate of the leads a rule gave "
+                f"points vs the rest; a rule disagrees when its points and its whole 95 % "
+                f"interval point opposite ways): {disagreeing} disagree"
+            )
+            for row in rules:
+                self.stdout.write(f"  {backtest.rule_line(row)}")
