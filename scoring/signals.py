@@ -21,6 +21,8 @@ from contacts.signals import contacts_bulk_changed, demo_seeded
 # the delivery's transaction, when a lead becomes an MQL and goes to routing. Receivers work
 # synchronously. Arguments: qualification (scoring.models.Qualification), contact (Contact).
 lead_qualified = Signal()
+# An account became marketing-qualified (MQA): qualification, company. Sent by the outbox.
+account_qualified = Signal()
 
 # Contact fields that fit rules can read; saving only other fields (a stage change made by
 # scoring itself, say) needs no rescore.

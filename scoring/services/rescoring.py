@@ -34,6 +34,7 @@ from scoring.models import (
     ScoreChange,
     ScoringModel,
 )
+from scoring.services.accounts import accounts_score
 from scoring.services.qualification import qualification_update
 
 logger = logging.getLogger(__name__)
@@ -435,6 +436,8 @@ def contacts_score(
         )
         total.add(batch)
         total.scores += batch.scores
+    # The accounts these contacts feed, in the same transaction (after every contact lock).
+    accounts_score(company_ids=(r.contact.company_id for r in total.scores), now=now, model=model)
     return total
 
 
@@ -566,6 +569,13 @@ def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreR
                     now=now or timezone.now(),
                     release=run.release_new_mqls,
                     refold=refold,
+                )
+                accounts_score(
+                    company_ids=(c.company_id for c in contacts),
+                    now=batch.scores[0].scored_at if batch.scores else timezone.now(),
+                    reason=ChangeReason.RULE_CHANGE,
+                    release=run.release_new_mqls,
+                    model=model,
                 )
                 last_id = ids[-1]
                 run.done += len(contacts)
