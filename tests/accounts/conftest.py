@@ -46,3 +46,7 @@ def owner(db):
 @pytest.fixture
 def acme(account_model, owner):
     return CompanyFactory(name="Acme", domain="acme.test", industry="Software", account_owner=owner)
+
+
+# The API tests' key fixtures, for the companies endpoint tests here.
+from tests.api.conftest import _fresh_throttle_counters, client_for, key_for, ops_api  # noqa: E402, F401
