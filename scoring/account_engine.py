@@ -259,7 +259,7 @@ def mqa_reason(score: AccountScore, spec: AccountSpec) -> str:
     return (
         f"Account fit {score.fit:.0f} >= {spec.mqa_fit:g}, engagement {score.engagement:.0f} >= "
         f"{spec.mqa_engagement:g}, {score.people_engaged} people engaged "
-        f"(>= {spec.mqa_people}): {score.explanation}"
+        f"(>= {spec.mqa_people})"
     )
 
 

@@ -221,9 +221,9 @@ def company_rows(user: AbstractBaseUser) -> QuerySet[Company]:
 
 # The companies list's sorts: key -> (label, order). Unscored accounts sort last.
 COMPANY_SORTS = {
-    "engagement": ("Account engagement", ("-account_engagement", "-account_fit")),
-    "fit": ("Account fit", ("-account_fit", "-account_engagement")),
-    "cell": ("Account grade", ("account_grade", "account_band", "-account_engagement")),
+    "engagement": ("Engagement", ("-account_engagement", "-account_fit")),
+    "fit": ("Fit", ("-account_fit", "-account_engagement")),
+    "cell": ("Grade, band", ("account_grade", "account_band", "-account_engagement")),
     "people": ("People engaged", ("-account_people", "-account_engagement")),
     "name": ("Name", ("name",)),
 }
