@@ -242,6 +242,7 @@ def _score_locked(
     return result
 
 
+@transaction.atomic
 def accounts_score(
     *,
     company_ids: Iterable[int | None],
