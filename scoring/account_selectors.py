@@ -4,8 +4,9 @@ of a company, and of its contacts' stored scores at a moment."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
@@ -47,6 +48,22 @@ def account_spec(
     )
 
 
+# Account specs by (model id, updated_at), like selectors.cached_model_spec: every rule change
+# touches its model's updated_at, so a changed model gets a new key in every process.
+_SPECS: dict[tuple[int, Any], account_engine.AccountSpec] = {}
+
+
+def cached_account_spec(model: ScoringModel) -> account_engine.AccountSpec:
+    """account_spec() without a query when the model has not changed since it was last read."""
+    key = (model.pk, model.updated_at)
+    spec = _SPECS.get(key)
+    if spec is None:
+        if len(_SPECS) > 64:
+            _SPECS.clear()
+        spec = _SPECS[key] = account_spec(model)
+    return spec
+
+
 def company_profile(company: Company) -> engine.Profile:
     """What account fit rules see of a company."""
     return engine.Profile(
@@ -80,32 +97,53 @@ def members_at(
         "contact__last_name",
         "contact__email",
         "contact__job_title",
+        "interest",
         "breakdown",
         "rule_states",
+        "scored_at",
     )
     members: dict[int, list[account_engine.Member]] = defaultdict(list)
-    for contact_id, company_id, first, last, email, title, breakdown, states in rows:
-        score = selectors.stored_score_at(
-            spec, breakdown=breakdown, rule_states=states, keys=keys & states.keys(), now=now
-        )
-        interest = score.interest_breakdown
+    for contact_id, company_id, first, last, email, title, *stored in rows:
+        interest, parts = _interest_at(spec, keys, *stored, now=now)
         members[company_id].append(
             account_engine.Member(
                 contact_id=contact_id,
                 name=f"{first} {last}".strip() or email,
                 job_title=title or "",
-                interest=score.interest,
-                last_engaged_at=account_engine.last_engaged(interest),
-                signals=account_engine.member_signals(interest),
+                interest=interest,
+                last_engaged_at=account_engine.last_engaged(parts),
+                signals=account_engine.member_signals(parts),
             )
         )
     return members
 
 
+def _interest_at(
+    spec: engine.ModelSpec,
+    keys: set[str],
+    interest: float,
+    breakdown: dict,
+    states: dict,
+    scored_at: datetime,
+    *,
+    now: datetime,
+) -> tuple[float, Sequence[engine.RuleScore]]:
+    """A contact's interest and its lines at `now`: as stored when scored at `now` (the
+    contacts this transaction just scored), else finished from the stored rule states."""
+    if scored_at == now:
+        return interest, [engine.RuleScore.from_json(p) for p in breakdown.get("interest", [])]
+    score = selectors.stored_score_at(
+        spec, breakdown=breakdown, rule_states=states, keys=keys & states.keys(), now=now
+    )
+    return score.interest, score.interest_breakdown
+
+
 def account_score_of(company: Company) -> AccountScore | None:
     """The company's stored account score under the live model, if any."""
     score = AccountScore.objects.filter(company=company).select_related("scoring_model").first()
-    return score if score is not None and score.version and score.scoring_model.is_live else None
+    if score is None or not score.version or not score.scoring_model.is_live:
+        return None
+    return score
 
 
 def account_timeline(*, company: Company) -> QuerySet[AccountScoreChange]:

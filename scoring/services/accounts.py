@@ -167,19 +167,24 @@ def _lock_rows(
     ids: list[int], *, model: ScoringModel, now: datetime, skip_locked: bool
 ) -> dict[int, AccountScore]:
     """The account rows of these companies, created if missing, locked in company id order."""
-    existing = set(AccountScore.objects.filter(company_id__in=ids).values_list("pk", flat=True))
-    missing = [i for i in ids if i not in existing]
+
+    def locked() -> dict[int, AccountScore]:
+        rows = (
+            AccountScore.objects.select_for_update(skip_locked=skip_locked)
+            .filter(company_id__in=ids)
+            .order_by("company_id")
+        )
+        return {row.company_id: row for row in rows}
+
+    rows = locked()
+    missing = [i for i in ids if i not in rows]
     if missing:
         AccountScore.objects.bulk_create(
             [AccountScore(company_id=i, scoring_model=model, scored_at=now) for i in missing],
             ignore_conflicts=True,
         )
-    rows = (
-        AccountScore.objects.select_for_update(skip_locked=skip_locked)
-        .filter(company_id__in=ids)
-        .order_by("company_id")
-    )
-    return {row.company_id: row for row in rows}
+        rows.update(locked())
+    return rows
 
 
 def _score_locked(
@@ -194,7 +199,7 @@ def _score_locked(
 ) -> AccountsResult:
     result = AccountsResult()
     spec = selectors.cached_model_spec(model)
-    aspec = account_selectors.account_spec(model)
+    aspec = account_selectors.cached_account_spec(model)
     stored = _lock_rows(ids, model=model, now=now, skip_locked=skip_locked)
     companies = Company.objects.in_bulk(list(stored))
     members = account_selectors.members_at(list(stored), model=model, spec=spec, now=now)
@@ -236,7 +241,10 @@ def _score_locked(
         row.version += 1
         row.scored_at = now
         rows.append(row)
-    AccountScore.objects.bulk_update(rows, _FIELDS)
+    # One INSERT ... ON CONFLICT DO UPDATE (bulk_update's CASE per field and row is slow).
+    AccountScore.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["company"], update_fields=_FIELDS
+    )
     AccountScoreChange.objects.bulk_create(changes)
     result.scored, result.changed = len(rows), len(changes)
     return result
@@ -264,6 +272,52 @@ def accounts_score(
     return _score_locked(ids=ids, model=model, reason=reason, release=release, now=now)
 
 
+def _in_chunks(
+    ids: list[int],
+    *,
+    model: ScoringModel,
+    reason: str,
+    release: bool,
+    now: datetime,
+    skip_locked: bool,
+    only_moved: bool,
+) -> int:
+    scored = 0
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        with transaction.atomic():
+            result = _score_locked(
+                ids=ids[start : start + REFRESH_CHUNK],
+                model=model,
+                reason=reason,
+                release=release,
+                now=now,
+                skip_locked=skip_locked,
+                only_moved=only_moved,
+            )
+        scored += result.scored
+    return scored
+
+
+def accounts_rescore_all(
+    *, model: ScoringModel, now: datetime | None = None, release: bool = False
+) -> int:
+    """
+    Score every account under a model after a full contact rescore (a rule change), once, in
+    chunks of companies under their row locks. MQAs it finds wait for marketing unless
+    `release` (like the contacts' run). Returns how many accounts it scored.
+    """
+    ids = list(Company.objects.order_by("pk").values_list("pk", flat=True))
+    return _in_chunks(
+        ids,
+        model=model,
+        reason=ChangeReason.RULE_CHANGE,
+        release=release,
+        now=now or timezone.now(),
+        skip_locked=False,
+        only_moved=False,
+    )
+
+
 def accounts_refresh_time(*, now: datetime | None = None) -> int:
     """
     The beat's account pass (after the contacts' time refresh): rewrite the accounts whose
@@ -274,23 +328,16 @@ def accounts_refresh_time(*, now: datetime | None = None) -> int:
     model = selectors.live_model()
     if model is None:
         return 0
-    now = now or timezone.now()
     engaged = AccountScore.objects.filter(
         ~Q(engagement=0) | ~Q(people_engaged=0) | ~Q(scoring_model=model) | Q(version=0)
     ).values_list("pk", flat=True)
     unscored = Company.objects.filter(account_score__isnull=True).values_list("pk", flat=True)
-    ids = sorted(set(engaged) | set(unscored))
-    rewritten = 0
-    for start in range(0, len(ids), REFRESH_CHUNK):
-        with transaction.atomic():
-            result = _score_locked(
-                ids=ids[start : start + REFRESH_CHUNK],
-                model=model,
-                reason=ChangeReason.DECAY,
-                release=True,
-                now=now,
-                skip_locked=True,
-                only_moved=True,
-            )
-        rewritten += result.scored
-    return rewritten
+    return _in_chunks(
+        sorted(set(engaged) | set(unscored)),
+        model=model,
+        reason=ChangeReason.DECAY,
+        release=True,
+        now=now or timezone.now(),
+        skip_locked=True,
+        only_moved=True,
+    )

@@ -34,7 +34,7 @@ from scoring.models import (
     ScoreChange,
     ScoringModel,
 )
-from scoring.services.accounts import accounts_score
+from scoring.services.accounts import accounts_rescore_all, accounts_score
 from scoring.services.qualification import qualification_update
 
 logger = logging.getLogger(__name__)
@@ -570,13 +570,6 @@ def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreR
                     release=run.release_new_mqls,
                     refold=refold,
                 )
-                accounts_score(
-                    company_ids=(c.company_id for c in contacts),
-                    now=batch.scores[0].scored_at if batch.scores else timezone.now(),
-                    reason=ChangeReason.RULE_CHANGE,
-                    release=run.release_new_mqls,
-                    model=model,
-                )
                 last_id = ids[-1]
                 run.done += len(contacts)
                 run.changed += batch.changed
@@ -584,6 +577,8 @@ def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreR
                 refolded |= batch.refolded
                 run.refolded = len(refolded)
                 run.save(update_fields=["done", "changed", "newly_qualified", "refolded"])
+        # Then every account, once, from the contact scores just written.
+        accounts_rescore_all(model=model, now=now, release=run.release_new_mqls)
     except Exception as exc:
         run.status, run.error, run.finished_at = RescoreStatus.FAILED, repr(exc), timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])
