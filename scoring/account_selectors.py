@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from contacts.models import Company
 from scoring import account_engine, engine, selectors
@@ -88,19 +88,25 @@ def members_at(
     states, no activity read): one query for all the companies.
     """
     keys = {engine.definition_key(r, spec.half_life_days) for r in engine.interest_rules(spec)}
-    rows = ContactScore.objects.filter(
-        contact__company_id__in=list(company_ids), scoring_model=model
-    ).values_list(
-        "contact_id",
-        "contact__company_id",
-        "contact__first_name",
-        "contact__last_name",
-        "contact__email",
-        "contact__job_title",
-        "interest",
-        "breakdown",
-        "rule_states",
-        "scored_at",
+    rows = (
+        ContactScore.objects.filter(contact__company_id__in=list(company_ids), scoring_model=model)
+        # Contacts with no interest and nothing arriving add nothing: skipping them keeps the
+        # cost with the engaged contacts, not with the account's size. (Interest left at 0 or
+        # below stays there through time unless an activity arrives or leaves a window, which
+        # next_change_at marks.)
+        .filter(Q(interest__gt=0) | Q(next_change_at__lte=now) | Q(scored_at=now))
+        .values_list(
+            "contact_id",
+            "contact__company_id",
+            "contact__first_name",
+            "contact__last_name",
+            "contact__email",
+            "contact__job_title",
+            "interest",
+            "breakdown",
+            "rule_states",
+            "scored_at",
+        )
     )
     members: dict[int, list[account_engine.Member]] = defaultdict(list)
     for contact_id, company_id, first, last, email, title, *stored in rows:
