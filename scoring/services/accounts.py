@@ -170,7 +170,8 @@ def _lock_rows(
 
     def locked() -> dict[int, AccountScore]:
         rows = (
-            AccountScore.objects.select_for_update(skip_locked=skip_locked)
+            AccountScore.objects.select_for_update(skip_locked=skip_locked, of=("self",))
+            .select_related("company")
             .filter(company_id__in=ids)
             .order_by("company_id")
         )
@@ -201,22 +202,28 @@ def _score_locked(
     spec = selectors.cached_model_spec(model)
     aspec = account_selectors.cached_account_spec(model)
     stored = _lock_rows(ids, model=model, now=now, skip_locked=skip_locked)
-    companies = Company.objects.in_bulk(list(stored))
     members = account_selectors.members_at(list(stored), model=model, spec=spec, now=now)
-    open_qualifications = {
-        q.company_id: q
-        for q in AccountQualification.objects.filter(
-            company_id__in=list(stored), closed_at__isnull=True
+    scores = {
+        company_id: account_engine.score_account(
+            aspec, account_selectors.company_profile(row.company), members.get(company_id, ()), now
         )
+        for company_id, row in stored.items()
     }
+    # Only accounts that meet the MQA rule, or met it, can open or follow an MQA.
+    concerned = [i for i, row in stored.items() if row.meets_threshold or scores[i].meets_threshold]
+    open_qualifications = (
+        {
+            q.company_id: q
+            for q in AccountQualification.objects.filter(
+                company_id__in=concerned, closed_at__isnull=True
+            )
+        }
+        if concerned
+        else {}
+    )
     rows, changes = [], []
     for company_id, row in stored.items():
-        company = companies.get(company_id)
-        if company is None:
-            continue
-        score = account_engine.score_account(
-            aspec, account_selectors.company_profile(company), members.get(company_id, ()), now
-        )
+        score = scores[company_id]
         stale = row.version == 0 or row.scoring_model_id != model.pk
         if stale or _moved(row, score):
             changes.append(_change(row, score, reason=reason, now=now))
@@ -250,7 +257,7 @@ def _score_locked(
     return result
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no savepoint round trips inside the caller's
 def accounts_score(
     *,
     company_ids: Iterable[int | None],
