@@ -6,7 +6,7 @@ Builds the scoring bench's data (N contacts over N/5 companies, 20 activities ea
 once, then times, alternating with the account step on and off (patched out):
 
 1. a full rescore after a points-only change (then every account is scored once);
-2. one activity recorded for K random contacts (contacts_score in its transaction; p50/p95);
+2. one activity recorded for K random contacts, samples alternating on and off (p50/p95);
 3. the beat's account refresh a day later (every engaged account recomputed from its contacts).
 
 Example: python -m bench accounts --contacts 10000 --single 200
@@ -61,12 +61,14 @@ def _rescore(model, on: bool) -> float:
         return scoring_bench.rescore_after(bump, model, f"points change, accounts {on}")["seconds"]
 
 
-def _single(ids: list[int], count: int, seed: int, on: bool) -> dict[str, float]:
+def _single(ids: list[int], count: int, seed: int) -> dict[bool, dict[str, float]]:
+    """Alternate samples with the account step on and off, so load drifts hit both alike."""
     rng = random.Random(seed)
-    times = []
-    with account_step(on):
-        for _ in range(count):
-            contact_id = rng.choice(ids)
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for sample in range(2 * count):
+        on = sample % 2 == 0
+        contact_id = rng.choice(ids)
+        with account_step(on):
             start = time.perf_counter()
             with transaction.atomic():
                 activity = Activity.objects.create(
@@ -76,8 +78,8 @@ def _single(ids: list[int], count: int, seed: int, on: bool) -> dict[str, float]
                     source=f"{BENCH_PREFIX}accounts",
                 )
                 services.contacts_score(contact_ids=[contact_id], activities=[activity])
-            times.append((time.perf_counter() - start) * 1000)
-    return percentiles(times)
+            times[on].append((time.perf_counter() - start) * 1000)
+    return {on: percentiles(values) for on, values in times.items()}
 
 
 def run(args: argparse.Namespace, report: Report) -> None:
@@ -97,8 +99,8 @@ def run(args: argparse.Namespace, report: Report) -> None:
     with timed("First scores (contacts and accounts)"):
         services.rescore_run_execute(run_id=first.pk)
     with_on, with_off = _rescore(model, True), _rescore(model, False)
-    single_on = _single(ids, args.single, args.seed, True)
-    single_off = _single(ids, args.single, args.seed + 1, False)
+    single = _single(ids, args.single, args.seed)
+    single_on, single_off = single[True], single[False]
     later = timezone.now() + timedelta(days=1)
     with timed("Account refresh a day later") as t:
         refreshed = accounts.accounts_refresh_time(now=later)
