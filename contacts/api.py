@@ -89,6 +89,7 @@ class CompanySerializer(serializers.ModelSerializer):
             "region",
             "city",
             "technologies",
+            "properties",
             "account_owner",
             "created_at",
             "updated_at",

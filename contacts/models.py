@@ -24,6 +24,8 @@ class Company(models.Model):
     region = models.CharField("region / state", max_length=100, blank=True)
     city = models.CharField(max_length=100, blank=True)
     technologies = models.JSONField(default=list, blank=True)
+    # Custom fields from a CRM (tier, ICP segment...): account fit rules can test them.
+    properties = models.JSONField(default=dict, blank=True)
     account_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

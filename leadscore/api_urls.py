@@ -12,12 +12,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from contacts.api import ActivityViewSet, CompanyViewSet, ContactViewSet
+from contacts.api import ActivityViewSet, ContactViewSet
 from routing.api import AssignmentViewSet
+from scoring.account_api import CompanyWithAccountScoreViewSet
 from scoring.api import ScoreViewSet, ScoringRuleViewSet
 
 router = DefaultRouter()
-router.register("companies", CompanyViewSet, basename="company")
+# Contacts' company endpoint, extended by scoring with the account score.
+router.register("companies", CompanyWithAccountScoreViewSet, basename="company")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("activities", ActivityViewSet, basename="activity")
 router.register("scores", ScoreViewSet, basename="score")

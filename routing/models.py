@@ -538,6 +538,44 @@ class Notification(models.Model):
         return self.message
 
 
+class AccountAssignment(models.Model):
+    """
+    Where a marketing-qualified account (scoring.AccountQualification) was routed: to its
+    account owner, else by the routing rules (which then make the rep its owner). One per
+    qualification, so an account is routed once however often its outbox message arrives.
+    """
+
+    qualification = models.OneToOneField(
+        "scoring.AccountQualification", on_delete=models.CASCADE, related_name="assignment"
+    )
+    company = models.ForeignKey(
+        "contacts.Company", on_delete=models.CASCADE, related_name="account_assignments"
+    )
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="account_assignments",
+    )
+    rule = models.ForeignKey(
+        RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    strategy = models.CharField(max_length=30, blank=True)
+    sentence = models.TextField()
+    assigned_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-assigned_at", "-id"]
+        indexes = [
+            # The account page: a company's routed MQAs, newest first.
+            models.Index(fields=["company", "-assigned_at"], name="accountassign_company_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.sentence
+
+
 # --- Webhooks ----------------------------------------------------------------------------------
 
 

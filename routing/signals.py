@@ -11,7 +11,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from contacts.signals import demo_seeded
-from scoring.signals import lead_qualified
+from scoring.signals import account_qualified, lead_qualified
 
 
 @receiver(lead_qualified, dispatch_uid="routing_lead_qualified")
@@ -24,6 +24,14 @@ def lead_qualified_received(sender, qualification, contact, **kwargs: Any) -> No
     from routing import services
 
     services.lead_route(qualification_id=qualification.pk)
+
+
+@receiver(account_qualified, dispatch_uid="routing_account_qualified")
+def account_qualified_received(sender, qualification, company, **kwargs: Any) -> None:
+    """Route the MQA now, inside the outbox delivery's transaction (so exactly once)."""
+    from routing.accounts import account_route
+
+    account_route(qualification_id=qualification.pk)
 
 
 @receiver(demo_seeded, dispatch_uid="routing_demo_seeded")

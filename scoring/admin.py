@@ -125,7 +125,7 @@ class ScoringRuleAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Fit: test an attribute of the contact or company",
+            "Fit: test an attribute of the contact or company (account fit: of the company)",
             {
                 "fields": [
                     "attribute",
@@ -326,6 +326,24 @@ class ScoringModelAdmin(admin.ModelAdmin):
             },
         ),
         ("Domains", {"fields": ["competitor_domains", "extra_free_mail_domains"]}),
+        (
+            "Account scores and the MQA rule",
+            {
+                "description": "Account fit comes from the 'Account fit' rules (the company's "
+                "fields); engagement from its contacts' interest, each contact's share capped, "
+                "plus points per distinct seniority engaged in the window. Grades and bands use "
+                "the cut-offs above.",
+                "fields": [
+                    "account_contact_cap",
+                    "account_role_points",
+                    "account_window_days",
+                    "account_engagement_cap",
+                    "mqa_fit_threshold",
+                    "mqa_engagement_threshold",
+                    "mqa_min_people",
+                ],
+            },
+        ),
     ]
     change_form_template = "admin/scoring/scoringmodel/change_form.html"
 
@@ -694,3 +712,7 @@ class ScoreChangeAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+# Account scores, MQAs and their admin actions.
+from scoring import account_admin  # noqa: E402, F401

@@ -261,6 +261,72 @@ INTEREST_RULES = [
 COMPETITOR_DOMAINS = "pipelinepro.io\nscorely.com\nleadrankr.com\nmqlmachine.io"
 
 
+# Account fit: the company itself (scoring.account_engine), for account scores and MQAs.
+ACCOUNT_FIT_RULES = [
+    # name, description, points, attribute, operator, value, min, max
+    (
+        "Target-market account",
+        "Software, fintech or telecom companies buy most",
+        25,
+        "industry",
+        "one_of",
+        "Software, Financial services, Telecommunications",
+        None,
+        None,
+    ),
+    (
+        "Adjacent-market account",
+        "Healthcare or manufacturing",
+        12,
+        "industry",
+        "one_of",
+        "Healthcare, Manufacturing",
+        None,
+        None,
+    ),
+    (
+        "Mid-market account",
+        "200 to 5,000 employees",
+        20,
+        "employee_count",
+        "between",
+        "",
+        200,
+        5000,
+    ),
+    (
+        "Enterprise account",
+        "More than 5,000 employees",
+        15,
+        "employee_count",
+        "at_least",
+        "",
+        5001,
+        None,
+    ),
+    (
+        "Revenue over $10M",
+        "Budget for a team-wide plan",
+        10,
+        "annual_revenue",
+        "at_least",
+        "",
+        10_000_000,
+        None,
+    ),
+    (
+        "Very small account",
+        "Fewer than 20 employees",
+        -10,
+        "employee_count",
+        "at_most",
+        "",
+        None,
+        19,
+    ),
+]
+
+
 @transaction.atomic
 def default_model_create(*, name: str = "Default model", live: bool = True) -> ScoringModel:
     """Create the default scoring model with its rules."""
@@ -280,6 +346,13 @@ def default_model_create(*, name: str = "Default model", live: bool = True) -> S
         band_hot_min=50,
         band_warm_min=20,
         competitor_domains=COMPETITOR_DOMAINS,
+        # An MQA: a B-grade account or better with three people engaged this month.
+        account_contact_cap=25,
+        account_role_points=10,
+        account_window_days=30,
+        mqa_fit_threshold=40,
+        mqa_engagement_threshold=60,
+        mqa_min_people=3,
     )
     rules = []
     for position, (name_, description, points, attribute, operator, value, low, high) in enumerate(
@@ -292,6 +365,24 @@ def default_model_create(*, name: str = "Default model", live: bool = True) -> S
                 description=description,
                 points=points,
                 dimension=Dimension.FIT,
+                attribute=attribute,
+                operator=operator,
+                value=value,
+                min_value=low,
+                max_value=high,
+                position=position,
+            )
+        )
+    for position, (name_, description, points, attribute, operator, value, low, high) in enumerate(
+        ACCOUNT_FIT_RULES
+    ):
+        rules.append(
+            ScoringRule(
+                scoring_model=model,
+                name=name_,
+                description=description,
+                points=points,
+                dimension=Dimension.ACCOUNT,
                 attribute=attribute,
                 operator=operator,
                 value=value,

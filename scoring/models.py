@@ -69,6 +69,34 @@ class ScoringModel(models.Model):
         blank=True,
         help_text="Free-mail domains in addition to the built-in list (gmail.com, yahoo.com...).",
     )
+    # Account scores (scoring.account_engine): how contacts' interest adds up per company.
+    account_contact_cap = models.FloatField(
+        "one contact adds at most",
+        default=25,
+        help_text="Account engagement counts at most this much of any one contact's interest, "
+        "so one busy contact cannot make an account hot.",
+    )
+    account_role_points = models.FloatField(
+        "points per role engaged",
+        default=10,
+        help_text="Buying-group coverage: engagement added for each distinct seniority (C-level, "
+        "VP, director, manager...) with a contact engaged in the window.",
+    )
+    account_window_days = models.PositiveIntegerField(
+        "buying-group window (days)",
+        default=30,
+        help_text="A contact counts as engaged when its interest rose in the last N days.",
+    )
+    account_engagement_cap = models.FloatField(
+        "account engagement at most", null=True, blank=True, default=100
+    )
+    mqa_fit_threshold = models.FloatField("MQA: account fit at least", default=30)
+    mqa_engagement_threshold = models.FloatField("MQA: account engagement at least", default=50)
+    mqa_min_people = models.PositiveSmallIntegerField(
+        "MQA: people engaged at least",
+        default=2,
+        help_text="Contacts engaged in the buying-group window.",
+    )
     auto_release_after_rescore = models.BooleanField(
         "release new MQLs automatically after a rule change",
         default=False,
@@ -150,6 +178,8 @@ class ScoringModel(models.Model):
 class Dimension(models.TextChoices):
     FIT = "fit", "Fit"
     INTEREST = "interest", "Interest"
+    # A company fit rule: tests the company itself and scores the account (account_engine).
+    ACCOUNT = "account", "Account fit"
 
 
 class FitAttribute(models.TextChoices):
@@ -168,7 +198,22 @@ class FitAttribute(models.TextChoices):
     COMPETITOR = "competitor", "Email is at a competitor"
     LEAD_SOURCE = "lead_source", "Lead source"
     LEAD_SOURCE_RAW = "lead_source_raw", "Lead source (as given)"
-    PROPERTY = "property", "Contact custom property"
+    PROPERTY = "property", "Contact custom property (company's for account rules)"
+
+
+# What an account fit rule can test: the company's own fields (account_engine.COMPANY_ATTRIBUTES).
+ACCOUNT_ATTRIBUTES = frozenset(
+    {
+        FitAttribute.INDUSTRY,
+        FitAttribute.EMPLOYEE_COUNT,
+        FitAttribute.ANNUAL_REVENUE,
+        FitAttribute.COUNTRY,
+        FitAttribute.REGION,
+        FitAttribute.CITY,
+        FitAttribute.TECHNOLOGIES,
+        FitAttribute.PROPERTY,
+    }
+)
 
 
 class Operator(models.TextChoices):
@@ -274,7 +319,7 @@ class ScoringRule(models.Model):
         ordering = ["scoring_model", "dimension", "position", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(dimension="fit") & ~Q(attribute="") & ~Q(operator=""))
+                condition=(Q(dimension__in=["fit", "account"]) & ~Q(attribute="") & ~Q(operator=""))
                 | (Q(dimension="interest") & ~Q(activity_kind="")),
                 name="scoring_rule_has_its_test",
             ),
@@ -295,9 +340,16 @@ class ScoringRule(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.dimension == Dimension.FIT:
+        if self.dimension in (Dimension.FIT, Dimension.ACCOUNT):
             if not self.attribute:
                 errors["attribute"] = "A fit rule tests an attribute."
+            elif self.dimension == Dimension.ACCOUNT and self.attribute not in ACCOUNT_ATTRIBUTES:
+                errors["attribute"] = (
+                    "An account fit rule tests the company: industry, employees, revenue, "
+                    "location, technologies or a company custom property."
+                )
+            if self.dimension == Dimension.ACCOUNT and self.is_hand_raise:
+                errors["is_hand_raise"] = "Only contact rules can be hand-raises."
             if not self.operator:
                 errors["operator"] = "A fit rule needs an operator."
             if self.attribute == FitAttribute.PROPERTY and not self.property_name:
@@ -711,6 +763,7 @@ class WhatIfRun(models.Model):
 
 class OutboxTopic(models.TextChoices):
     LEAD_QUALIFIED = "lead_qualified", "Lead qualified: route it"
+    ACCOUNT_QUALIFIED = "account_qualified", "Account qualified (MQA): route it"
     # Handled by the predictive app (it registers its handler: scoring cannot import it).
     PREDICTIONS_REFRESH = "predictions_refresh", "Contacts changed: refresh their predictions"
 
@@ -747,3 +800,11 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         state = "delivered" if self.delivered_at else "pending"
         return f"{self.get_topic_display()} #{self.pk} ({state})"
+
+
+# Account scores live in their own module; imported here so Django finds the models.
+from scoring.account_models import (  # noqa: E402, F401
+    AccountQualification,
+    AccountScore,
+    AccountScoreChange,
+)

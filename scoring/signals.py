@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
+from django.utils import timezone
 
 from contacts.models import Activity, Company, Contact
 from contacts.signals import contacts_bulk_changed, demo_seeded
@@ -21,6 +22,8 @@ from contacts.signals import contacts_bulk_changed, demo_seeded
 # the delivery's transaction, when a lead becomes an MQL and goes to routing. Receivers work
 # synchronously. Arguments: qualification (scoring.models.Qualification), contact (Contact).
 lead_qualified = Signal()
+# An account became marketing-qualified (MQA): qualification, company. Sent by the outbox.
+account_qualified = Signal()
 
 # Contact fields that fit rules can read; saving only other fields (a stage change made by
 # scoring itself, say) needs no rescore.
@@ -84,11 +87,18 @@ def contact_saved(
 def company_saved(
     sender, instance: Company, created: bool, raw: bool = False, **kwargs: Any
 ) -> None:
-    if raw or created:
-        return  # a new company has no contacts yet
+    if raw:
+        return
+    from scoring.models import ChangeReason
     from scoring.services import company_contacts_rescore
+    from scoring.services.accounts import accounts_score
 
-    company_contacts_rescore(company_id=instance.pk)
+    result = company_contacts_rescore(company_id=instance.pk) if not created else None
+    if result is None or not result.scores:
+        # No contact to carry the account's rescore: score the account itself (its fit).
+        accounts_score(
+            company_ids=[instance.pk], now=timezone.now(), reason=ChangeReason.PROFILE_CHANGE
+        )
 
 
 @receiver(demo_seeded, dispatch_uid="scoring_demo_seeded")

@@ -96,6 +96,7 @@ def model_overview(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             scored=sum(cells.values()),
             fit_rules=[row for row in rows if row[0].dimension == Dimension.FIT],
             interest_rules=[row for row in rows if row[0].dimension == Dimension.INTEREST],
+            account_rules=[row for row in rows if row[0].dimension == Dimension.ACCOUNT],
             run=selectors.latest_rescore_run(model=model),
             pending=selectors.qualifications_pending_release().count(),
             kinds=dict(ActivityKind.choices),

@@ -73,3 +73,30 @@ class WorkspaceContactFilter(ContactFilter):
         if value is None:
             return queryset
         return queryset.filter(Q(is_mql=True) if value else Q(is_mql=False))
+
+
+class CompanyAccountFilter(django_filters.FilterSet):
+    """The companies list's filters over `workspace.selectors.company_rows`."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    account_grade = django_filters.MultipleChoiceFilter(
+        field_name="account_grade", choices=GRADES, label="Account grade"
+    )
+    account_band = django_filters.MultipleChoiceFilter(
+        field_name="account_band", choices=BANDS, label="Account band"
+    )
+    mqa = django_filters.BooleanFilter(
+        method="filter_mqa",
+        label="MQA",
+        widget=forms.Select(choices=[("", "Any"), ("true", "MQA"), ("false", "Not MQA")]),
+    )
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in value.split():
+            queryset = queryset.filter(Q(name__icontains=word) | Q(domain__icontains=word))
+        return queryset
+
+    def filter_mqa(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(mqa_at__isnull=not value)

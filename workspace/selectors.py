@@ -32,8 +32,8 @@ from django.db.models.functions import Coalesce
 
 from contacts import selectors as contact_selectors
 from contacts.models import Activity, Company, Contact, LifecycleStage
-from routing.models import ACTIVE_STATUSES, Assignment, RoutingDecision
-from scoring.models import Qualification
+from routing.models import ACTIVE_STATUSES, AccountAssignment, Assignment, RoutingDecision
+from scoring.models import AccountQualification, Qualification
 
 # --- Visibility --------------------------------------------------------------------------------
 
@@ -194,10 +194,26 @@ def owner_choices() -> QuerySet:
 
 
 def company_rows(user: AbstractBaseUser) -> QuerySet[Company]:
-    """Visible companies with their contact count, best grade and open assignment count."""
+    """
+    Visible companies with their contact count, best grade, open assignment count, account
+    score under the live model (account_* fields, null when unscored) and open MQA's date.
+    """
+    live = Q(account_score__scoring_model__is_live=True, account_score__version__gt=0)
     return (
         companies_visible_to(user)
         .select_related("account_owner")
+        .annotate(
+            account_grade=Case(When(live, then=F("account_score__grade"))),
+            account_band=Case(When(live, then=F("account_score__band"))),
+            account_fit=Case(When(live, then=F("account_score__fit"))),
+            account_engagement=Case(When(live, then=F("account_score__engagement"))),
+            account_people=Case(When(live, then=F("account_score__people_engaged"))),
+            mqa_at=Subquery(
+                AccountQualification.objects.filter(company=OuterRef("pk"), closed_at__isnull=True)
+                .order_by("-qualified_at")
+                .values("qualified_at")[:1]
+            ),
+        )
         .annotate(
             contact_count=Count("contacts", distinct=True),
             best_grade=Min("contacts__score__grade"),
@@ -208,6 +224,31 @@ def company_rows(user: AbstractBaseUser) -> QuerySet[Company]:
             ),
         )
     )
+
+
+# The companies list's sorts: key -> (label, order). Unscored accounts sort last.
+COMPANY_SORTS = {
+    "engagement": ("Engagement", ("-account_engagement", "-account_fit")),
+    "fit": ("Fit", ("-account_fit", "-account_engagement")),
+    "cell": ("Grade, band", ("account_grade", "account_band", "-account_engagement")),
+    "people": ("People engaged", ("-account_people", "-account_engagement")),
+    "name": ("Name", ("name",)),
+}
+
+
+def company_rows_sorted(queryset: QuerySet[Company], sort: str) -> QuerySet[Company]:
+    """Order the companies list; ties by name, then id."""
+    _, fields = COMPANY_SORTS.get(sort, COMPANY_SORTS["engagement"])
+    order = [
+        F(f.lstrip("-")).desc(nulls_last=True) if f.startswith("-") else F(f).asc(nulls_last=True)
+        for f in fields
+    ]
+    return queryset.order_by(*order, "name", "id")
+
+
+def account_assignments_routed(*, company: Company) -> QuerySet[AccountAssignment]:
+    """Where the company's MQAs were routed, newest first."""
+    return AccountAssignment.objects.filter(company=company).select_related("rep", "qualification")
 
 
 def account_contacts(*, user: AbstractBaseUser, company: Company) -> QuerySet[Contact]:

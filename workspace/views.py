@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,8 +22,9 @@ from contacts.selectors import company_distinct_values
 from leadscore.links import url_for
 from routing import selectors as routing_selectors
 from routing.models import AssignmentStatus, DisqualifyReason, RejectReason
+from scoring import account_selectors, engine
 from workspace import exports, selectors, services
-from workspace.filters import BANDS, GRADES, WorkspaceContactFilter
+from workspace.filters import BANDS, GRADES, CompanyAccountFilter, WorkspaceContactFilter
 from workspace.models import SavedView
 from workspace.paging import CappedPaginator, ScoreRankedRows
 
@@ -266,25 +266,39 @@ def contact_bulk(request: HttpRequest) -> HttpResponse:
 
 @permission_required("contacts.view_company", raise_exception=True)
 def company_list(request: HttpRequest) -> HttpResponse:
-    companies = selectors.company_rows(request.user)
-    term = request.GET.get("q", "").strip()
-    for word in term.split():
-        companies = companies.filter(Q(name__icontains=word) | Q(domain__icontains=word))
-    companies = companies.order_by("name", "id")
-    page = Paginator(companies, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = QueryDict(mutable=True)
-    if term:
-        query["q"] = term
+    """Accounts, hottest first by default; filter by account grade, band and MQA."""
+    params = _list_query(request.GET)
+    sort = params.get("sort", "engagement")
+    if sort not in selectors.COMPANY_SORTS:
+        sort = "engagement"
+    filters = CompanyAccountFilter(params, queryset=selectors.company_rows(request.user))
+    companies = filters.qs if filters.is_valid() else filters.queryset.none()
+    page = Paginator(selectors.company_rows_sorted(companies, sort), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "workspace/company_list.html",
-        {"page": page, "term": term, "query": query.urlencode()},
+        {
+            "page": page,
+            "form": filters.form,
+            "term": params.get("q", ""),
+            "sort": sort,
+            "sorts": [(key, label) for key, (label, _) in selectors.COMPANY_SORTS.items()],
+            "grades": GRADES,
+            "bands": BANDS,
+            "query": params.urlencode(),
+            "filtered": any(k != "sort" for k in params),
+        },
     )
 
 
 @permission_required("contacts.view_company", raise_exception=True)
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The account: header, its contacts ranked by score, owner, open leads, all activity."""
+    """
+    The account: header, its account score with the why and its history, its contacts ranked
+    by score with their roles, owner, open leads and routed MQAs, all activity.
+    """
     company = get_object_or_404(
         selectors.companies_visible_to(request.user).select_related("account_owner"), pk=pk
     )
@@ -293,8 +307,6 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if shown_of == 200:
         shown_of = selectors.contacts_visible_to(request.user).filter(company=company).count()
     owners = selectors.users_by_id(c.owner_id for c in contacts)
-    for contact in contacts:
-        contact.owner = owners.get(contact.owner_id)
     context = {
         "company": company,
         "contacts": contacts,
@@ -302,8 +314,35 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "activities": list(selectors.account_activity(user=request.user, company=company)[:50]),
         "contact_total": company.contacts.count(),
         "visible_total": shown_of,
+        **_account_score_context(company, contacts),
     }
+    for contact in contacts:
+        contact.owner = owners.get(contact.owner_id)
     return render(request, "workspace/company_detail.html", context)
+
+
+def _account_score_context(company: Company, contacts: list) -> dict:
+    """The account score panel: score, why in words, MQA and its routing, history."""
+    account = account_selectors.account_score_of(company)
+    counted = {}
+    if account is not None:
+        counted = {c["contact_id"]: c for c in account.breakdown.get("contacts", [])}
+    for contact in contacts:
+        level = engine.seniority_of(contact.job_title)
+        contact.role = engine.SENIORITY_LABELS.get(level, "") if level else ""
+        contact.account_share = counted.get(contact.pk)
+    now = timezone.now()
+    fit_parts = [
+        engine.RuleScore.from_json(p) for p in (account.breakdown.get("fit", []) if account else [])
+    ]
+    return {
+        "account": account,
+        "account_fit_lines": [(engine.explain(p, now), p) for p in fit_parts],
+        "account_signals": account.breakdown.get("signals", [])[:5] if account else [],
+        "mqa": company.account_qualifications.filter(closed_at__isnull=True).first(),
+        "routed": list(selectors.account_assignments_routed(company=company)[:10]),
+        "account_timeline": list(account_selectors.account_timeline(company=company)[:15]),
+    }
 
 
 # --- A contact's routing panel -----------------------------------------------------------------

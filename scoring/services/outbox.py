@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from leadscore.on_commit import enqueue_safely
-from scoring.models import OutboxMessage, OutboxTopic, Qualification
-from scoring.signals import lead_qualified
+from scoring.models import AccountQualification, OutboxMessage, OutboxTopic, Qualification
+from scoring.signals import account_qualified, lead_qualified
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +53,22 @@ def _lead_qualified(payload: dict[str, Any]) -> None:
     )
 
 
+def _account_qualified(payload: dict[str, Any]) -> None:
+    qualification = (
+        AccountQualification.objects.select_related("company")
+        .filter(pk=payload["account_qualification_id"])
+        .first()
+    )
+    if qualification is None or qualification.closed_at is not None:
+        return
+    account_qualified.send(
+        sender=AccountQualification, qualification=qualification, company=qualification.company
+    )
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
     OutboxTopic.LEAD_QUALIFIED: _lead_qualified,
+    OutboxTopic.ACCOUNT_QUALIFIED: _account_qualified,
 }
 
 

@@ -35,6 +35,7 @@ from scoring.models import (
     ScoreChange,
     ScoringModel,
 )
+from scoring.services.accounts import accounts_rescore_all, accounts_score
 from scoring.services.qualification import qualification_update
 
 logger = logging.getLogger(__name__)
@@ -498,6 +499,8 @@ def contacts_score(
         )
         total.add(batch)
         total.scores += batch.scores
+    # The accounts these contacts feed, in the same transaction (after every contact lock).
+    accounts_score(company_ids=(r.contact.company_id for r in total.scores), now=now, model=model)
     return total
 
 
@@ -641,6 +644,8 @@ def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreR
                 refolded |= batch.refolded
                 run.refolded = len(refolded)
                 run.save(update_fields=["done", "changed", "newly_qualified", "refolded"])
+        # Then every account, once, from the contact scores just written.
+        accounts_rescore_all(model=model, now=now, release=run.release_new_mqls)
     except Exception as exc:
         run.status, run.error, run.finished_at = RescoreStatus.FAILED, repr(exc), timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])

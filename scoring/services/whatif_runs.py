@@ -16,7 +16,15 @@ from django.utils import timezone
 
 from contacts.models import Contact, OutcomeResult
 from contacts.selectors import contacts_with_outcome
-from scoring import backtest, engine, selectors, whatif
+from scoring import (
+    account_engine,
+    account_selectors,
+    account_whatif,
+    backtest,
+    engine,
+    selectors,
+    whatif,
+)
 from scoring.models import ContactScore, OutcomeLevel, ScoringModel, WhatIfRun, WhatIfStatus
 from scoring.services.rescoring import rules_by_definition, states_from_history, stored_states
 from scoring.services.versions import VersionError
@@ -95,6 +103,17 @@ def _observations(
     return rows
 
 
+def _account_comparison(run: WhatIfRun, now: datetime) -> account_whatif.AccountWhatIf:
+    """Accounts under both versions (a draft's account rules and MQA settings included)."""
+    draft = account_selectors.account_spec(run.draft)
+    live = (
+        account_selectors.account_spec(run.baseline)
+        if run.baseline
+        else account_engine.AccountSpec(mqa_fit=math.inf)
+    )
+    return account_whatif.AccountWhatIf(live=live, draft=draft, now=now)
+
+
 def whatif_run_execute(*, run_id: int, chunk: int = WHATIF_CHUNK) -> WhatIfRun:
     """
     Compare the draft with the live version over every stored contact at the run's moment, and
@@ -125,6 +144,7 @@ def whatif_run_execute(*, run_id: int, chunk: int = WHATIF_CHUNK) -> WhatIfRun:
         }
         now = run.as_of
         comparison = whatif.WhatIf(now=now)
+        accounts = _account_comparison(run, now)
         observations = []
         done, last_id = 0, 0
         contacts = Contact.objects.select_related("company").order_by("pk")
@@ -135,12 +155,20 @@ def whatif_run_execute(*, run_id: int, chunk: int = WHATIF_CHUNK) -> WhatIfRun:
             states = _states_for(specs, batch, now)
             for contact in batch:
                 profile = selectors.profile_of(contact)
-                comparison.add(
-                    contact.pk,
-                    str(contact),
-                    engine.finish(live_spec, profile, states[contact.pk], now),
-                    engine.finish(draft_spec, profile, states[contact.pk], now),
-                )
+                live = engine.finish(live_spec, profile, states[contact.pk], now)
+                draft = engine.finish(draft_spec, profile, states[contact.pk], now)
+                comparison.add(contact.pk, str(contact), live, draft)
+                if contact.company_id:
+                    accounts.add(
+                        company_id=contact.company_id,
+                        company_name=contact.company.name,
+                        company=account_selectors.company_profile(contact.company),
+                        contact_id=contact.pk,
+                        name=str(contact),
+                        job_title=contact.job_title,
+                        live=live,
+                        draft=draft,
+                    )
             observations += _observations(specs, batch, outcomes, kinds)
             last_id = batch[-1].pk
             done += len(batch)
@@ -149,7 +177,7 @@ def whatif_run_execute(*, run_id: int, chunk: int = WHATIF_CHUNK) -> WhatIfRun:
         run.status, run.error, run.finished_at = WhatIfStatus.FAILED, repr(exc), timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])
         raise
-    run.result = comparison.result()
+    run.result = {**comparison.result(), "accounts": accounts.result()}
     run.observations = observations
     run.done = done
     run.status, run.finished_at = WhatIfStatus.DONE, timezone.now()

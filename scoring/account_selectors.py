@@ -1,0 +1,156 @@
+"""Reads for account scores: the engine's view of the live model's account settings and rules,
+of a company, and of its contacts' stored scores at a moment."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from contacts.models import Company
+from scoring import account_engine, engine, selectors
+from scoring.models import (
+    AccountScore,
+    AccountScoreChange,
+    ContactScore,
+    Dimension,
+    RuleCondition,
+    ScoringModel,
+)
+
+
+def account_spec(
+    model: ScoringModel, *, rules: Iterable | None = None
+) -> account_engine.AccountSpec:
+    """The engine's view of a model's account settings and its active account fit rules."""
+    if rules is None:
+        rules = model.rules.filter(is_active=True, dimension=Dimension.ACCOUNT).prefetch_related(
+            Prefetch("conditions", queryset=RuleCondition.objects.order_by("id"))
+        )
+    return account_engine.AccountSpec(
+        fit_rules=tuple(selectors.rule_spec(r) for r in rules if r.dimension == Dimension.ACCOUNT),
+        fit_cap=model.fit_cap,
+        contact_cap=model.account_contact_cap,
+        engagement_cap=model.account_engagement_cap,
+        window_days=model.account_window_days,
+        role_points=model.account_role_points,
+        grade_a=model.grade_a_min,
+        grade_b=model.grade_b_min,
+        grade_c=model.grade_c_min,
+        band_hot=model.band_hot_min,
+        band_warm=model.band_warm_min,
+        mqa_fit=model.mqa_fit_threshold,
+        mqa_engagement=model.mqa_engagement_threshold,
+        mqa_people=model.mqa_min_people,
+    )
+
+
+# Account specs by (model id, updated_at), like selectors.cached_model_spec: every rule change
+# touches its model's updated_at, so a changed model gets a new key in every process.
+_SPECS: dict[tuple[int, Any], account_engine.AccountSpec] = {}
+
+
+def cached_account_spec(model: ScoringModel) -> account_engine.AccountSpec:
+    """account_spec() without a query when the model has not changed since it was last read."""
+    key = (model.pk, model.updated_at)
+    spec = _SPECS.get(key)
+    if spec is None:
+        if len(_SPECS) > 64:
+            _SPECS.clear()
+        spec = _SPECS[key] = account_spec(model)
+    return spec
+
+
+def company_profile(company: Company) -> engine.Profile:
+    """What account fit rules see of a company."""
+    return engine.Profile(
+        industry=company.industry,
+        employee_count=company.employee_count,
+        annual_revenue=float(company.annual_revenue)
+        if company.annual_revenue is not None
+        else None,
+        country=company.country,
+        region=company.region,
+        city=company.city,
+        technologies=tuple(company.technologies or ()),
+        properties=company.properties if isinstance(company.properties, dict) else {},
+    )
+
+
+def members_at(
+    company_ids: Iterable[int], *, model: ScoringModel, spec: engine.ModelSpec, now: datetime
+) -> dict[int, list[account_engine.Member]]:
+    """
+    Each company's contacts with their interest at `now`, from their stored scores (rule
+    states, no activity read): one query for all the companies.
+    """
+    keys = {engine.definition_key(r, spec.half_life_days) for r in engine.interest_rules(spec)}
+    rows = (
+        ContactScore.objects.filter(contact__company_id__in=list(company_ids), scoring_model=model)
+        # Contacts with no interest and nothing arriving add nothing: skipping them keeps the
+        # cost with the engaged contacts, not with the account's size. (Interest left at 0 or
+        # below stays there through time unless an activity arrives or leaves a window, which
+        # next_change_at marks.)
+        .filter(Q(interest__gt=0) | Q(next_change_at__lte=now) | Q(scored_at=now))
+        .values_list(
+            "contact_id",
+            "contact__company_id",
+            "contact__first_name",
+            "contact__last_name",
+            "contact__email",
+            "contact__job_title",
+            "interest",
+            "breakdown",
+            "rule_states",
+            "scored_at",
+        )
+    )
+    members: dict[int, list[account_engine.Member]] = defaultdict(list)
+    for contact_id, company_id, first, last, email, title, *stored in rows:
+        interest, parts = _interest_at(spec, keys, *stored, now=now)
+        members[company_id].append(
+            account_engine.Member(
+                contact_id=contact_id,
+                name=f"{first} {last}".strip() or email,
+                job_title=title or "",
+                interest=interest,
+                last_engaged_at=account_engine.last_engaged(parts),
+                signals=account_engine.member_signals(parts),
+            )
+        )
+    return members
+
+
+def _interest_at(
+    spec: engine.ModelSpec,
+    keys: set[str],
+    interest: float,
+    breakdown: dict,
+    states: dict,
+    scored_at: datetime,
+    *,
+    now: datetime,
+) -> tuple[float, Sequence[engine.RuleScore]]:
+    """A contact's interest and its lines at `now`: as stored when scored at `now` (the
+    contacts this transaction just scored), else finished from the stored rule states."""
+    if scored_at == now:
+        return interest, [engine.RuleScore.from_json(p) for p in breakdown.get("interest", [])]
+    score = selectors.stored_score_at(
+        spec, breakdown=breakdown, rule_states=states, keys=keys & states.keys(), now=now
+    )
+    return score.interest, score.interest_breakdown
+
+
+def account_score_of(company: Company) -> AccountScore | None:
+    """The company's stored account score under the live model, if any."""
+    score = AccountScore.objects.filter(company=company).select_related("scoring_model").first()
+    if score is None or not score.version or not score.scoring_model.is_live:
+        return None
+    return score
+
+
+def account_timeline(*, company: Company) -> QuerySet[AccountScoreChange]:
+    return AccountScoreChange.objects.filter(company=company).order_by("-occurred_at", "-id")
