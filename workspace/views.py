@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from contacts.models import LifecycleStage
+from contacts.models import Company, LifecycleStage
 from contacts.selectors import company_distinct_values
 from leadscore.links import url_for
 from routing import selectors as routing_selectors
