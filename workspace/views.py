@@ -22,7 +22,7 @@ from contacts.selectors import company_distinct_values
 from leadscore.links import url_for
 from routing import selectors as routing_selectors
 from routing.models import AssignmentStatus, DisqualifyReason, RejectReason
-from scoring import account_selectors, engine
+from scoring import account_selectors, engine, wording
 from workspace import exports, selectors, services
 from workspace.filters import BANDS, GRADES, CompanyAccountFilter, WorkspaceContactFilter
 from workspace.models import SavedView
@@ -337,7 +337,7 @@ def _account_score_context(company: Company, contacts: list) -> dict:
     ]
     return {
         "account": account,
-        "account_fit_lines": [(engine.explain(p, now), p) for p in fit_parts],
+        "account_fit_lines": [(wording.explain(p, now), p) for p in fit_parts],
         "account_signals": account.breakdown.get("signals", [])[:5] if account else [],
         "mqa": company.account_qualifications.filter(closed_at__isnull=True).first(),
         "routed": list(selectors.account_assignments_routed(company=company)[:10]),
