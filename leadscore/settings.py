@@ -254,6 +254,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Stored bands and MQL state follow decay, windows and activities dated in the future;
     # leads that cross the MQL rule through time alone qualify. Pages compute "now" on read.
     "scoring-refresh-time": {"task": "scoring.refresh_decay", "schedule": 300.0},
+    # Account scores follow their contacts' decay and the buying-group window; MQAs by time.
+    "scoring-refresh-accounts": {"task": "scoring.refresh_accounts_time", "schedule": 300.0},
     # Outbox messages and rescore runs whose task the broker did not take (it was down).
     "scoring-redrive-outbox": {"task": "scoring.redrive_outbox", "schedule": 60.0},
     # Leads whose acceptance SLA ran out go to the next eligible rep.

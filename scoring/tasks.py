@@ -26,6 +26,12 @@ def refresh_decay() -> int:
     return services.scores_refresh_time()
 
 
+@shared_task(name="scoring.refresh_accounts_time")
+def refresh_accounts_time() -> int:
+    """Beat: account scores follow their contacts' decay and the buying-group window."""
+    return services.accounts_refresh_time()
+
+
 @shared_task(bind=True, name="scoring.execute_rescore_run", acks_late=True, max_retries=None)
 def execute_rescore_run(self, run_id: int) -> None:
     try:

@@ -4,6 +4,7 @@ Writes for scoring, by concern:
 - rescoring: folding activities into rule states and writing scores in the write transaction;
   full rescores after a rule change (coalesced runs);
 - time_refresh: the beat task that follows decay, windows and future activities;
+- accounts: account scores, written after their contacts', and their own time refresh;
 - qualification: opening, releasing and closing qualifications;
 - outbox: side effects that must not be lost (routing a qualified lead, refreshing
   predictions), delivered by Celery;
@@ -13,6 +14,7 @@ Writes for scoring, by concern:
 Callers import from scoring.services; the names below are its public interface.
 """
 
+from scoring.services.accounts import accounts_refresh_time
 from scoring.services.audit import audit_form_changes, audit_record, audit_value
 from scoring.services.outbox import (
     outbox_handler_register,
@@ -58,6 +60,7 @@ __all__ = [
     "BatchResult",
     "RescoreBusy",
     "VersionError",
+    "accounts_refresh_time",
     "audit_form_changes",
     "audit_record",
     "audit_value",

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from scoring import engine, selectors
 from scoring.models import ChangeReason, ContactScore, ScoringModel
-from scoring.services.accounts import accounts_refresh_time
 from scoring.services.rescoring import CHUNK, _locked_contacts, _score_batch, rules_by_definition
 
 
@@ -155,5 +154,4 @@ def scores_refresh_time(*, now: datetime | None = None) -> int:
                 profile_changed=False,
             )
             rewritten += len(batch.scores)
-    accounts_refresh_time(now=now)  # then the accounts those contacts feed
     return rewritten

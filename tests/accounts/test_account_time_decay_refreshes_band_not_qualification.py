@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from contacts.services import activity_record
 from scoring.models import AccountQualification, AccountScore, AccountScoreChange, OutboxMessage
-from scoring.services import scores_refresh_time
+from scoring.services import accounts_refresh_time
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def test_decay_moves_the_band_and_keeps_the_mqa(acme, mqa):
     assert (mqa.band, mqa.meets_threshold) == (1, True)
     later = timezone.now() + dt.timedelta(days=20)
 
-    scores_refresh_time(now=later)
+    accounts_refresh_time(now=later)
 
     mqa.refresh_from_db()
     assert mqa.band == 2  # 3 x ~2.8 decayed interest + 3 roles x 10
@@ -50,7 +50,7 @@ def test_decay_moves_the_band_and_keeps_the_mqa(acme, mqa):
 def test_a_refresh_with_nothing_moved_writes_nothing(acme, mqa):
     version = mqa.version
     changes = AccountScoreChange.objects.count()
-    scores_refresh_time(now=timezone.now() + dt.timedelta(minutes=5))
+    accounts_refresh_time(now=timezone.now() + dt.timedelta(minutes=5))
     mqa.refresh_from_db()
     assert mqa.version == version
     assert AccountScoreChange.objects.count() == changes
