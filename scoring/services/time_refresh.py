@@ -7,6 +7,7 @@ qualifies leads that cross the MQL rule through time alone.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
@@ -40,6 +41,14 @@ def _moved(spec: engine.ModelSpec, row: tuple, keys: set[str], now: datetime) ->
 _MARGIN = 2e-4
 
 
+def _number(value: float) -> str:
+    """A model setting as an SQL literal (an infinite or missing threshold as the largest)."""
+    number = float(value)
+    if math.isnan(number):
+        return "1e308"
+    return repr(max(min(number, 1e308), -1e308))
+
+
 def _decay_sql(half_life_days: float) -> str:
     """f, the decay factor from scored_at to the moment bound as %s, in this database's SQL."""
     if half_life_days <= 0:
@@ -48,15 +57,17 @@ def _decay_sql(half_life_days: float) -> str:
         age_days = "EXTRACT(EPOCH FROM (%s::timestamptz - scored_at))::float8 / 86400.0"
     else:  # SQLite stores UTC text; julianday() reads it
         age_days = "(julianday(%s) - julianday(scored_at))"
-    return f"POWER(0.5, CASE WHEN {age_days} > 0 THEN {age_days} ELSE 0 END / {half_life_days!r})"
+    half_life = _number(half_life_days)
+    return f"POWER(0.5, CASE WHEN {age_days} > 0 THEN {age_days} ELSE 0 END / {half_life})"
 
 
 def _clamped(expression: str, cap: float | None) -> str:
     if cap is None:
         return expression
+    high, low = _number(cap), _number(-cap)
     return (
-        f"(CASE WHEN {expression} > {cap!r} THEN {cap!r} "
-        f"WHEN {expression} < {-cap!r} THEN {-cap!r} ELSE {expression} END)"
+        f"(CASE WHEN {expression} > {high} THEN {high} "
+        f"WHEN {expression} < {low} THEN {low} ELSE {expression} END)"
     )
 
 
@@ -70,19 +81,19 @@ def _time_candidates(model: ScoringModel, spec: engine.ModelSpec, now: datetime)
     table = ContactScore._meta.db_table
     lo = _clamped("(f * g - l)", spec.interest_cap)
     hi = _clamped("(g - f * l)", spec.interest_cap)
-    hot, warm = float(spec.band_hot), float(spec.band_warm)
+    hot, warm = _number(spec.band_hot), _number(spec.band_warm)
     band_stays = (
-        f"CASE band WHEN 1 THEN lo >= {hot!r} WHEN 2 THEN lo >= {warm!r} AND hi < {hot!r} "
-        f"ELSE hi < {warm!r} END"
+        f"CASE band WHEN 1 THEN lo >= {hot} WHEN 2 THEN lo >= {warm} AND hi < {hot} "
+        f"ELSE hi < {warm} END"
     )
     if spec.mql_mode == engine.COMBINED:
-        need = float(spec.mql_combined)
-        meets_stays = f"CASE WHEN meets THEN fit + lo >= {need!r} ELSE fit + hi < {need!r} END"
+        need = _number(spec.mql_combined)
+        meets_stays = f"CASE WHEN meets THEN fit + lo >= {need} ELSE fit + hi < {need} END"
     else:
-        fit_need, need = float(spec.mql_fit), float(spec.mql_interest)
+        fit_need, need = _number(spec.mql_fit), _number(spec.mql_interest)
         meets_stays = (
-            f"CASE WHEN meets THEN fit >= {fit_need!r} AND lo >= {need!r} "
-            f"ELSE fit < {fit_need!r} OR hi < {need!r} END"
+            f"CASE WHEN meets THEN fit >= {fit_need} AND lo >= {need} "
+            f"ELSE fit < {fit_need} OR hi < {need} END"
         )
     f = _decay_sql(spec.half_life_days)
     sql = f"""
