@@ -354,43 +354,25 @@ def default_model_create(*, name: str = "Default model", live: bool = True) -> S
         mqa_engagement_threshold=60,
         mqa_min_people=3,
     )
-    rules = []
-    for position, (name_, description, points, attribute, operator, value, low, high) in enumerate(
-        FIT_RULES
-    ):
-        rules.append(
-            ScoringRule(
-                scoring_model=model,
-                name=name_,
-                description=description,
-                points=points,
-                dimension=Dimension.FIT,
-                attribute=attribute,
-                operator=operator,
-                value=value,
-                min_value=low,
-                max_value=high,
-                position=position,
-            )
+    rules = [
+        ScoringRule(
+            scoring_model=model,
+            name=name_,
+            description=description,
+            points=points,
+            dimension=dimension,
+            attribute=attribute,
+            operator=operator,
+            value=value,
+            min_value=low,
+            max_value=high,
+            position=position,
         )
-    for position, (name_, description, points, attribute, operator, value, low, high) in enumerate(
-        ACCOUNT_FIT_RULES
-    ):
-        rules.append(
-            ScoringRule(
-                scoring_model=model,
-                name=name_,
-                description=description,
-                points=points,
-                dimension=Dimension.ACCOUNT,
-                attribute=attribute,
-                operator=operator,
-                value=value,
-                min_value=low,
-                max_value=high,
-                position=position,
-            )
+        for dimension, table in ((Dimension.FIT, FIT_RULES), (Dimension.ACCOUNT, ACCOUNT_FIT_RULES))
+        for position, (name_, description, points, attribute, operator, value, low, high) in (
+            enumerate(table)
         )
+    ]
     conditions = []
     for position, (
         name_,
