@@ -88,8 +88,8 @@ def _change_detail(old: dict | None, new: engine.Score) -> str:
 def rules_by_definition(spec: engine.ModelSpec) -> dict[str, engine.Rule]:
     """One rule per interest rule definition: rules that share a definition share a state."""
     rules: dict[str, engine.Rule] = {}
-    for rule in engine.interest_rules(spec):
-        rules.setdefault(engine.definition_key(rule, spec.half_life_days), rule)
+    for rule, key in spec.keyed_interest_rules:
+        rules.setdefault(key, rule)
     return rules
 
 
