@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -30,8 +29,19 @@ def account_spec(
         rules = model.rules.filter(is_active=True, dimension=Dimension.ACCOUNT).prefetch_related(
             Prefetch("conditions", queryset=RuleCondition.objects.order_by("id"))
         )
+    return _account_spec_with(model, tuple(selectors.rule_spec(r) for r in rules))
+
+
+def cached_account_spec(model: ScoringModel) -> account_engine.AccountSpec:
+    """account_spec() from the rules selectors.cached_rules keeps (no query when unchanged)."""
+    return _account_spec_with(model, selectors.cached_rules(model))
+
+
+def _account_spec_with(
+    model: ScoringModel, rules: tuple[engine.Rule, ...]
+) -> account_engine.AccountSpec:
     return account_engine.AccountSpec(
-        fit_rules=tuple(selectors.rule_spec(r) for r in rules if r.dimension == Dimension.ACCOUNT),
+        fit_rules=tuple(r for r in rules if r.dimension == Dimension.ACCOUNT),
         fit_cap=model.fit_cap,
         contact_cap=model.account_contact_cap,
         engagement_cap=model.account_engagement_cap,
@@ -46,22 +56,6 @@ def account_spec(
         mqa_engagement=model.mqa_engagement_threshold,
         mqa_people=model.mqa_min_people,
     )
-
-
-# Account specs by (model id, updated_at), like selectors.cached_model_spec: every rule change
-# touches its model's updated_at, so a changed model gets a new key in every process.
-_SPECS: dict[tuple[int, Any], account_engine.AccountSpec] = {}
-
-
-def cached_account_spec(model: ScoringModel) -> account_engine.AccountSpec:
-    """account_spec() without a query when the model has not changed since it was last read."""
-    key = (model.pk, model.updated_at)
-    spec = _SPECS.get(key)
-    if spec is None:
-        if len(_SPECS) > 64:
-            _SPECS.clear()
-        spec = _SPECS[key] = account_spec(model)
-    return spec
 
 
 def company_profile(company: Company) -> engine.Profile:
@@ -87,7 +81,7 @@ def members_at(
     Each company's contacts with their interest at `now`, from their stored scores (rule
     states, no activity read): one query for all the companies.
     """
-    keys = {engine.definition_key(r, spec.half_life_days) for r in engine.interest_rules(spec)}
+    keys = {key for _, key in spec.keyed_interest_rules}
     rows = (
         ContactScore.objects.filter(contact__company_id__in=list(company_ids), scoring_model=model)
         # Contacts with no interest and nothing arriving add nothing: skipping them keeps the

@@ -110,15 +110,21 @@ def forget_cached_rules() -> None:
     _RULES.clear()
 
 
-def cached_model_spec(model: ScoringModel) -> engine.ModelSpec:
-    """model_spec() without a query when the model's rules have not changed since last read."""
+def cached_rules(model: ScoringModel) -> tuple[engine.Rule, ...]:
+    """The model's active rules (every dimension), without a query when they have not changed
+    since last read."""
     key = (model.pk, model.updated_at)
     rules = _RULES.get(key)
     if rules is None:
         if len(_RULES) > 64:
             _RULES.clear()
         rules = _RULES[key] = _rule_specs(model)
-    return _spec_with(model, rules)
+    return rules
+
+
+def cached_model_spec(model: ScoringModel) -> engine.ModelSpec:
+    """model_spec() without a query when the model's rules have not changed since last read."""
+    return _spec_with(model, cached_rules(model))
 
 
 def profile_of(contact: Contact) -> engine.Profile:
