@@ -15,7 +15,7 @@ from rest_framework.routers import DefaultRouter
 from contacts.api import ActivityViewSet, ContactViewSet
 from routing.api import AssignmentViewSet
 from scoring.account_api import CompanyWithAccountScoreViewSet
-from scoring.api import ScoreViewSet, ScoringRuleViewSet
+from scoring.api import ScoreViewSet, ScoringLineViewSet, ScoringRuleViewSet
 
 router = DefaultRouter()
 # Contacts' company endpoint, extended by scoring with the account score.
@@ -24,6 +24,7 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("activities", ActivityViewSet, basename="activity")
 router.register("scores", ScoreViewSet, basename="score")
 router.register("scoring-rules", ScoringRuleViewSet, basename="scoring-rule")
+router.register("scoring-models", ScoringLineViewSet, basename="scoring-model")
 router.register("assignments", AssignmentViewSet, basename="assignment")
 
 

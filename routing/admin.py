@@ -24,6 +24,7 @@ from routing.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from scoring.models import ScoringLine
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -131,6 +132,7 @@ class RepProfileAdmin(AuditedAdmin):
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(AuditedAdmin):
+    list_select_related = ["team", "scoring_line"]
     list_display = [
         "name",
         "position",
@@ -154,6 +156,7 @@ class RoutingRuleAdmin(AuditedAdmin):
             "Conditions (all must match; empty ones match anything)",
             {
                 "fields": [
+                    "scoring_line",
                     "countries",
                     "regions",
                     "industries",
@@ -168,11 +171,20 @@ class RoutingRuleAdmin(AuditedAdmin):
         ("SLA", {"fields": ["sla_minutes", "hand_raise_sla_minutes"]}),
     ]
 
+    def get_fieldsets(self, request, obj=None):
+        # One scoring model (the default install): no model condition to choose.
+        if (obj is not None and obj.scoring_line_id) or ScoringLine.objects.count() > 1:
+            return self.fieldsets
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != "scoring_line"]})
+            for name, opts in self.fieldsets
+        ]
+
     @admin.display(description="conditions")
     def conditions(self, rule: RoutingRule) -> str:
         if rule.is_fallback:
             return "Everything else"
-        parts = []
+        parts = [f"model {rule.scoring_line}"] if rule.scoring_line_id else []
         for label, value in (
             ("country", rule.countries),
             ("region", rule.regions),

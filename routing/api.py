@@ -230,9 +230,8 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
     def get_reasons(self, assignment: Assignment) -> list[str]:
         """Why the lead scored as it did, the reasons that weigh most first (as of now)."""
-        try:
-            stored = assignment.contact.score
-        except Contact.score.RelatedObjectDoesNotExist:
+        stored = selectors.lead_score(assignment)
+        if stored is None:
             return []
         now = self._now()
         return scoring_wording.top_reasons(scoring_selectors.score_now(stored, now=now), now)
@@ -374,9 +373,11 @@ def _action_doc(summary: str, description: str, request, example: dict[str, Any]
 def _with_details(qs: QuerySet[Assignment], *, log_lines: int) -> QuerySet[Assignment]:
     """Everything a row shows, in a fixed number of queries: one more for the log lines."""
     log = RoutingDecision.objects.order_by("-occurred_at", "-id")[:log_lines]
-    return qs.select_related(
-        "contact__company", "contact__score__scoring_model", "rep", "team", "rule"
-    ).prefetch_related(Prefetch("decisions", queryset=log, to_attr="latest_decisions"))
+    return (
+        selectors.with_lead_scores(qs)
+        .select_related("contact__company", "rep", "team", "rule")
+        .prefetch_related(Prefetch("decisions", queryset=log, to_attr="latest_decisions"))
+    )
 
 
 @extend_schema_view(

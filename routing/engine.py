@@ -77,6 +77,8 @@ class Lead:
     lead_source: str = ""
     properties: Mapping[str, object] = field(default_factory=dict)
     hand_raise: bool = False
+    # The scoring model (scoring line) the lead qualified under.
+    line_id: int | None = None
 
 
 def _is_in(value: object, allowed: Collection[str]) -> bool:
@@ -112,10 +114,14 @@ class RuleSpec:
     rotation_position: int = 0
     # The rule's team's cool-off: a rep who rejected the lead this recently is passed over.
     reject_cool_off_days: int = 30
+    # Only leads that qualified under this scoring model (line); None: any model.
+    line_id: int | None = None
 
     def matches(self, lead: Lead) -> bool:
         if self.is_fallback:
             return True
+        if self.line_id is not None and lead.line_id != self.line_id:
+            return False
         if not (
             _is_in(lead.country, self.countries)
             and _is_in(lead.region, self.regions)

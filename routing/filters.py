@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from contacts.models import LeadSource
 from routing.models import Assignment
+from scoring.models import ScoringLine
 
 GRADES = [(g, g) for g in "ABCD"]
 BANDS = [("1", "1 · Hot"), ("2", "2 · Warm"), ("3", "3 · Cold")]
@@ -15,10 +16,17 @@ BANDS = [("1", "1 · Hot"), ("2", "2 · Warm"), ("3", "3 · Cold")]
 
 class QueueFilter(django_filters.FilterSet):
     grade = django_filters.ChoiceFilter(
-        field_name="contact__score__grade", choices=GRADES, label="Grade", empty_label="Any grade"
+        field_name="score__grade", choices=GRADES, label="Grade", empty_label="Any grade"
     )
     band = django_filters.ChoiceFilter(
-        field_name="contact__score__band", choices=BANDS, label="Band", empty_label="Any band"
+        field_name="score__band", choices=BANDS, label="Band", empty_label="Any band"
+    )
+    # Shown only when there are several live scoring models (views: `models`).
+    model = django_filters.ModelChoiceFilter(
+        field_name="qualification__line",
+        queryset=ScoringLine.objects.all(),
+        label="Scoring model",
+        empty_label="Any model",
     )
     source = django_filters.ChoiceFilter(
         field_name="contact__lead_source",
@@ -33,7 +41,7 @@ class QueueFilter(django_filters.FilterSet):
 
     class Meta:
         model = Assignment
-        fields = ["grade", "band", "source", "country", "overdue"]
+        fields = ["grade", "band", "model", "source", "country", "overdue"]
 
     def filter_overdue(
         self, queryset: QuerySet[Assignment], name: str, value: bool | None

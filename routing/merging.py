@@ -1,7 +1,8 @@
 """
 Routing's part of a contact merge (contacts.signals.contacts_merging): a lead has at most one
-open qualification, so when the merged contacts hold several, the one furthest along stays
-open and the others are closed as merged, with their open assignment. Every qualification and
+open qualification per scoring model, so when the merged contacts hold several under one
+model, the one furthest along stays open and the others are closed as merged, with their open
+assignment. Every qualification and
 assignment is kept (contacts.merging moves them all to the kept contact afterwards).
 """
 
@@ -34,8 +35,15 @@ def contacts_merging_received(
         .filter(contact_id__in=[target_id, *duplicate_ids], closed_at__isnull=True)
         .order_by("qualified_at", "pk")
     )
-    if len(open_ones) <= 1:
-        return
+    by_line: dict[int, list[Qualification]] = {}
+    for qualification in open_ones:
+        by_line.setdefault(qualification.line_id, []).append(qualification)
+    for same_line in by_line.values():
+        if len(same_line) > 1:
+            _keep_one(same_line, target_id=target_id)
+
+
+def _keep_one(open_ones: list[Qualification], *, target_id: int) -> None:
     assignments = {
         a.qualification_id: a
         for a in Assignment.objects.select_for_update().filter(

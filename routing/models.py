@@ -252,6 +252,15 @@ class RoutingRule(models.Model):
         blank=True,
         help_text="Comma-separated values the property must have (case-insensitive).",
     )
+    scoring_line = models.ForeignKey(
+        "scoring.ScoringLine",
+        verbose_name="scoring model",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Only leads that qualified under this scoring model. Empty: any model.",
+    )
     # Target
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="rules")
     strategy = models.CharField(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, FilteredRelation, Max, OuterRef, Q, QuerySet, Subquery
 
 from contacts.models import Activity, Company, Contact
 from contacts.selectors import company_distinct_values
@@ -30,7 +30,7 @@ from routing.models import (
     SlaClock,
     Team,
 )
-from scoring.models import ContactScore
+from scoring.models import ContactScore, Qualification
 
 # The queue shows at most this many rows per tab (filters narrow it); a rep's open queue is
 # bounded by capacity. bench/queue.py measures the page at this size.
@@ -112,18 +112,46 @@ def queue(*, user: AbstractBaseUser) -> QuerySet[Assignment]:
         .values("occurred_at")[:1]
     )
     return (
-        assignments_visible_to(user)
-        .select_related("contact__company", "contact__score__scoring_model", "rep")
+        with_lead_scores(assignments_visible_to(user))
+        .select_related("contact__company", "rep")
         .annotate(last_activity_at=Subquery(last_activity))
         .order_by(
-            "contact__score__grade",
-            "contact__score__band",
+            "score__grade",
+            "score__band",
             # fit + interest, highest first
-            (F("contact__score__fit") + F("contact__score__interest")).desc(nulls_last=True),
+            (F("score__fit") + F("score__interest")).desc(nulls_last=True),
             "-last_activity_at",
             "-assigned_at",
         )
     )
+
+
+def with_lead_scores(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
+    """
+    Each assignment with its lead's score as `assignment.score` (None when unscored): the
+    contact's score under the scoring model it qualified under, loaded in the same query.
+    Filters and orderings can name it (`score__grade`).
+    """
+    # The qualification's join first: SQLite refuses an ON clause naming a later table.
+    return (
+        assignments.alias(lead_line_id=F("qualification__line_id"))
+        .annotate(
+            score=FilteredRelation(
+                "contact__scores", condition=Q(contact__scores__line_id=F("lead_line_id"))
+            )
+        )
+        .select_related("score__scoring_model")
+    )
+
+
+def lead_score(assignment: Assignment) -> ContactScore | None:
+    """The lead's score under the model it qualified under (loaded already if annotated)."""
+    if hasattr(assignment, "score"):
+        return assignment.score
+    line = Qualification.objects.filter(pk=assignment.qualification_id).values("line_id")
+    return ContactScore.objects.filter(
+        contact_id=assignment.contact_id, line_id=Subquery(line[:1])
+    ).first()
 
 
 def queue_page(queryset: QuerySet[Assignment], *, limit: int) -> list[Assignment]:
@@ -140,10 +168,12 @@ def queue_page(queryset: QuerySet[Assignment], *, limit: int) -> list[Assignment
         if not (isinstance(term, str) and term.lstrip("-") == "last_activity_at")
     ]
     narrow = queryset
-    if ordering and ordering[0] == "contact__score__grade":
+    if ordering and ordering[0] == "score__grade":
         # Rank on the stored score through correlated lookups by contact id: ordering on
-        # contact__score__* joins the contact table, and PostgreSQL then scanned every contact.
-        score = ContactScore.objects.filter(contact_id=OuterRef("contact_id"))
+        # score__* joins the contact table, and PostgreSQL then scanned every contact.
+        score = ContactScore.objects.filter(
+            contact_id=OuterRef("contact_id"), line_id=OuterRef("qualification__line_id")
+        )
         narrow = queryset.annotate(
             rank_grade=Subquery(score.values("grade")[:1]),
             rank_band=Subquery(score.values("band")[:1]),
@@ -287,6 +317,7 @@ def rule_spec(rule: RoutingRule) -> engine.RuleSpec:
         hand_raise_sla_minutes=rule.hand_raise_sla_minutes,
         rotation_position=rule.rotation_position,
         reject_cool_off_days=rule.team.reject_cool_off_days,
+        line_id=rule.scoring_line_id,
     )
 
 
@@ -356,10 +387,20 @@ def rep_loads(user_ids: Iterable[int]) -> dict[int, int]:
     return {row["rep_id"]: row["n"] for row in rows}
 
 
-def lead_of(contact: Contact, *, hand_raise: bool = False) -> engine.Lead:
-    """The engine's view of a contact (company loaded with it; one query for the grade)."""
+def lead_of(
+    contact: Contact, *, hand_raise: bool = False, line_id: int | None = None
+) -> engine.Lead:
+    """
+    The engine's view of a contact qualified under a scoring model (line; the default one
+    unless given): company loaded with it, one query for the grade under that model.
+    """
     company = contact.company
-    score = getattr(contact, "score", None) if _has_score(contact) else None
+    scores = ContactScore.objects.filter(contact_id=contact.pk)
+    if line_id is None:
+        scores = scores.filter(line__is_default=True)
+    else:
+        scores = scores.filter(line_id=line_id)
+    score = scores.only("grade", "line_id").first()
     return engine.Lead(
         contact_id=contact.pk,
         name=str(contact),
@@ -373,15 +414,8 @@ def lead_of(contact: Contact, *, hand_raise: bool = False) -> engine.Lead:
         lead_source=contact.lead_source,
         properties=contact.properties or {},
         hand_raise=hand_raise,
+        line_id=line_id if line_id is not None else (score.line_id if score else None),
     )
-
-
-def _has_score(contact: Contact) -> bool:
-    try:
-        contact.score  # noqa: B018 - a reverse one-to-one raises when missing
-    except Contact.score.RelatedObjectDoesNotExist:
-        return False
-    return True
 
 
 @dataclass(frozen=True)

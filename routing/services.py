@@ -88,7 +88,13 @@ class ReassignWarning(RoutingError):
 
 
 def _decide(
-    *, contact: Contact, hand_raise: bool, now: datetime, lock: bool, exclude=frozenset()
+    *,
+    contact: Contact,
+    hand_raise: bool,
+    now: datetime,
+    lock: bool,
+    exclude=frozenset(),
+    line_id: int | None = None,
 ) -> engine.Decision:
     """
     Load the engine's inputs and decide. With `lock`, the matching rule's row (its round-robin
@@ -97,7 +103,7 @@ def _decide(
     never overfill a rep.
     """
     rules = [selectors.rule_spec(rule) for rule in selectors.active_rules()]
-    lead = selectors.lead_of(contact, hand_raise=hand_raise)
+    lead = selectors.lead_of(contact, hand_raise=hand_raise, line_id=line_id)
     rule = engine.first_matching_rule(rules, lead)
     if rule is None:
         return engine.decide(lead=lead, rules=[], reps=[], today=timezone.localdate(now))
@@ -157,9 +163,14 @@ def _cool_off(*, contact_id: int, rule: engine.RuleSpec, now: datetime) -> dict[
 def lead_route_dry_run(*, contact: Contact, now: datetime | None = None) -> engine.Decision:
     """Which rule and rep this contact would get now, without assigning or moving any cursor."""
     contact = Contact.objects.select_related("company__account_owner").get(pk=contact.pk)
-    qualification = Qualification.objects.filter(contact=contact, closed_at__isnull=True).first()
+    qualification = (
+        Qualification.objects.filter(contact=contact, closed_at__isnull=True)
+        .order_by("-line__is_default", "pk")
+        .first()
+    )
     return _decide(
         contact=contact,
+        line_id=qualification.line_id if qualification else None,
         hand_raise=bool(qualification and qualification.hand_raise),
         now=now or timezone.now(),
         lock=False,
@@ -294,7 +305,13 @@ def lead_route(*, qualification_id: int, now: datetime | None = None) -> Assignm
         event=WebhookEvent.LEAD_QUALIFIED,
         payload=lambda: _lead_payload(contact, qualification, now=now),
     )
-    decision = _decide(contact=contact, hand_raise=qualification.hand_raise, now=now, lock=True)
+    decision = _decide(
+        contact=contact,
+        hand_raise=qualification.hand_raise,
+        now=now,
+        lock=True,
+        line_id=qualification.line_id,
+    )
     assignment = Assignment(
         qualification=qualification,
         contact=contact,
@@ -355,6 +372,7 @@ def _assignment_expire(*, assignment_id: int, now: datetime) -> bool:
     }
     decision = _decide(
         contact=assignment.contact,
+        line_id=assignment.qualification.line_id,
         hand_raise=assignment.hand_raise,
         now=now,
         lock=True,
@@ -485,7 +503,10 @@ def assignment_reject(
     assignment.save()
     contact_set_stage(contact=assignment.contact, stage=LifecycleStage.RECYCLED, at=now)
     qualification_close(
-        contact=assignment.contact, reason=f"Rejected by {display_name(user)}: {text}", now=now
+        contact=assignment.contact,
+        reason=f"Rejected by {display_name(user)}: {text}",
+        now=now,
+        qualification_id=assignment.qualification_id,
     )
     _log(
         assignment,
@@ -566,7 +587,12 @@ def assignment_outcome_record(
     assignment.closed_at = now
     assignment.close_reason = lost_reason.strip()[:255] if result == OutcomeResult.LOST else ""
     assignment.save()
-    qualification_close(contact=assignment.contact, reason=result.label, now=now)
+    qualification_close(
+        contact=assignment.contact,
+        reason=result.label,
+        now=now,
+        qualification_id=assignment.qualification_id,
+    )
     detail = f" ({lost_reason.strip()})" if result == OutcomeResult.LOST else ""
     amount_words = f" for ${amount:,.0f}" if amount is not None else ""
     _log(
@@ -746,7 +772,6 @@ def notification_email_send(*, notification_id: int) -> bool:
         Notification.objects.select_related(
             "recipient",
             "assignment__contact__company",
-            "assignment__contact__score",
             "assignment__rule",
             "assignment__team",
         )
@@ -764,7 +789,7 @@ def notification_email_send(*, notification_id: int) -> bool:
         "notification": notification,
         "assignment": assignment,
         "contact": assignment.contact,
-        "score": getattr(assignment.contact, "score", None),
+        "score": selectors.lead_score(assignment),
         "decision": last,
         "queue_url": _absolute(reverse("routing:queue")),
         "lead_url": _absolute(reverse("routing:assignment", args=[assignment.pk])),

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leadscore.on_commit import enqueue_safely
+from routing import selectors
 from routing.models import (
     DeliveryStatus,
     Notification,
@@ -80,11 +81,10 @@ def _absolute(path: str) -> str:
 def slack_payload(notification: Notification) -> dict:
     """The incoming-webhook body: a one-line text (the push notification) plus blocks."""
     assignment = notification.assignment
-    contact = assignment.contact
     link = _absolute(reverse("routing:assignment", args=[assignment.pk]))
     text = f"{_EMOJI.get(notification.kind, '')} {notification.message}".strip()
     facts = []
-    score = getattr(contact, "score", None)  # a missing reverse one-to-one: None
+    score = selectors.lead_score(assignment)
     if score is not None:
         facts.append(
             f"*Score* {score.grade}{score.band} (fit {score.fit:.0f}, "

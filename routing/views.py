@@ -59,6 +59,8 @@ class QueueRow:
     sla_state: str  # "", "ok", "soon", "overdue"
     sla_words: str
     sla_share_left: int  # 0..100, for the SLA bar
+    # The scoring model the lead qualified under, named when several are live.
+    model_name: str = ""
 
     # Links, built from one reverse() per page rather than several {% url %} per row.
     @property
@@ -130,11 +132,10 @@ def _sla(assignment: Assignment, now: datetime) -> tuple[str, str, int]:
     return state, f"{engine.duration_words(minutes)} left", round(100 * share)
 
 
-def _row(assignment: Assignment, *, now: datetime, unread: set[int]) -> QueueRow:
-    try:
-        stored = assignment.contact.score
-    except Contact.score.RelatedObjectDoesNotExist:
-        stored = None
+def _row(
+    assignment: Assignment, *, now: datetime, unread: set[int], models: dict[int, str] | None = None
+) -> QueueRow:
+    stored = selectors.lead_score(assignment)
     score = scoring_selectors.score_now(stored, now=now) if stored is not None else None
     reasons = scoring_wording.top_reasons(score, now) if score is not None else []
     state, words, share = _sla(assignment, now)
@@ -146,6 +147,7 @@ def _row(assignment: Assignment, *, now: datetime, unread: set[int]) -> QueueRow
         sla_state=state,
         sla_words=words,
         sla_share_left=share,
+        model_name=(models or {}).get(stored.line_id, "") if stored is not None else "",
     )
 
 
@@ -212,7 +214,9 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
         else []
     )
     unread = set(selectors.unread_notifications(user=user).values_list("assignment_id", flat=True))
-    rows = [_row(a, now=now, unread=unread) for a in assignments]
+    lines = scoring_selectors.lines()
+    models = {line.pk: line.name for line in lines} if len(lines) > 1 else {}
+    rows = [_row(a, now=now, unread=unread, models=models) for a in assignments]
     for row in rows:
         row.tab = tab
     if tab in ("open", "unassigned"):
@@ -242,6 +246,8 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
         "filtered": bool(filter_query),
         "grades": GRADES,
         "bands": BANDS,
+        # Several live scoring models: the queue filters by the one a lead qualified under.
+        "scoring_lines": lines,
         "countries": selectors.queue_countries(visible, user=user),
         "reject_reasons": RejectReason.choices,
         "disqualify_reasons": DisqualifyReason.choices,

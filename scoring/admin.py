@@ -19,6 +19,7 @@ from scoring.models import (
     RescoreRun,
     RuleCondition,
     ScoreChange,
+    ScoringLine,
     ScoringModel,
     ScoringRule,
     WhatIfRun,
@@ -266,6 +267,7 @@ class ScoringModelAdmin(admin.ModelAdmin):
     list_display = [
         "version_label",
         "name",
+        "line",
         "status",
         "published_at",
         "published_by",
@@ -273,7 +275,8 @@ class ScoringModelAdmin(admin.ModelAdmin):
         "latest_rescore",
     ]
     list_display_links = ["version_label", "name"]
-    list_select_related = ["published_by", "based_on"]
+    list_select_related = ["published_by", "based_on", "line"]
+    list_filter = ["line"]
     readonly_fields = [
         "version_facts",
         "is_live",
@@ -553,7 +556,7 @@ class ScoringModelAdmin(admin.ModelAdmin):
                 f"v{draft.version} is live. Every contact is being rescored under it; leads "
                 "that newly qualify wait for release unless the version releases them.",
             )
-            return HttpResponseRedirect(reverse("scoring:model"))
+            return HttpResponseRedirect(reverse("scoring:version", args=[draft.pk]))
         return self._confirm(
             request,
             draft,
@@ -576,7 +579,7 @@ class ScoringModelAdmin(admin.ModelAdmin):
                 f"Rolled back: v{published.version}, a copy of v{target.version}, is live and "
                 "every contact is being rescored under it.",
             )
-            return HttpResponseRedirect(reverse("scoring:model"))
+            return HttpResponseRedirect(reverse("scoring:version", args=[published.pk]))
         return self._confirm(
             request,
             target,
@@ -651,6 +654,7 @@ class WhatIfRunAdmin(admin.ModelAdmin):
 class QualificationAdmin(admin.ModelAdmin):
     list_display = [
         "contact",
+        "line",
         "status",
         "qualified_at",
         "reason",
@@ -660,7 +664,7 @@ class QualificationAdmin(admin.ModelAdmin):
         "fell_below_at",
         "closed_at",
     ]
-    list_filter = ["status", "hand_raise", ("closed_at", admin.EmptyFieldListFilter)]
+    list_filter = ["line", "status", "hand_raise", ("closed_at", admin.EmptyFieldListFilter)]
     search_fields = ["contact__email", "contact__last_name"]
     list_select_related = ["contact"]
     raw_id_fields = ["contact"]
@@ -690,12 +694,39 @@ class RescoreRunAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(ScoringLine)
+class ScoringLineAdmin(admin.ModelAdmin):
+    """
+    The live scoring models side by side (product lines, regions). A new one starts from a
+    copy of a version (Scoring model > New scoring model); here it is renamed.
+    """
+
+    list_display = ["name", "description", "is_default", "created_at"]
+    readonly_fields = ["is_default", "created_at"]
+    fields = ["name", "description", "is_default", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # scoring:line_create makes the line and its first draft together
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # its versions, scores and qualifications would go with it
+
+
 @admin.register(ContactScore)
 class ContactScoreAdmin(admin.ModelAdmin):
-    list_display = ["contact", "fit", "interest", "grade", "band", "meets_threshold", "scored_at"]
-    list_filter = ["grade", "band", "meets_threshold"]
+    list_display = [
+        "contact",
+        "line",
+        "fit",
+        "interest",
+        "grade",
+        "band",
+        "meets_threshold",
+        "scored_at",
+    ]
+    list_filter = ["line", "grade", "band", "meets_threshold"]
     search_fields = ["contact__email"]
-    list_select_related = ["contact"]
+    list_select_related = ["contact", "line"]
     readonly_fields = [f.name for f in ContactScore._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -33,6 +33,7 @@ from scoring.models import (
     Dimension,
     Qualification,
     RuleCondition,
+    ScoringLine,
     ScoringModel,
     ScoringRule,
 )
@@ -54,6 +55,12 @@ class ScoreSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text="pending (waits for release) or released."
     )
     model = serializers.CharField(source="scoring_model.name", read_only=True)
+    model_id = serializers.IntegerField(
+        source="line_id",
+        read_only=True,
+        help_text="The live scoring model (product line) this score is under: `?model=<id>`.",
+    )
+    model_version = serializers.IntegerField(source="scoring_model.version", read_only=True)
     as_of = serializers.DateTimeField(
         read_only=True,
         default=None,
@@ -68,6 +75,8 @@ class ScoreSerializer(serializers.ModelSerializer):
             "email",
             "lifecycle_stage",
             "model",
+            "model_id",
+            "model_version",
             "fit",
             "interest",
             "grade",
@@ -116,6 +125,10 @@ class ScoreSerializer(serializers.ModelSerializer):
 
 
 class ScoreFilter(django_filters.FilterSet):
+    model = IdFilter(
+        field_name="line_id",
+        label="Scoring model id (GET /api/v1/scoring-models/); default: the default model",
+    )
     grade = django_filters.MultipleChoiceFilter(choices=[(g, g) for g in "ABCD"])
     band = django_filters.MultipleChoiceFilter(choices=[(1, "1"), (2, "2"), (3, "3")])
     fit_min = PointsFilter(field_name="fit", lookup_expr="gte")
@@ -168,13 +181,16 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def get_queryset(self) -> QuerySet[ContactScore]:
         open_q = Qualification.objects.filter(
-            contact=OuterRef("contact_id"), closed_at__isnull=True
+            contact=OuterRef("contact_id"), line_id=OuterRef("line_id"), closed_at__isnull=True
         )
         qs = (
             ContactScore.objects.select_related("contact", "scoring_model")
             .filter(scoring_model__is_live=True)
             .annotate(is_mql=Exists(open_q), mql_status=Subquery(open_q.values("status")[:1]))
         )
+        if not self.request.query_params.get("model"):
+            # One row per contact: the default model's, unless ?model= names another.
+            qs = qs.filter(line__is_default=True)
         if sees_only_own_leads(self.request.user):
             # The one visibility rule for contacts (contacts.selectors.contacts_visible_to).
             visible = contacts_visible_to(self.request.user).values("pk")
@@ -398,3 +414,49 @@ class ScoringRuleViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: ScoringRule) -> None:
         _rule_delete(rule=instance, request=self.request)
+
+
+class ScoringLineSerializer(serializers.ModelSerializer):
+    live_version = serializers.SerializerMethodField(
+        help_text="The live version's scoring_model id (its rules: /api/v1/scoring-rules/)."
+    )
+    version = serializers.SerializerMethodField(help_text="The live version's number.")
+
+    class Meta:
+        model = ScoringLine
+        fields = ["id", "name", "description", "is_default", "live_version", "version"]
+        read_only_fields = fields
+
+    def _live(self, line: ScoringLine) -> ScoringModel | None:
+        return next(iter(getattr(line, "live", [])), None)
+
+    def get_live_version(self, line: ScoringLine) -> int | None:
+        live = self._live(line)
+        return live.pk if live else None
+
+    def get_version(self, line: ScoringLine) -> int | None:
+        live = self._live(line)
+        return live.version if live else None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the scoring models",
+        description="Each live scoring model (product line or region) scores every contact: "
+        "`/api/v1/scores/?model=<id>`. A new installation has one, the default.",
+        responses={200: ScoringLineSerializer, **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One scoring model", responses={200: ScoringLineSerializer, **ERRORS}
+    ),
+)
+class ScoringLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The scoring models side by side, each with its live version."""
+
+    serializer_class = ScoringLineSerializer
+    pagination_class = ApiCursorPagination
+    ordering = ["id"]
+    required_scopes = {"list": Scope.READ, "retrieve": Scope.READ}
+    queryset = ScoringLine.objects.prefetch_related(
+        Prefetch("versions", queryset=ScoringModel.objects.filter(is_live=True), to_attr="live")
+    ).order_by("id")

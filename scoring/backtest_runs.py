@@ -80,7 +80,7 @@ def fresh_whatif_run(
         and run.status == WhatIfStatus.DONE
         and run.outcome_level == level
         and not selectors.draft_changed_since(draft=draft, moment=run.created_at)
-        and (run.baseline_id == getattr(selectors.live_model(), "pk", None))
+        and (run.baseline_id == getattr(selectors.live_model(line=draft.line_id), "pk", None))
     ):
         return run
     run = services.whatif_run_create(draft=draft, requested_by=requested_by, outcome_level=level)

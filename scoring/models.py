@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from contacts.models import ActivityKind, Contact
+from scoring.line_models import ScoringLine
 
 
 class MqlMode(models.TextChoices):
@@ -25,14 +26,18 @@ class ScoringModel(models.Model):
     A version of the scoring model: its rules plus the settings that turn points into grades,
     bands and MQLs.
 
-    Exactly one version is live at a time; it scores every contact. Marketing ops edits a
-    *draft* (never published), tries it with a what-if replay and publishes it; the version it
-    replaces is *retired* and kept, read-only, for comparison and rollback
-    (services.scoring_model_publish, scoring_model_rollback). Versions are numbered 1, 2, 3...
-    in the order they were created.
+    Versions belong to a line (ScoringLine: a product line or region); exactly one version of
+    each line is live at a time and scores every contact under that line. Marketing ops edits
+    a *draft* (never published), tries it with a what-if replay and publishes it; the version
+    it replaces is *retired* and kept, read-only, for comparison and rollback
+    (services.scoring_model_publish, scoring_model_rollback). A line's versions are numbered
+    1, 2, 3... in the order they were created.
     """
 
-    version = models.PositiveIntegerField(unique=True, editable=False)
+    line = models.ForeignKey(
+        ScoringLine, on_delete=models.PROTECT, related_name="versions", editable=False
+    )
+    version = models.PositiveIntegerField(editable=False)
     based_on = models.ForeignKey(
         "self",
         null=True,
@@ -122,10 +127,12 @@ class ScoringModel(models.Model):
             ("publish_scoringmodel", "Can publish a draft or roll back to an earlier version"),
         ]
         constraints = [
-            # selectors.live_model() reads the one live model.
+            # selectors.live_model(line) reads a line's one live version.
             models.UniqueConstraint(
-                fields=["is_live"], condition=Q(is_live=True), name="scoring_one_live_model"
+                fields=["line"], condition=Q(is_live=True), name="scoring_one_live_model"
             ),
+            # Numbered in creation order within a line; refuses a concurrent duplicate.
+            models.UniqueConstraint(fields=["line", "version"], name="scoring_version_per_line"),
             models.CheckConstraint(
                 condition=Q(grade_a_min__gte=models.F("grade_b_min"))
                 & Q(grade_b_min__gte=models.F("grade_c_min")),
@@ -145,9 +152,13 @@ class ScoringModel(models.Model):
         return f"{label} (live)" if self.is_live else label
 
     def save(self, *args, **kwargs) -> None:
+        if self.line_id is None:
+            # Created without a line (the default model, a fixture, a newcomer's first model).
+            self.line = ScoringLine.objects.default()
         if self.version is None:
             # Numbered in creation order; the unique constraint refuses a concurrent duplicate.
-            latest = ScoringModel.objects.aggregate(n=models.Max("version"))["n"] or 0
+            versions = ScoringModel.objects.filter(line_id=self.line_id)
+            latest = versions.aggregate(n=models.Max("version"))["n"] or 0
             self.version = latest + 1
         if self.is_live and self.published_at is None:
             # Created live (the default model, a fixture): it counts as published now.
@@ -389,8 +400,8 @@ class RuleCondition(models.Model):
 
 class ContactScore(models.Model):
     """
-    A contact's scores under the live model, the breakdown that explains them, and the rule
-    states they are computed from.
+    A contact's scores under one live model (line), the breakdown that explains them, and the
+    rule states they are computed from. One row per contact and line.
 
     `rule_states` holds, per interest rule definition (engine.definition_key), what that rule
     needs of the contact's history (engine.RuleState): new activities are folded into it in the
@@ -399,9 +410,12 @@ class ContactScore(models.Model):
     score computed from older data never overwrites a newer one.
     """
 
-    contact = models.OneToOneField(
-        Contact, on_delete=models.CASCADE, primary_key=True, related_name="score"
+    # Indexed by score_one_per_line, which leads with contact.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="scores", db_index=False
     )
+    # The live model (line) this score is under; scoring_model is the version that wrote it.
+    line = models.ForeignKey(ScoringLine, on_delete=models.CASCADE, related_name="+")
     scoring_model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="+")
     fit = models.FloatField(default=0)
     # Interest, grade, band and MQL state as of scored_at. Pages and the API show the score as
@@ -430,19 +444,23 @@ class ContactScore(models.Model):
     scored_at = models.DateTimeField()
 
     class Meta:
+        constraints = [
+            # Every writer upserts on (contact, line): one score per contact per live model.
+            models.UniqueConstraint(fields=["contact", "line"], name="score_one_per_line"),
+        ]
         indexes = [
-            # The queue and reports rank by grade, band, then score.
-            models.Index(fields=["grade", "band", "-fit"], name="score_grade_band_idx"),
             # The queue ranks a team's open leads by their contacts' grade, band and fit +
-            # interest (routing.selectors.queue_page): one index-only lookup per lead, without
-            # reading the wide score rows (their breakdowns are most of the table).
+            # interest under the lead's model (routing.selectors.queue_page): one index-only
+            # lookup per lead, without reading the wide score rows (breakdowns are most of it).
             models.Index(
-                fields=["contact", "grade", "band", "fit", "interest"],
+                fields=["contact", "line", "grade", "band", "fit", "interest"],
                 name="score_rank_lookup_idx",
             ),
-            # The contact list sorted by grade x band (workspace.paging.ScoreRankedRows): a page
-            # walks this index in order (backwards for worst first) and stops after 50 rows.
+            # The contact list sorted by grade x band under one model
+            # (workspace.paging.ScoreRankedRows): a page walks this index in order (backwards
+            # for worst first) and stops after 50 rows.
             models.Index(
+                F("line"),
                 F("grade"),
                 F("band"),
                 (F("fit") + F("interest")).desc(),
@@ -456,6 +474,11 @@ class ContactScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_id}: {self.cell} fit {self.fit:g} interest {self.interest:g}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.line_id is None and self.scoring_model_id is not None:
+            self.line_id = self.scoring_model.line_id  # the version's line
+        super().save(*args, **kwargs)
 
     @property
     def cell(self) -> str:
@@ -475,6 +498,7 @@ class ScoreChange(models.Model):
     """One entry in a contact's score timeline: what changed, by how much, and why."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="score_changes")
+    line = models.ForeignKey(ScoringLine, on_delete=models.CASCADE, related_name="+")
     occurred_at = models.DateTimeField()
     reason = models.CharField(max_length=20, choices=ChangeReason.choices)
     detail = models.CharField(max_length=500, blank=True)
@@ -506,11 +530,15 @@ class QualificationStatus(models.TextChoices):
 
 class Qualification(models.Model):
     """
-    A contact becoming an MQL. At most one is open per contact, so a lead is announced to
-    routing exactly once per qualification however many events or workers race.
+    A contact becoming an MQL under one live model (line). At most one is open per contact and
+    line, so a lead is announced to routing exactly once per qualification however many events
+    or workers race; a contact qualifying under two models is two leads, each routed by rules
+    that match its model.
     """
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="qualifications")
+    # The live model the lead qualified under; routing rules can match it.
+    line = models.ForeignKey(ScoringLine, on_delete=models.PROTECT, related_name="+")
     scoring_model = models.ForeignKey(
         ScoringModel, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -537,10 +565,12 @@ class Qualification(models.Model):
     class Meta:
         ordering = ["-qualified_at"]
         constraints = [
+            # One open qualification per contact and model: a lead is announced once per
+            # model however many events or workers race.
             models.UniqueConstraint(
-                fields=["contact"],
+                fields=["contact", "line"],
                 condition=Q(closed_at__isnull=True),
-                name="qualification_one_open_per_contact",
+                name="qualification_one_open_per_line",
             ),
         ]
         indexes = [
@@ -552,6 +582,16 @@ class Qualification(models.Model):
         return (
             f"{self.contact} qualified {self.qualified_at:%Y-%m-%d} ({self.get_status_display()})"
         )
+
+    def save(self, *args, **kwargs) -> None:
+        if self.line_id is None:
+            # The version's line; a qualification recorded without one is the default's.
+            self.line_id = (
+                self.scoring_model.line_id
+                if self.scoring_model_id
+                else ScoringLine.objects.default().pk
+            )
+        super().save(*args, **kwargs)
 
 
 class RescoreStatus(models.TextChoices):

@@ -11,10 +11,17 @@ from contacts.privacy import PersonalDataHandler, personal_data_handler_register
 from scoring.models import ContactScore, Qualification, ScoreChange, WhatIfRun
 
 
+def _score(score: ContactScore) -> dict[str, Any]:
+    return model_to_dict(score) | {"scored_at": score.scored_at}
+
+
 def _export(contact: Contact) -> dict[str, Any]:
-    score = ContactScore.objects.filter(contact=contact).first()
+    scores = list(ContactScore.objects.filter(contact=contact).select_related("line"))
+    default = next((s for s in scores if s.line.is_default), None)
     return {
-        "score": model_to_dict(score) | {"scored_at": score.scored_at} if score else None,
+        "score": _score(default) if default else None,
+        # Under every live scoring model (product line), the default's included.
+        "scores": [_score(s) | {"model": s.line.name} for s in scores],
         "score_changes": [
             model_to_dict(change) | {"occurred_at": change.occurred_at}
             for change in ScoreChange.objects.filter(contact=contact).order_by("occurred_at", "pk")

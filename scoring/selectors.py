@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from contacts.models import Activity, ActivityKind, Contact
@@ -22,15 +22,103 @@ from scoring.models import (
     RescoreRun,
     RuleCondition,
     ScoreChange,
+    ScoringLine,
     ScoringModel,
     ScoringRule,
     WhatIfRun,
 )
 
 
-def live_model() -> ScoringModel | None:
-    """The model that scores contacts now."""
-    return ScoringModel.objects.filter(is_live=True).first()
+def live_model(*, line: ScoringLine | int | None = None) -> ScoringModel | None:
+    """The version that scores contacts now under a line (the default line unless given)."""
+    live = ScoringModel.objects.filter(is_live=True).select_related("line")
+    if line is None:
+        return live.filter(line__is_default=True).first()
+    return live.filter(line=line).first()
+
+
+def live_models() -> list[ScoringModel]:
+    """The live version of every line, the default line's first: each scores every contact."""
+    return list(
+        ScoringModel.objects.filter(is_live=True)
+        .select_related("line")
+        .order_by("-line__is_default", "line__name")
+    )
+
+
+def lines() -> list[ScoringLine]:
+    """Every scoring line (live model), the default first."""
+    return list(ScoringLine.objects.all())
+
+
+def line_chosen(value: object) -> ScoringLine | None:
+    """The line a request names (`?model=<id>`), or None for the default; unknown ids: None."""
+    try:
+        line_id = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return ScoringLine.objects.filter(pk=line_id).first()
+
+
+def default_line() -> ScoringLine:
+    return ScoringLine.objects.default()
+
+
+def lines_with_live() -> list[ScoringLine]:
+    """Every line with its live version as `line.live` (None before its first publish)."""
+    found = list(
+        ScoringLine.objects.prefetch_related(
+            Prefetch("versions", queryset=ScoringModel.objects.filter(is_live=True), to_attr="lv")
+        )
+    )
+    for line in found:
+        line.live = line.lv[0] if line.lv else None
+    return found
+
+
+def scores_by_line(*, contact_id: int) -> list[tuple[ScoringLine, ContactScore | None]]:
+    """
+    The contact's stored score under each line, the default first; empty with one line (the
+    pages then show no choice of model).
+    """
+    every = lines()
+    if len(every) < 2:
+        return []
+    stored = {
+        s.line_id: s for s in ContactScore.objects.filter(contact_id=contact_id, line__in=every)
+    }
+    return [(line, stored.get(line.pk)) for line in every]
+
+
+def line_id_of(line: ScoringLine | int | None) -> int:
+    """A line's id; None means the default line."""
+    if line is None:
+        return default_line().pk
+    return line.pk if isinstance(line, ScoringLine) else int(line)
+
+
+def with_score(contacts: QuerySet[Contact], *, line: ScoringLine | int | None = None):
+    """
+    Contacts with their stored score under one scoring model (the default unless given) as
+    `contact.score` once select_related("score") (None when unscored); filters and orderings
+    name it `score__grade`, `score__fit`... The join reads score_one_per_line.
+    """
+    return contacts.annotate(
+        score=FilteredRelation("scores", condition=Q(scores__line_id=line_id_of(line)))
+    )
+
+
+def stored_scores(contact_ids: Iterable[int], *, line_id: int) -> dict[int, ContactScore]:
+    """The contacts' stored scores under one line, by contact id."""
+    rows = ContactScore.objects.filter(contact_id__in=list(contact_ids), line_id=line_id)
+    return {row.contact_id: row for row in rows}
+
+
+def scores_every(contact_ids: Sequence[int], *, line_id: int) -> bool:
+    """Has this line scored every one of these contacts?"""
+    ids = set(contact_ids)
+    found = ContactScore.objects.filter(contact_id__in=ids, line_id=line_id).count()
+    return found == len(ids)
 
 
 def _domains(text: str) -> frozenset[str]:
@@ -295,20 +383,30 @@ def breakdown_activities(
     }
 
 
-def score_timeline(*, contact: Contact) -> QuerySet[ScoreChange]:
-    """A contact's score changes, newest first."""
-    return ScoreChange.objects.filter(contact=contact).select_related("activity")
+def score_timeline(
+    *, contact: Contact, line: ScoringLine | int | None = None
+) -> QuerySet[ScoreChange]:
+    """A contact's score changes (under one model when given), newest first."""
+    changes = ScoreChange.objects.filter(contact=contact).select_related("activity")
+    return changes if line is None else changes.filter(line=line)
 
 
-def qualifications_pending_release() -> QuerySet[Qualification]:
-    """Leads that qualified after a rule change and wait for marketing to release them."""
-    return Qualification.objects.filter(
+def qualifications_pending_release(
+    *, line: ScoringLine | int | None = None
+) -> QuerySet[Qualification]:
+    """Leads that qualified after a rule change and wait for marketing to release them (under
+    one model when given)."""
+    pending = Qualification.objects.filter(
         status=QualificationStatus.PENDING_RELEASE, closed_at__isnull=True
-    ).select_related("contact__company")
+    ).select_related("contact__company", "line")
+    return pending if line is None else pending.filter(line=line)
 
 
-def open_qualification(*, contact_id: int) -> Qualification | None:
-    return Qualification.objects.filter(contact_id=contact_id, closed_at__isnull=True).first()
+def open_qualification(*, contact_id: int, line: ScoringLine | int) -> Qualification | None:
+    """The contact's open qualification under one model."""
+    return Qualification.objects.filter(
+        contact_id=contact_id, line=line, closed_at__isnull=True
+    ).first()
 
 
 def latest_rescore_run(*, model: ScoringModel) -> RescoreRun | None:
@@ -342,18 +440,19 @@ def model_warnings(model: ScoringModel) -> list[tuple[ScoringRule, str]]:
 # ---- Versions, audit and what-if ---------------------------------------------------------
 
 
-def versions() -> QuerySet[ScoringModel]:
-    """Every version, newest first, with who published it and what it was copied from."""
-    return ScoringModel.objects.select_related("based_on", "published_by").order_by("-version")
+def versions(*, line: ScoringLine | int | None = None) -> QuerySet[ScoringModel]:
+    """
+    A line's versions (the default line's unless given), newest first, with who published it
+    and what it was copied from.
+    """
+    found = ScoringModel.objects.select_related("based_on__line", "published_by", "line")
+    found = found.filter(line__is_default=True) if line is None else found.filter(line=line)
+    return found.order_by("-version")
 
 
-def latest_draft() -> ScoringModel | None:
-    """The newest draft (never published), the one marketing ops is most likely working on."""
-    return (
-        ScoringModel.objects.filter(is_live=False, published_at__isnull=True)
-        .order_by("-version")
-        .first()
-    )
+def latest_draft(*, line: ScoringLine | int | None = None) -> ScoringModel | None:
+    """A line's newest draft (never published): the one marketing ops most likely works on."""
+    return versions(line=line).filter(is_live=False, published_at__isnull=True).first()
 
 
 def audit_trail(*, model: ScoringModel | None = None) -> QuerySet[AuditEntry]:

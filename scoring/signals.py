@@ -16,7 +16,7 @@ from django.dispatch import Signal, receiver
 from django.utils import timezone
 
 from contacts.models import Activity, Company, Contact
-from contacts.signals import contacts_bulk_changed, demo_seeded
+from contacts.signals import contacts_bulk_changed, contacts_merging, demo_seeded
 
 # Sent once per released qualification by the outbox delivery (scoring.services.outbox), in
 # the delivery's transaction, when a lead becomes an MQL and goes to routing. Receivers work
@@ -39,6 +39,17 @@ SCORED_CONTACT_FIELDS = {
     "company_id",
     "properties",
 }
+
+
+@receiver(contacts_merging, dispatch_uid="scoring_contacts_merging")
+def contacts_merging_received(sender, duplicate_ids: list[int], **kwargs: Any) -> None:
+    """
+    The duplicates' scores go (one score per contact and model: they cannot move to the kept
+    contact); the merge then rebuilds the kept contact's from the combined history.
+    """
+    from scoring.models import ContactScore
+
+    ContactScore.objects.filter(contact_id__in=duplicate_ids).delete()
 
 
 @receiver(post_save, sender=Activity, dispatch_uid="scoring_activity_saved")

@@ -7,6 +7,7 @@ app_name = "scoring"
 urlpatterns = [
     path("", views.model_overview, name="model"),
     path("versions/<int:pk>/", views.model_overview, name="version"),
+    path("models/new/", views.line_create, name="line_create"),
     path("versions/<int:pk>/draft/", views.draft_create, name="draft_create"),
     path("versions/<int:pk>/whatif/", views.whatif, name="whatif"),
     path(

@@ -16,6 +16,7 @@ from contacts.models import ActivityKind
 from contacts.selectors import contact_visible_or_404
 from leadscore.on_commit import BROKER_REFUSED, enqueue_safely
 from scoring import backtest, backtest_runs, charts, selectors, services, tasks, wording
+from scoring.forms import LineCreateForm
 from scoring.models import (
     ContactScore,
     Dimension,
@@ -30,9 +31,17 @@ from scoring.models import (
 
 @permission_required("scoring.view_contactscore", raise_exception=True)
 def contact_scores(request: HttpRequest, pk: int) -> HttpResponse:
-    """A contact's fit and interest as of now, their breakdown in words, and the timeline."""
+    """
+    A contact's fit and interest as of now under one scoring model (the default unless
+    `?model=` names another), their breakdown in words, and the timeline.
+    """
     contact = contact_visible_or_404(request.user, pk)
-    stored = ContactScore.objects.filter(pk=pk).select_related("scoring_model").first()
+    line = selectors.line_chosen(request.GET.get("model")) or selectors.default_line()
+    stored = (
+        ContactScore.objects.filter(contact_id=pk, line=line)
+        .select_related("scoring_model")
+        .first()
+    )
     now = timezone.now()
     score = selectors.score_now(stored, now=now) if stored else None
     interest = list(score.interest_breakdown) if score else []
@@ -50,8 +59,11 @@ def contact_scores(request: HttpRequest, pk: int) -> HttpResponse:
         "interest_lines": [
             (wording.explain(p, now), p, behind.get(p.rule_id, [])) for p in interest
         ],
-        "timeline": selectors.score_timeline(contact=contact)[:50],
-        "qualification": selectors.open_qualification(contact_id=pk),
+        "timeline": selectors.score_timeline(contact=contact, line=line)[:50],
+        "qualification": selectors.open_qualification(contact_id=pk, line=line),
+        "line": line,
+        # Several live models: each one's score, to switch between (none with one model).
+        "line_scores": selectors.scores_by_line(contact_id=pk),
     }
     template = "scoring/contact_scores.html"
     if request.htmx:
@@ -65,11 +77,18 @@ def model_overview(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     A version of the model (the live one by default): the MQL rule, the grade x band matrix,
     the rules in words, every version, and the audit trail of this one.
     """
-    model = get_object_or_404(ScoringModel, pk=pk) if pk else selectors.live_model()
+    if pk:
+        model = get_object_or_404(ScoringModel.objects.select_related("line"), pk=pk)
+        line = model.line
+    else:
+        line = selectors.line_chosen(request.GET.get("model")) or selectors.default_line()
+        model = selectors.live_model(line=line) or selectors.versions(line=line).first()
     context: dict = {
         "model": model,
-        "versions": selectors.versions(),
-        "draft": selectors.latest_draft(),
+        "line": line,
+        "lines": selectors.lines_with_live(),
+        "versions": selectors.versions(line=line),
+        "draft": selectors.latest_draft(line=line),
     }
     if model is not None:
         if request.user.has_perm("scoring.view_auditentry"):
@@ -98,7 +117,7 @@ def model_overview(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             interest_rules=[row for row in rows if row[0].dimension == Dimension.INTEREST],
             account_rules=[row for row in rows if row[0].dimension == Dimension.ACCOUNT],
             run=selectors.latest_rescore_run(model=model),
-            pending=selectors.qualifications_pending_release().count(),
+            pending=selectors.qualifications_pending_release(line=line).count(),
             kinds=dict(ActivityKind.choices),
         )
     return render(request, "scoring/model.html", context)
@@ -124,6 +143,31 @@ def draft_create(request: HttpRequest, pk: int) -> HttpResponse:
         "what-if, then publish it.",
     )
     return redirect("admin:scoring_scoringmodel_change", draft.pk)
+
+
+@permission_required("scoring.add_scoringmodel", raise_exception=True)
+def line_create(request: HttpRequest) -> HttpResponse:
+    """A new live scoring model (product line, region): its first draft, copied from a version."""
+    form = LineCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            draft = services.scoring_line_create(
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                source=form.cleaned_data["source"],
+                created_by=request.user,
+            )
+        except services.VersionError as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(
+                request,
+                f"Scoring model {draft.line.name} created with draft v{draft.version}. Edit its "
+                "rules, try it with the what-if, then publish it: every contact is then scored "
+                "under it too.",
+            )
+            return redirect("scoring:version", draft.pk)
+    return render(request, "scoring/line_form.html", {"form": form})
 
 
 # ---- What-if -----------------------------------------------------------------------------

@@ -110,3 +110,13 @@ class InterestRuleFactory(factory.django.DjangoModelFactory):
     dimension = "interest"
     points = 5
     activity_kind = "pricing_page_view"
+
+
+def score_of(contact: Contact, line=None):
+    """The contact's stored score under a scoring model (the default one unless given)."""
+    from scoring.models import ContactScore
+
+    scores = ContactScore.objects.filter(contact=contact)
+    if line is None:
+        return scores.get(line__is_default=True)
+    return scores.get(line=line)

@@ -21,7 +21,7 @@ def test_the_kept_contacts_score_counts_the_duplicates_activities():
 
     contacts_merge(target=kept, duplicates=[duplicate])
 
-    score = ContactScore.objects.get(pk=kept.pk)
+    score = ContactScore.objects.get(contact=kept)
     assert score.interest == 30
     assert score.breakdown["interest"][0]["count"] == 3
-    assert not ContactScore.objects.filter(pk=duplicate.pk).exists()
+    assert not ContactScore.objects.filter(contact=duplicate).exists()

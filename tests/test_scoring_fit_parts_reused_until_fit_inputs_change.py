@@ -31,7 +31,7 @@ def model():
 
 def test_a_new_activity_keeps_the_stored_fit_parts(model, monkeypatch):
     contact = ContactFactory(company=CompanyFactory(industry="Software"))
-    assert ContactScore.objects.get(pk=contact.pk).fit == 10
+    assert ContactScore.objects.get(contact=contact).fit == 10
 
     from scoring import engine
 
@@ -40,7 +40,7 @@ def test_a_new_activity_keeps_the_stored_fit_parts(model, monkeypatch):
 
     monkeypatch.setattr(engine, "fit_parts_of", evaluated)
     activity_record(contact=contact, kind="pricing_page_view", occurred_at=timezone.now())
-    stored = ContactScore.objects.get(pk=contact.pk)
+    stored = ContactScore.objects.get(contact=contact)
     assert (stored.fit, stored.interest) == (10, 5)
     assert [part["name"] for part in stored.breakdown["fit"]] == ["Software"]
 
@@ -55,17 +55,17 @@ def test_after_a_fit_rule_change_a_new_activity_gives_the_new_fit(model, monkeyp
     rule.points = 25
     rule.save()
     activity_record(contact=contact, kind="pricing_page_view", occurred_at=timezone.now())
-    stored = ContactScore.objects.get(pk=contact.pk)
+    stored = ContactScore.objects.get(contact=contact)
     assert (stored.fit, stored.interest) == (25, 5)
 
 
 def test_a_profile_change_evaluates_fit_again(model):
     contact = ContactFactory(company=CompanyFactory(industry="Retail"))
-    assert ContactScore.objects.get(pk=contact.pk).fit == 0
+    assert ContactScore.objects.get(contact=contact).fit == 0
     contact.company.industry = "Software"
     contact.company.save()
     contacts_score(contact_ids=[contact.pk], reason="profile_change")
-    assert ContactScore.objects.get(pk=contact.pk).fit == 10
+    assert ContactScore.objects.get(contact=contact).fit == 10
 
 
 def test_an_interest_rule_change_rescores_without_evaluating_fit(model, monkeypatch):
@@ -89,7 +89,7 @@ def test_an_interest_rule_change_rescores_without_evaluating_fit(model, monkeypa
     with monkeypatch.context() as patched:
         patched.setattr(engine, "fit_parts_of", evaluated)
         rescore_run_execute(run_id=run.pk)
-    stored = ContactScore.objects.get(pk=contact.pk)
+    stored = ContactScore.objects.get(contact=contact)
     assert (stored.fit, stored.interest) == (10, 7)
 
     # A profile changed behind the signals' back: `manage.py rescore` puts it right.
@@ -97,4 +97,4 @@ def test_an_interest_rule_change_rescores_without_evaluating_fit(model, monkeypa
 
     Company.objects.filter(pk=contact.company_id).update(industry="Retail")
     call_command("rescore", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert ContactScore.objects.get(pk=contact.pk).fit == 0
+    assert ContactScore.objects.get(contact=contact).fit == 0

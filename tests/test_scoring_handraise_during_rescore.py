@@ -21,6 +21,7 @@ from tests.factories import (
     FitRuleFactory,
     InterestRuleFactory,
     ScoringModelFactory,
+    score_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -71,8 +72,8 @@ def test_a_demo_request_during_a_rescore_is_released_and_counted_once(
     assert qualification.status == QualificationStatus.RELEASED
     assert qualification.hand_raise
     assert announcements == [lead.pk]
-    lead.score.refresh_from_db()
-    assert lead.score.interest == 30
+    score_of(lead).refresh_from_db()
+    assert score_of(lead).interest == 30
     # One entry for the demo request's points, not one per writer.
     gains = ScoreChange.objects.filter(contact=lead, interest_after=30, interest_before=0)
     assert gains.count() == 1

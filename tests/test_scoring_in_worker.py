@@ -28,7 +28,7 @@ def test_an_activity_is_scored_at_once_and_its_outbox_message_delivered_by_the_w
     activity_record(contact=contact, kind="demo_request", occurred_at=timezone.now())
 
     # Scored before any worker could run: in the write transaction.
-    score = ContactScore.objects.get(pk=contact.pk)
+    score = ContactScore.objects.get(contact=contact)
     assert score.hand_raise_rule == "Requested a demo"
     contact.refresh_from_db()
     assert contact.lifecycle_stage == "mql"

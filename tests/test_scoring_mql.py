@@ -14,6 +14,7 @@ from tests.factories import (
     FitRuleFactory,
     InterestRuleFactory,
     ScoringModelFactory,
+    score_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -47,8 +48,8 @@ def test_lead_below_the_rule_is_scored_but_not_an_mql(
     contact = ContactFactory()
     view_pricing(contact, timezone.now(), django_capture_on_commit_callbacks)
     contact.refresh_from_db()
-    assert contact.score.fit == 10
-    assert contact.score.interest == pytest.approx(5, abs=0.01)
+    assert score_of(contact).fit == 10
+    assert score_of(contact).interest == pytest.approx(5, abs=0.01)
     assert contact.lifecycle_stage == LifecycleStage.LEAD
     assert announcements == []
 
@@ -75,7 +76,7 @@ def test_hand_raise_makes_an_mql_at_once_whatever_the_score(
     with django_capture_on_commit_callbacks(execute=True):
         activity_record(contact=contact, kind="demo_request", occurred_at=timezone.now())
     contact.refresh_from_db()
-    assert contact.score.fit == 0
+    assert score_of(contact).fit == 0
     assert contact.lifecycle_stage == LifecycleStage.MQL
     assert Qualification.objects.get(contact=contact).reason == "Hand-raise: Requested a demo"
     assert announcements == [contact.pk]
@@ -112,7 +113,7 @@ def test_decay_below_the_rule_is_recorded_but_the_lead_stays_an_mql(
 
     assert scores_refresh_time(now=then + dt.timedelta(days=7)) == 1
     contact.refresh_from_db()
-    assert contact.score.interest == pytest.approx(7.5, abs=0.01)
+    assert score_of(contact).interest == pytest.approx(7.5, abs=0.01)
     assert contact.lifecycle_stage == LifecycleStage.MQL
     qualification = Qualification.objects.get(contact=contact)
     assert qualification.fell_below_at is not None
@@ -139,6 +140,6 @@ def test_contacts_already_with_sales_are_never_requalified(
     for _ in range(5):
         view_pricing(contact, timezone.now(), django_capture_on_commit_callbacks)
     contact.refresh_from_db()
-    assert contact.score.meets_threshold
+    assert score_of(contact).meets_threshold
     assert contact.lifecycle_stage == LifecycleStage.OPPORTUNITY
     assert announcements == []

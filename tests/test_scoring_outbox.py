@@ -13,7 +13,7 @@ from contacts.services import activity_record
 from scoring import tasks
 from scoring.models import OutboxMessage, Qualification
 from scoring.services import outbox, outbox_message_deliver, outbox_redrive
-from tests.factories import ContactFactory, InterestRuleFactory, ScoringModelFactory
+from tests.factories import ContactFactory, InterestRuleFactory, ScoringModelFactory, score_of
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def test_with_the_broker_down_the_api_answers_and_the_redrive_routes_later(
             content_type="application/json",
         )
     assert response.status_code == 201
-    assert contact.score.hand_raise_rule == "Requested a demo"  # scored, broker or not
+    assert score_of(contact).hand_raise_rule == "Requested a demo"  # scored, broker or not
     assert OutboxMessage.objects.get().delivered_at is None
     assert announcements == []
 

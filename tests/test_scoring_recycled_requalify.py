@@ -9,7 +9,13 @@ from contacts.models import LifecycleStage
 from contacts.services import activity_record, contact_set_stage
 from scoring.models import Qualification
 from scoring.services import qualification_close
-from tests.factories import ContactFactory, FitRuleFactory, InterestRuleFactory, ScoringModelFactory
+from tests.factories import (
+    ContactFactory,
+    FitRuleFactory,
+    InterestRuleFactory,
+    ScoringModelFactory,
+    score_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +69,7 @@ def test_one_more_event_does_not_requalify_a_recycled_lead(
 
     recycled.refresh_from_db()
     assert recycled.lifecycle_stage == LifecycleStage.RECYCLED
-    assert recycled.score.interest == 30  # scored all the same
+    assert score_of(recycled).interest == 30  # scored all the same
     assert Qualification.objects.filter(contact=recycled).count() == 1
     assert announcements == []
 

@@ -11,7 +11,7 @@ from contacts.services import activity_record
 from scoring import selectors
 from scoring.models import RescoreRun, RescoreStatus
 from scoring.services import rescore_run_execute, rescoring, scoring_model_changed
-from tests.factories import ContactFactory, InterestRuleFactory, ScoringModelFactory
+from tests.factories import ContactFactory, InterestRuleFactory, ScoringModelFactory, score_of
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +53,8 @@ def test_a_points_only_change_reads_no_activity(world):
     assert reads == []
     assert run.refolded == 0
     for contact in contacts:
-        contact.score.refresh_from_db()
-        assert contact.score.interest == 17
+        score_of(contact).refresh_from_db()
+        assert score_of(contact).interest == 17
 
 
 def test_a_changed_definition_reads_only_its_own_kind(world):
@@ -65,8 +65,8 @@ def test_a_changed_definition_reads_only_its_own_kind(world):
     assert reads and all(kinds == {"pricing_page_view"} for kinds in reads)
     assert run.refolded == 1
     for contact in contacts:
-        contact.score.refresh_from_db()
-        assert contact.score.interest == 15
+        score_of(contact).refresh_from_db()
+        assert score_of(contact).interest == 15
 
 
 def test_requests_while_a_run_waits_join_it(world):
@@ -79,5 +79,5 @@ def test_requests_while_a_run_waits_join_it(world):
     assert model.runs.count() == 1
     assert waiting.requests == 4
     _run(model)
-    contacts[0].score.refresh_from_db()
-    assert contacts[0].score.interest == 18  # the rules as they were when it started
+    score_of(contacts[0]).refresh_from_db()
+    assert score_of(contacts[0]).interest == 18  # the rules as they were when it started

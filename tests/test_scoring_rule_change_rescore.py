@@ -13,7 +13,13 @@ from scoring.models import (
     ScoreChange,
 )
 from scoring.services import qualification_release
-from tests.factories import ActivityFactory, ContactFactory, FitRuleFactory, ScoringModelFactory
+from tests.factories import (
+    ActivityFactory,
+    ContactFactory,
+    FitRuleFactory,
+    ScoringModelFactory,
+    score_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +40,7 @@ def world(django_capture_on_commit_callbacks):
         with_sales = ContactFactory(job_title="Engineer", lifecycle_stage=LifecycleStage.SAL)
         newcomer = ContactFactory(job_title="Engineer")
     for contact in (already, with_sales, newcomer):
-        assert contact.score.scored_at is not None
+        assert score_of(contact).scored_at is not None
     RescoreRun.objects.all().delete()  # the set-up's own rescore
     return model, already, with_sales, newcomer
 
@@ -56,7 +62,7 @@ def test_a_rule_change_rescores_every_contact_with_progress(
     assert "Scoring rule 'Software" in run.reason
     for contact in (already, with_sales, newcomer):
         contact.refresh_from_db()
-        assert contact.score.fit == (30 if contact == already else 5)
+        assert score_of(contact).fit == (30 if contact == already else 5)
     assert ScoreChange.objects.filter(reason=ChangeReason.RULE_CHANGE).count() == 3
 
 
@@ -118,7 +124,7 @@ def test_a_profile_change_rescores_the_contact(world, django_capture_on_commit_c
         newcomer.job_title = "VP Engineering"
         newcomer.save()
     newcomer.refresh_from_db()
-    assert newcomer.score.fit == 25
+    assert score_of(newcomer).fit == 25
     change = newcomer.score_changes.get(reason=ChangeReason.PROFILE_CHANGE)
     assert change.detail == "VP +25"
     assert (change.cell_before, change.cell_after) == ("D3", "C3")
@@ -139,7 +145,7 @@ def test_a_company_change_rescores_its_contacts(world, django_capture_on_commit_
         company.employee_count = 5000
         company.save()
     already.refresh_from_db()
-    assert already.score.fit == 32
+    assert score_of(already).fit == 32
 
 
 def test_a_new_activity_gets_a_timeline_entry_naming_it(django_capture_on_commit_callbacks):

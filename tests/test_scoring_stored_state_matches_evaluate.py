@@ -138,7 +138,7 @@ def _record(batch, contacts, start, single: bool) -> None:
 def _assert_matches_evaluate(model, contacts, moment) -> None:
     spec = selectors.model_spec(model)
     for contact in contacts:
-        stored = ContactScore.objects.get(pk=contact.pk)
+        stored = ContactScore.objects.get(contact=contact)
         carried = selectors.score_now(stored, now=moment, spec=spec)
         history = selectors.events_by_contact([contact.pk], kinds=set(KINDS)).get(contact.pk, [])
         fresh = engine.evaluate(spec, selectors.profile_of(contact), history, moment)
@@ -239,7 +239,7 @@ def test_a_rule_change_rescore_and_the_time_refresh_keep_the_stored_score_exact(
         clock.now += dt.timedelta(days=refresh_days)
         scores_refresh_time()
         for contact in contacts:
-            stored = ContactScore.objects.get(pk=contact.pk)
+            stored = ContactScore.objects.get(contact=contact)
             spec = selectors.model_spec(model)
             now_score = selectors.score_now(stored, now=clock.now, spec=spec)
             assert (stored.grade, stored.band, stored.meets_threshold) == (

@@ -39,13 +39,13 @@ def test_a_lead_crosses_the_mql_rule_when_a_penalty_leaves_its_window(
     activity_record(contact=contact, kind="page_view", occurred_at=now - dt.timedelta(days=6))
     for _ in range(2):
         activity_record(contact=contact, kind="pricing_page_view", occurred_at=now)
-    assert ContactScore.objects.get(pk=contact.pk).interest == 5
+    assert ContactScore.objects.get(contact=contact).interest == 5
     assert not Qualification.objects.filter(contact=contact).exists()
 
     with django_capture_on_commit_callbacks(execute=True):  # the outbox delivers on commit
         assert scores_refresh_time(now=now + dt.timedelta(days=2)) == 1
 
-    stored = ContactScore.objects.get(pk=contact.pk)
+    stored = ContactScore.objects.get(contact=contact)
     assert (stored.interest, stored.meets_threshold) == (20, True)
     qualification = Qualification.objects.get(contact=contact)
     assert qualification.status == "released"
@@ -63,10 +63,10 @@ def test_an_activity_dated_in_the_future_counts_from_its_time(model):
     activity_record(
         contact=contact, kind="pricing_page_view", occurred_at=now + dt.timedelta(days=3)
     )
-    stored = ContactScore.objects.get(pk=contact.pk)
+    stored = ContactScore.objects.get(contact=contact)
     assert stored.interest == 0
     assert stored.next_change_at == now + dt.timedelta(days=3)
 
     assert scores_refresh_time(now=now + dt.timedelta(days=1)) == 0
     assert scores_refresh_time(now=now + dt.timedelta(days=3, seconds=1)) == 1
-    assert ContactScore.objects.get(pk=contact.pk).interest == 10
+    assert ContactScore.objects.get(contact=contact).interest == 10

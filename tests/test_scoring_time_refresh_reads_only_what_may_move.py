@@ -81,7 +81,7 @@ def test_only_scores_near_a_band_or_mql_boundary_are_read():
         activity_record(contact=far_hot, kind="pricing_page_view", occurred_at=now)
     for _ in range(2):  # 20 points: just warm, a day of decay makes it cold
         activity_record(contact=near_warm, kind="pricing_page_view", occurred_at=now)
-    ContactScore.objects.filter(pk=quiet.pk).update(interest=0)
+    ContactScore.objects.filter(contact=quiet).update(interest=0)
     spec = selectors.model_spec(model)
 
     assert _time_candidates(model, spec, now + dt.timedelta(days=1)) == [near_warm.pk]

@@ -86,7 +86,7 @@ def test_eight_writers_a_rescore_and_the_time_refresh_end_at_a_fresh_evaluation(
     assert not errors, errors
     assert Activity.objects.filter(contact=contact, source="load").count() == 40
 
-    stored = ContactScore.objects.get(pk=contact.pk)
+    stored = ContactScore.objects.get(contact=contact)
     spec = selectors.model_spec(model)
     now = timezone.now()
     history = selectors.events_by_contact([contact.pk], kinds=set(KINDS) | {"demo_request"})

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from contacts.filters import ContactFilter
 from contacts.models import Contact
+from scoring.models import ScoringLine
 
 GRADES = [(g, g) for g in "ABCD"]
 BANDS = [("1", "1 · Hot"), ("2", "2 · Warm"), ("3", "3 · Cold")]
@@ -43,6 +44,14 @@ class WorkspaceContactFilter(ContactFilter):
         min_value=0,
         max_value=100,
     )
+    # The scoring model the scores come from (workspace.selectors.contact_rows applies it):
+    # shown only when several models are live.
+    model = django_filters.ModelChoiceFilter(
+        queryset=ScoringLine.objects.all(),
+        method="filter_model",
+        label="Scoring model",
+        empty_label="Default model",
+    )
     owner = django_filters.CharFilter(method="filter_owner", label="Owner")
     mql = django_filters.BooleanFilter(method="filter_mql", label="MQL")
 
@@ -53,6 +62,9 @@ class WorkspaceContactFilter(ContactFilter):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+
+    def filter_model(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset  # applied by contact_rows, which joins that model's scores
 
     def filter_probability_min(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset.filter(prediction__probability__gte=float(value) / 100)

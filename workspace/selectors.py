@@ -33,7 +33,8 @@ from django.db.models.functions import Coalesce
 from contacts import selectors as contact_selectors
 from contacts.models import Activity, Company, Contact, LifecycleStage
 from routing.models import ACTIVE_STATUSES, AccountAssignment, Assignment, RoutingDecision
-from scoring.models import AccountQualification, Qualification
+from scoring import selectors as scoring_selectors
+from scoring.models import AccountQualification, Qualification, ScoringLine
 
 # --- Visibility --------------------------------------------------------------------------------
 
@@ -73,7 +74,7 @@ STAGE_ORDER = Case(
 )
 
 
-def contact_rows(user: AbstractBaseUser) -> QuerySet[Contact]:
+def contact_rows(user: AbstractBaseUser, *, line: ScoringLine | None = None) -> QuerySet[Contact]:
     """
     The visible contacts with what a list row shows, in one query per page: company, stored
     score, predictive probability (joined), the open assignment's status and owner, MQL state
@@ -81,7 +82,10 @@ def contact_rows(user: AbstractBaseUser) -> QuerySet[Contact]:
     activity by contact and time, qualification by contact).
 
     The owner is the rep holding the lead's open assignment, else the company's account owner.
+    Scores and MQL state are under one scoring model: the default unless `line` is given.
     """
+    line_id = scoring_selectors.line_id_of(line)
+    open_mql = Qualification.objects.filter(contact=OuterRef("pk"), line_id=line_id, closed_at=None)
     active = _active_assignment()
     last_activity = (
         Activity.objects.filter(contact=OuterRef("pk"))
@@ -89,7 +93,7 @@ def contact_rows(user: AbstractBaseUser) -> QuerySet[Contact]:
         .values("occurred_at")[:1]
     )
     return (
-        contacts_visible_to(user)
+        scoring_selectors.with_score(contacts_visible_to(user), line=line_id)
         .select_related("company", "score", "prediction")
         # The rows show no breakdown or factors: decoding those JSON documents was most of the
         # page's time. The export asks for the breakdown back (its top reasons).
@@ -107,7 +111,7 @@ def contact_rows(user: AbstractBaseUser) -> QuerySet[Contact]:
                 F("company__account_owner__first_name"),
                 output_field=CharField(),
             ),
-            is_mql=Exists(Qualification.objects.filter(contact=OuterRef("pk"), closed_at=None)),
+            is_mql=Exists(open_mql),
             last_activity_at=Subquery(last_activity),
             stage_order=STAGE_ORDER,
         )
@@ -216,7 +220,9 @@ def company_rows(user: AbstractBaseUser) -> QuerySet[Company]:
         )
         .annotate(
             contact_count=Count("contacts", distinct=True),
-            best_grade=Min("contacts__score__grade"),
+            best_grade=Min(
+                "contacts__scores__grade", filter=Q(contacts__scores__line__is_default=True)
+            ),
             open_assignments=Count(
                 "contacts__assignments",
                 filter=Q(contacts__assignments__status__in=ACTIVE_STATUSES),

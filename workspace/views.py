@@ -23,6 +23,7 @@ from leadscore.links import url_for
 from routing import selectors as routing_selectors
 from routing.models import AssignmentStatus, DisqualifyReason, RejectReason
 from scoring import account_selectors, engine, wording
+from scoring import selectors as scoring_selectors
 from workspace import exports, selectors, services
 from workspace.filters import BANDS, GRADES, CompanyAccountFilter, WorkspaceContactFilter
 from workspace.models import SavedView
@@ -104,8 +105,11 @@ def _filtered(request: HttpRequest, params: QueryDict, *, paged: bool = False):
     The filter, the rows in the chosen order, and the sort key. `paged`: rows the list pages
     through; sorted by grade x band, they read the score index a page at a time.
     """
+    # Scores, grades and MQL state under the scoring model the filter names (default: the
+    # default model); the filter's `model` field only carries the choice.
+    line = scoring_selectors.line_chosen(params.get("model"))
     contact_filter = WorkspaceContactFilter(
-        params, queryset=selectors.contact_rows(request.user), user=request.user
+        params, queryset=selectors.contact_rows(request.user, line=line), user=request.user
     )
     sort = selectors.sort_key(params.get("sort"))
     rows = contact_filter.qs if contact_filter.is_valid() else contact_filter.queryset.none()
@@ -149,6 +153,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "grades": GRADES,
         "bands": BANDS,
         "owners": selectors.owner_choices(),
+        "scoring_lines": scoring_selectors.lines(),
         "saved_views": SavedView.objects.filter(user=request.user),
         "can_bulk": can_bulk,
         "bulk_actions": services.BulkAction.CHOICES,

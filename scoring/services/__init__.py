@@ -45,6 +45,7 @@ from scoring.services.rescoring import (
 from scoring.services.time_refresh import scores_refresh_time
 from scoring.services.versions import (
     VersionError,
+    scoring_line_create,
     scoring_model_draft_create,
     scoring_model_publish,
     scoring_model_rollback,
@@ -78,6 +79,7 @@ __all__ = [
     "rescore_run_execute",
     "rescore_runs_redrive",
     "scores_refresh_time",
+    "scoring_line_create",
     "scoring_model_changed",
     "scoring_model_draft_create",
     "scoring_model_publish",

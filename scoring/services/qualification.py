@@ -85,9 +85,10 @@ def qualification_update(
     open_qualification: Qualification | None,
 ) -> tuple[bool, bool]:
     """
-    Open a qualification when the MQL rule is crossed, once. `release` says whether a lead that
-    qualifies on score goes to routing at once or waits for marketing (after a rule change); a
-    hand-raise always goes at once. Returns (newly qualified, released).
+    Open a qualification under the model's line when its MQL rule is crossed, once. `release`
+    says whether a lead that qualifies on score goes to routing at once or waits for marketing
+    (after a rule change); a hand-raise always goes at once. Returns (newly qualified,
+    released).
     """
     if open_qualification is not None:
         return _follow_open(open_qualification, score, now)
@@ -100,6 +101,7 @@ def qualification_update(
         with transaction.atomic():
             qualification = Qualification.objects.create(
                 contact=contact,
+                line_id=model.line_id,
                 scoring_model=model,
                 status=QualificationStatus.PENDING_RELEASE,
                 qualified_at=now,
@@ -135,16 +137,24 @@ def qualification_release(
 
 @transaction.atomic
 def qualification_close(
-    *, contact: Contact, reason: str, now: datetime | None = None
+    *,
+    contact: Contact,
+    reason: str,
+    now: datetime | None = None,
+    qualification_id: int | None = None,
 ) -> Qualification | None:
-    """End a contact's open qualification (rejected, recycled, disqualified, won...)."""
-    qualification = (
+    """
+    End an open qualification of the contact (rejected, recycled, disqualified, won...): the
+    one given, or every open one (under each live model) when none is. Returns one of them.
+    """
+    open_ones = list(
         Qualification.objects.select_for_update()
         .filter(contact=contact, closed_at__isnull=True)
-        .first()
+        .filter(**({"pk": qualification_id} if qualification_id else {}))
+        .order_by("pk")
     )
-    if qualification is not None:
+    for qualification in open_ones:
         qualification.closed_at = now or timezone.now()
         qualification.closed_reason = reason[:255]
         qualification.save(update_fields=["closed_at", "closed_reason"])
-    return qualification
+    return open_ones[0] if open_ones else None

@@ -132,6 +132,7 @@ def _timeline_entry(
     stored: ContactScore | None,
     score: engine.Score,
     *,
+    line_id: int,
     reason: str,
     now: datetime,
     activity_id: int | None,
@@ -139,6 +140,7 @@ def _timeline_entry(
     if stored is None:
         return ScoreChange(
             contact=contact,
+            line_id=line_id,
             occurred_at=now,
             reason=ChangeReason.FIRST_SCORE,
             activity_id=activity_id,
@@ -160,6 +162,7 @@ def _timeline_entry(
         detail = f"Interest {verb} from {stored.interest:.0f} to {score.interest:.0f}"
     return ScoreChange(
         contact=contact,
+        line_id=line_id,
         occurred_at=now,
         reason=reason,
         activity_id=activity_id,
@@ -186,6 +189,7 @@ def score_row(
 ) -> ContactScore:
     return ContactScore(
         contact=contact,
+        line_id=model.line_id,
         scoring_model=model,
         fit=score.fit,
         interest=score.interest,
@@ -234,13 +238,18 @@ def scores_upsert(rows: Sequence[ContactScore]) -> None:
         return
     if connection.vendor != "postgresql" or len(rows) < COPY_MIN_ROWS:
         ContactScore.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["contact"], update_fields=_SCORE_FIELDS
+            rows,
+            update_conflicts=True,
+            unique_fields=["contact", "line"],
+            update_fields=_SCORE_FIELDS,
         )
         return
     table = ContactScore._meta.db_table
-    columns = ["contact_id"] + [ContactScore._meta.get_field(f).column for f in _SCORE_FIELDS]
+    columns = ["contact_id", "line_id"] + [
+        ContactScore._meta.get_field(f).column for f in _SCORE_FIELDS
+    ]
     names = ", ".join(columns)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[2:])
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS _score_rows (LIKE {table}) ON COMMIT DROP"
@@ -250,6 +259,7 @@ def scores_upsert(rows: Sequence[ContactScore]) -> None:
                 copy.write_row(
                     (
                         row.contact_id,
+                        row.line_id,
                         row.scoring_model_id,
                         row.fit,
                         row.interest,
@@ -269,7 +279,7 @@ def scores_upsert(rows: Sequence[ContactScore]) -> None:
                 )
         cursor.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM _score_rows "
-            f"ON CONFLICT (contact_id) DO UPDATE SET {updates}"
+            f"ON CONFLICT (contact_id, line_id) DO UPDATE SET {updates}"
         )
         cursor.execute("TRUNCATE _score_rows")
 
@@ -363,7 +373,7 @@ def _score_batch(
     """
     result = BatchResult()
     rules = rules_by_definition(spec)
-    existing = ContactScore.objects.in_bulk([c.pk for c in contacts])
+    existing = selectors.stored_scores([c.pk for c in contacts], line_id=model.line_id)
     states_of: dict[int, dict[str, engine.RuleState]] = {}
     missing: dict[int, set[str]] = {}
     for contact in contacts:
@@ -378,7 +388,7 @@ def _score_batch(
     open_qualifications = {
         q.contact_id: q
         for q in Qualification.objects.filter(
-            contact_id__in=[c.pk for c in contacts], closed_at__isnull=True
+            contact_id__in=[c.pk for c in contacts], line_id=model.line_id, closed_at__isnull=True
         )
     }
     scores, changed_keys = {}, {}
@@ -402,7 +412,13 @@ def _score_batch(
         raw = _raw_states(stored, states, changed_keys[contact.pk])
         rows.append(score_row(contact, model, spec, score, states, raw, version=version, now=now))
         change = _timeline_entry(
-            contact, stored, score, reason=reason, now=now, activity_id=activity_id
+            contact,
+            stored,
+            score,
+            line_id=model.line_id,
+            reason=reason,
+            now=now,
+            activity_id=activity_id,
         )
         if change is not None:
             changes.append(change)
@@ -458,6 +474,27 @@ def _events(activities: Iterable[Activity]) -> dict[int, list[engine.Event]]:
     return grouped
 
 
+def _models_to_score(
+    contact_ids: Sequence[int], events: dict[int, list[engine.Event]], *, reason: str
+) -> list[tuple[ScoringModel, engine.ModelSpec]]:
+    """
+    The live models (one per line) these contacts must be scored under now. New activities
+    concern only the models with a rule for their kinds, and those that have not scored
+    every one of the contacts yet; a profile change or a rebuild concerns every model.
+    """
+    models = [(m, selectors.cached_model_spec(m)) for m in selectors.live_models()]
+    if reason != ChangeReason.NEW_ACTIVITY or not events:
+        return models
+    kinds = {event.kind for batch in events.values() for event in batch}
+    wanted = []
+    for model, spec in models:
+        if kinds & selectors.scored_kinds(spec) or not selectors.scores_every(
+            contact_ids, line_id=model.line_id
+        ):
+            wanted.append((model, spec))
+    return wanted
+
+
 @transaction.atomic
 def contacts_score(
     *,
@@ -469,38 +506,43 @@ def contacts_score(
     activity_id: int | None = None,
 ) -> BatchResult:
     """
-    Score contacts under the live model, in the caller's transaction: fold the newly recorded
-    `activities` into their states (a profile change passes none), or with `rebuild` rebuild
-    every state from the history (after an activity was deleted). A lead crossing the MQL rule
-    here is released to routing at once.
+    Score contacts under every live model that the change concerns, in the caller's
+    transaction: fold the newly recorded `activities` into their states (a profile change
+    passes none), or with `rebuild` rebuild every state from the history (after an activity
+    was deleted). A lead crossing a model's MQL rule here is released to routing at once.
     """
-    model = selectors.live_model()
     total = BatchResult()
-    if model is None:
-        return total
-    spec = selectors.cached_model_spec(model)
     now = now or timezone.now()
     events = _events(activities)
     ids = sorted(set(contact_ids) | set(events))
-    refold = rules_by_definition(spec).keys() if rebuild else ()
-    for start in range(0, len(ids), CHUNK):
-        batch = _score_batch(
-            model=model,
-            spec=spec,
-            contacts=_locked_contacts(ids[start : start + CHUNK]),
-            reason=ChangeReason(reason),
-            now=now,
-            release=True,
-            new_events=events,
-            refold=refold,
-            activity_id=activity_id,
-            profile_changed=rebuild
-            or reason in (ChangeReason.PROFILE_CHANGE, ChangeReason.FIRST_SCORE),
-        )
-        total.add(batch)
-        total.scores += batch.scores
+    models = _models_to_score(ids, events, reason=reason)
+    for start in range(0, len(ids) if models else 0, CHUNK):
+        contacts = _locked_contacts(ids[start : start + CHUNK])
+        for model, spec in models:
+            batch = _score_batch(
+                model=model,
+                spec=spec,
+                contacts=contacts,
+                reason=ChangeReason(reason),
+                now=now,
+                release=True,
+                new_events=events,
+                refold=rules_by_definition(spec).keys() if rebuild else (),
+                activity_id=activity_id,
+                profile_changed=rebuild
+                or reason in (ChangeReason.PROFILE_CHANGE, ChangeReason.FIRST_SCORE),
+            )
+            total.add(batch)
+            total.scores += batch.scores
     # The accounts these contacts feed, in the same transaction (after every contact lock).
-    accounts_score(company_ids=(r.contact.company_id for r in total.scores), now=now, model=model)
+    # Account scores follow the default model's contact scores.
+    default = [r for r in total.scores if r.scoring_model.line.is_default]
+    if default:
+        accounts_score(
+            company_ids=(r.contact.company_id for r in default),
+            now=now,
+            model=default[0].scoring_model,
+        )
     return total
 
 
@@ -511,11 +553,14 @@ def contact_rescore(
     activity_id: int | None = None,
     now: datetime | None = None,
 ) -> ContactScore | None:
-    """Re-finish one contact's score from its states (a profile change); no activity is read."""
+    """
+    Re-finish one contact's scores from their states (a profile change); no activity is read.
+    Returns the default model's score.
+    """
     result = contacts_score(
         contact_ids=[contact_id], reason=reason, activity_id=activity_id, now=now
     )
-    return result.scores[0] if result.scores else None
+    return next((r for r in result.scores if r.scoring_model.line.is_default), None)
 
 
 def company_contacts_rescore(*, company_id: int) -> BatchResult:
@@ -587,7 +632,11 @@ class RescoreBusy(Exception):
 def _claim(run_id: int) -> RescoreRun | None:
     """Start a queued run, unless another run of its model is running (RescoreBusy)."""
     with transaction.atomic():
-        run = RescoreRun.objects.select_for_update().select_related("scoring_model").get(pk=run_id)
+        run = (
+            RescoreRun.objects.select_for_update(of=("self",))
+            .select_related("scoring_model__line")
+            .get(pk=run_id)
+        )
         if run.status != RescoreStatus.QUEUED:
             return None  # already run (a re-drive and its task both arrived)
         ScoringModel.objects.select_for_update().get(pk=run.scoring_model_id)
@@ -644,8 +693,10 @@ def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreR
                 refolded |= batch.refolded
                 run.refolded = len(refolded)
                 run.save(update_fields=["done", "changed", "newly_qualified", "refolded"])
-        # Then every account, once, from the contact scores just written.
-        accounts_rescore_all(model=model, now=now, release=run.release_new_mqls)
+        # Then every account, once, from the contact scores just written (accounts follow the
+        # default model).
+        if model.line.is_default:
+            accounts_rescore_all(model=model, now=now, release=run.release_new_mqls)
     except Exception as exc:
         run.status, run.error, run.finished_at = RescoreStatus.FAILED, repr(exc), timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])

@@ -122,24 +122,30 @@ def scores_refresh_time(*, now: datetime | None = None) -> int:
     """
     Rewrite the stored scores that time alone moved (band, MQL state, hand-raise, an activity
     arriving or leaving its window), with a timeline entry, and qualify the leads that now
-    meet the MQL rule. Finds the candidates in SQL (_time_candidates), checks each exactly
-    from its states without a lock, then rescores those that moved under their row locks like
-    any writer, so it never overwrites a newer score. Returns how many it rewrote.
+    meet the MQL rule, under every live model. Returns how many scores it rewrote.
     """
-    model = selectors.live_model()
-    if model is None:
-        return 0
+    now = now or timezone.now()
+    return sum(_model_refresh_time(model, now=now) for model in selectors.live_models())
+
+
+def _model_refresh_time(model: ScoringModel, *, now: datetime) -> int:
+    """
+    One live model's time refresh: finds the candidates in SQL (_time_candidates), checks each
+    exactly from its states without a lock, then rescores those that moved under their row
+    locks like any writer, so it never overwrites a newer score.
+    """
     spec = selectors.cached_model_spec(model)
     keys = set(rules_by_definition(spec))
-    now = now or timezone.now()
     candidates = _time_candidates(model, spec, now)
     moved = []
     for start in range(0, len(candidates), CHUNK):
         rows = (
-            ContactScore.objects.filter(pk__in=candidates[start : start + CHUNK])
-            .order_by("pk")
+            ContactScore.objects.filter(
+                contact_id__in=candidates[start : start + CHUNK], line_id=model.line_id
+            )
+            .order_by("contact_id")
             .values_list(
-                "pk",
+                "contact_id",
                 "rule_states",
                 "breakdown",
                 "grade",

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from scoring import selectors
-from scoring.models import AuditAction, RuleCondition, ScoringModel, ScoringRule
+from scoring.models import AuditAction, RuleCondition, ScoringLine, ScoringModel, ScoringRule
 from scoring.services.audit import audit_record
 from scoring.services.rescoring import scoring_model_changed
 
@@ -45,15 +45,21 @@ class VersionError(Exception):
 
 @transaction.atomic
 def scoring_model_draft_create(
-    *, source: ScoringModel, created_by: AbstractBaseUser | None, note: str = ""
+    *,
+    source: ScoringModel,
+    created_by: AbstractBaseUser | None,
+    note: str = "",
+    line: ScoringLine | None = None,
 ) -> ScoringModel:
     """
-    A new draft version: a deep copy of a version's settings, rules and their conditions.
+    A new draft version: a deep copy of a version's settings, rules and their conditions, in
+    the source's line (or in `line`: a new model's first version starts from another's).
     Nothing is rescored: a draft scores nobody until it is published.
     """
-    draft = ScoringModel.objects.create(
-        **_copied_values(source, _VERSION_FIELDS_NOT_COPIED), based_on=source, is_live=False
-    )
+    values = _copied_values(source, _VERSION_FIELDS_NOT_COPIED)
+    if line is not None:
+        values["line_id"] = line.pk
+    draft = ScoringModel.objects.create(**values, based_on=source, is_live=False)
     rules = list(source.rules.prefetch_related("conditions").order_by("id"))
     copies = ScoringRule.objects.bulk_create(
         ScoringRule(**_copied_values(rule, _RULE_FIELDS_NOT_COPIED), scoring_model=draft)
@@ -68,9 +74,39 @@ def scoring_model_draft_create(
         user=created_by,
         action=AuditAction.CREATED,
         obj=draft,
-        note=note or f"Draft v{draft.version} created from v{source.version}",
+        note=note or f"Draft v{draft.version} created from {_label(source, draft)}",
     )
     return draft
+
+
+def _label(source: ScoringModel, draft: ScoringModel) -> str:
+    if source.line_id == draft.line_id:
+        return f"v{source.version}"
+    return f"{source.line.name} v{source.version}"
+
+
+@transaction.atomic
+def scoring_line_create(
+    *,
+    name: str,
+    source: ScoringModel,
+    created_by: AbstractBaseUser | None,
+    description: str = "",
+) -> ScoringModel:
+    """
+    A new live scoring model (a product line or region) beside the others: the line and its
+    first draft, a copy of `source` to edit. It scores nobody until that draft is published.
+    Returns the draft.
+    """
+    name = name.strip()
+    if not name:
+        raise VersionError("Name the new scoring model.")
+    if ScoringLine.objects.filter(name__iexact=name).exists():
+        raise VersionError(f"A scoring model named {name!r} exists already.")
+    line = ScoringLine.objects.create(name=name[:100], description=description[:255])
+    return scoring_model_draft_create(
+        source=source, created_by=created_by, line=line, note=f"First draft of {name}"
+    )
 
 
 @transaction.atomic
@@ -85,7 +121,7 @@ def scoring_model_publish(
     locked = {
         m.pk: m
         for m in ScoringModel.objects.select_for_update()
-        .filter(Q(pk=draft.pk) | Q(is_live=True))
+        .filter(Q(pk=draft.pk) | Q(is_live=True, line_id=draft.line_id))
         .order_by("pk")
     }
     draft = locked[draft.pk]
@@ -96,7 +132,7 @@ def scoring_model_publish(
     now = timezone.now()
     previous = next((m for m in locked.values() if m.is_live), None)
     if previous is not None:
-        # One live version at most (scoring_one_live_model): the old one steps down first.
+        # One live version per line (scoring_one_live_model): the old one steps down first.
         previous.is_live, previous.retired_at = False, now
         previous.save(update_fields=["is_live", "retired_at", "updated_at"])
     # Scores move to the new version in the background, re-folding only the rule definitions
@@ -125,7 +161,7 @@ def scoring_model_rollback(*, to: ScoringModel, by: AbstractBaseUser | None) -> 
         raise VersionError("A draft was never live: publish it instead of rolling back to it.")
     if to.is_live:
         raise VersionError(f"v{to.version} is already live.")
-    live = selectors.live_model()
+    live = selectors.live_model(line=to.line_id)
     copy = scoring_model_draft_create(
         source=to, created_by=by, note=f"Copy of v{to.version} made to roll back to it"
     )

@@ -25,7 +25,7 @@ from scoring import (
     selectors,
     whatif,
 )
-from scoring.models import ContactScore, OutcomeLevel, ScoringModel, WhatIfRun, WhatIfStatus
+from scoring.models import OutcomeLevel, ScoringModel, WhatIfRun, WhatIfStatus
 from scoring.services.rescoring import rules_by_definition, states_from_history, stored_states
 from scoring.services.versions import VersionError
 
@@ -45,7 +45,7 @@ def whatif_run_create(
         raise VersionError("A what-if replays a draft; create a draft from this version first.")
     return WhatIfRun.objects.create(
         draft=draft,
-        baseline=selectors.live_model(),
+        baseline=selectors.live_model(line=draft.line_id),
         outcome_level=OutcomeLevel(outcome_level),
         as_of=now or timezone.now(),
         requested_by=requested_by,
@@ -54,13 +54,17 @@ def whatif_run_create(
 
 
 def _states_for(
-    specs: Sequence[engine.ModelSpec], contacts: Sequence[Contact], now: datetime
+    specs: Sequence[engine.ModelSpec],
+    contacts: Sequence[Contact],
+    now: datetime,
+    *,
+    line_id: int,
 ) -> dict[int, dict[str, engine.RuleState]]:
     """
-    Each contact's rule states for these specs: the stored ones where a definition is
-    unchanged, built from the history (its kinds only) where it is new.
+    Each contact's rule states for these specs: the stored ones (under the draft's line) where
+    a definition is unchanged, built from the history (its kinds only) where it is new.
     """
-    stored = ContactScore.objects.in_bulk([c.pk for c in contacts])
+    stored = selectors.stored_scores([c.pk for c in contacts], line_id=line_id)
     wanted: set[str] = set()
     for spec in specs:
         wanted |= rules_by_definition(spec).keys()
@@ -152,7 +156,7 @@ def whatif_run_execute(*, run_id: int, chunk: int = WHATIF_CHUNK) -> WhatIfRun:
             batch = list(contacts.filter(pk__gt=last_id)[:chunk])
             if not batch:
                 break
-            states = _states_for(specs, batch, now)
+            states = _states_for(specs, batch, now, line_id=run.draft.line_id)
             for contact in batch:
                 profile = selectors.profile_of(contact)
                 live = engine.finish(live_spec, profile, states[contact.pk], now)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from contacts.services import activity_record
 from scoring.models import AccountQualification, AccountScore
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, score_of
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +20,8 @@ def test_forty_pricing_views_by_one_intern_leave_the_account_cold_enough(acme):
         activity_record(
             contact=intern, kind="pricing_page_view", occurred_at=now - dt.timedelta(minutes=i)
         )
-    intern.score.refresh_from_db()
-    assert intern.score.interest == 100  # the contact itself is as hot as it gets
+    score_of(intern).refresh_from_db()
+    assert score_of(intern).interest == 100  # the contact itself is as hot as it gets
     account = AccountScore.objects.get(company=acme)
     assert account.engagement == 25  # its share is capped; an intern widens no buying group
     assert account.band == 2

@@ -59,7 +59,7 @@ def test_thirty_activities_over_three_contacts_score_each_contact_once_before_co
     assert scored == [sorted(c.pk for c in contacts)]
     assert ScoreChange.objects.count() == 3  # one timeline entry per contact, not 30
     for contact in contacts:
-        assert ContactScore.objects.get(pk=contact.pk).interest == pytest.approx(50)
+        assert ContactScore.objects.get(contact=contact).interest == pytest.approx(50)
 
 
 def test_bulk_contact_upserts_score_new_contacts_once(ops_api, live_model, scored):
@@ -82,12 +82,12 @@ def test_resending_a_batch_scores_nothing_again(ops_api, live_model, scored):
         "external_id": "once",
     }
     ops_api.post("/api/v1/activities/bulk/", {"items": [item]}, format="json")
-    version = ContactScore.objects.get(pk=contact.pk).version
+    version = ContactScore.objects.get(contact=contact).version
     scored.clear()
     ops_api.post("/api/v1/activities/bulk/", {"items": [item]}, format="json")
     assert scored == []
-    assert ContactScore.objects.get(pk=contact.pk).version == version
-    assert ContactScore.objects.get(pk=contact.pk).interest == 5
+    assert ContactScore.objects.get(contact=contact).version == version
+    assert ContactScore.objects.get(contact=contact).interest == 5
 
 
 def test_a_company_update_rescores_its_contacts(ops_api, live_model, scored):

@@ -35,7 +35,7 @@ def test_pages_and_the_api_show_the_score_as_of_now(model, ops_api, monkeypatch)
     monkeypatch.setattr(timezone, "now", lambda: later)
     body = ops_api.get(f"/api/v1/scores/{contact.pk}/").json()
     # Stored: 10 - 15 = -5; as of now the penalty has left its 7-day window.
-    assert ContactScore.objects.get(pk=contact.pk).interest == -5
+    assert ContactScore.objects.get(contact=contact).interest == -5
     assert body["interest"] == 10
     assert body["as_of"].startswith(later.strftime("%Y-%m-%dT%H:%M"))
 

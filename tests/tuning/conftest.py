@@ -16,6 +16,7 @@ from tests.factories import (
     FitRuleFactory,
     InterestRuleFactory,
     ScoringModelFactory,
+    score_of,
 )
 
 
@@ -38,8 +39,8 @@ def scored(live, django_capture_on_commit_callbacks):
         cold = ContactFactory(first_name="Cold", company=CompanyFactory(industry="Retail"))
     hot.refresh_from_db()
     cold.refresh_from_db()
-    assert (hot.score.fit, hot.score.interest) == (20, 20)
-    assert (cold.score.fit, cold.score.interest) == (0, 0)
+    assert (score_of(hot).fit, score_of(hot).interest) == (20, 20)
+    assert (score_of(cold).fit, score_of(cold).interest) == (0, 0)
     return hot, cold
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from scoring import services
 from scoring.models import ContactScore, RescoreRun, RescoreStatus, ScoringModel, ScoringRule
+from tests.factories import score_of
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +35,8 @@ def test_publishing_retires_the_old_version_and_rescores_everyone_under_the_new_
     assert (run.scoring_model, run.status, run.done) == (draft, RescoreStatus.DONE, 2)
     assert run.reason == f"Version {draft.version} published"
     assert set(ContactScore.objects.values_list("scoring_model", flat=True)) == {draft.pk}
-    hot.score.refresh_from_db()
-    assert hot.score.fit == 30
+    score_of(hot).refresh_from_db()
+    assert score_of(hot).fit == 30
 
 
 def test_only_a_draft_can_be_published(live, marketing_ops):
@@ -64,8 +65,8 @@ def test_rollback_publishes_a_copy_of_the_old_version_as_a_new_version(
         ("Pricing", 10),
         ("Software", 20),
     ]
-    hot.score.refresh_from_db()
-    assert (hot.score.scoring_model_id, hot.score.fit) == (restored.pk, 20)
+    score_of(hot).refresh_from_db()
+    assert (score_of(hot).scoring_model_id, score_of(hot).fit) == (restored.pk, 20)
     with pytest.raises(services.VersionError):
         services.scoring_model_rollback(to=restored, by=marketing_ops)
 

@@ -41,7 +41,7 @@ def test_each_interest_line_lists_the_activities_behind_it(ops_client, page_view
     contact = ContactFactory()
     _record(contact, 2, title="Pricing plans")
     _record(contact, 1, form_name="Request a demo")
-    assert ContactScore.objects.get(pk=contact.pk).rule_states  # a real score, not fabricated
+    assert ContactScore.objects.get(contact=contact).rule_states  # a real score, not fabricated
 
     html = ops_client.get(f"/scoring/contacts/{contact.pk}/").content.decode()
     details = _events(html)
@@ -54,7 +54,7 @@ def test_a_deleted_activity_disappears_from_the_list_not_an_error(ops_client, pa
     contact = ContactFactory()
     _record(contact, 2, title="Pricing plans")
     _record(contact, 1, title="Careers page").delete()  # rebuilds the score from the history
-    assert ContactScore.objects.get(pk=contact.pk).interest == 5  # one page view left
+    assert ContactScore.objects.get(contact=contact).interest == 5  # one page view left
 
     response = ops_client.get(f"/scoring/contacts/{contact.pk}/")
     assert response.status_code == 200
