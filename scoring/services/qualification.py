@@ -75,6 +75,22 @@ def _follow_open(
     return False, False
 
 
+def _may_qualify(contact: Contact, *, line_id: int) -> bool:
+    """
+    A lead qualifies from a qualifiable stage, or, under a second model, while another model's
+    lead is with sales (MQL or SAL): interest in another product line is a lead of its own.
+    Opportunities, customers and disqualified contacts are scored, never re-announced.
+    """
+    if contact.lifecycle_stage in QUALIFIABLE_STAGES:
+        return True
+    return (
+        contact.lifecycle_stage in (LifecycleStage.MQL, LifecycleStage.SAL)
+        and Qualification.objects.filter(contact=contact, closed_at__isnull=True)
+        .exclude(line_id=line_id)
+        .exists()
+    )
+
+
 def qualification_update(
     *,
     contact: Contact,
@@ -94,7 +110,7 @@ def qualification_update(
         return _follow_open(open_qualification, score, now)
     if not score.qualifies or contact.do_not_contact:
         return False, False
-    if contact.lifecycle_stage not in QUALIFIABLE_STAGES:
+    if not _may_qualify(contact, line_id=model.line_id):
         return False, False
     release = release or bool(score.hand_raise_rule)
     try:
