@@ -208,6 +208,7 @@ def _part(rule_id: int, name: str, dimension: str, points: float) -> dict[str, A
 
 SCORE_COLUMNS = [
     "contact",
+    "line",
     "scoring_model",
     "fit",
     "interest",
@@ -231,6 +232,7 @@ def _scores(rng: random.Random, ids: list[int], model: ScoringModel) -> Iterator
         }
         yield (
             contact_id,
+            model.line_id,
             model.pk,
             fit,
             interest,
@@ -266,6 +268,7 @@ def build(args: argparse.Namespace, report: Report) -> tuple[Any, Team]:
             Qualification,
             [
                 "contact",
+                "line",
                 "scoring_model",
                 "status",
                 "qualified_at",
@@ -275,7 +278,17 @@ def build(args: argparse.Namespace, report: Report) -> tuple[Any, Team]:
                 "interest",
             ],
             (
-                (contact_id, model.pk, QualificationStatus.RELEASED, now, now, "Bench", 50, 40)
+                (
+                    contact_id,
+                    model.line_id,
+                    model.pk,
+                    QualificationStatus.RELEASED,
+                    now,
+                    now,
+                    "Bench",
+                    50,
+                    40,
+                )
                 for contact_id in held
             ),
         )
@@ -420,9 +433,11 @@ def _queries_by_page_size(client: Client, url: str, module: Any, name: str) -> d
 def yardstick(team: Team, rows: int = 100) -> dict[str, float]:
     """One SQL query: the 100 best-ranked open rows of the team with contact, company, score."""
     queryset = (
-        Assignment.objects.filter(team=team, status=AssignmentStatus.PENDING)
-        .select_related("contact__company", "contact__score", "rep")
-        .order_by("contact__score__grade", "contact__score__band")
+        routing_selectors.with_lead_scores(
+            Assignment.objects.filter(team=team, status=AssignmentStatus.PENDING)
+        )
+        .select_related("contact__company", "rep")
+        .order_by("score__grade", "score__band")
     )
     sql, params = queryset[:rows].query.sql_with_params()
     times, cpu = [], []

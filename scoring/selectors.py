@@ -51,6 +51,14 @@ def lines() -> list[ScoringLine]:
     return list(ScoringLine.objects.all())
 
 
+def line_named(value: str) -> ScoringLine | None:
+    """A line by its id or (case-insensitive) name, as a command line names it."""
+    value = value.strip()
+    if value.isdigit():
+        return ScoringLine.objects.filter(pk=int(value)).first()
+    return ScoringLine.objects.filter(name__iexact=value).first()
+
+
 def line_chosen(value: object) -> ScoringLine | None:
     """The line a request names (`?model=<id>`), or None for the default; unknown ids: None."""
     try:

@@ -331,7 +331,7 @@ def whatif(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.latest_whatif_run(draft=draft)
     context = {
         "draft": draft,
-        "live": selectors.live_model(),
+        "live": selectors.live_model(line=draft.line_id),
         "run": run,
         "levels": [
             (OutcomeLevel.EITHER, "Outcomes: contact, else account"),

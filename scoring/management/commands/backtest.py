@@ -72,6 +72,9 @@ class Command(BaseCommand):
         which.add_argument(
             "--draft", action="store_true", help="The newest draft, against the live version."
         )
+        parser.add_argument(
+            "--model", help="The scoring model (product line), by name or id (default: default)."
+        )
         parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
         parser.add_argument(
             "--split", help="A split date YYYY-MM-DD (default: the honest automatic split)."
@@ -123,17 +126,21 @@ class Command(BaseCommand):
             self.stdout.write(f"Wrote {options['json']}")
 
     def _model(self, options) -> ScoringModel:
+        line = selectors.line_named(options["model"]) if options["model"] else None
+        if options["model"] and line is None:
+            raise CommandError(f"There is no scoring model {options['model']!r}.")
+        line = line or selectors.default_line()
         if options["draft"]:
-            model = selectors.latest_draft()
+            model = selectors.latest_draft(line=line)
             if model is None:
                 raise CommandError("There is no draft: create one from a version first.")
             return model
         if options["version"] is not None:
-            model = ScoringModel.objects.filter(version=options["version"]).first()
+            model = selectors.versions(line=line).filter(version=options["version"]).first()
             if model is None:
                 raise CommandError(f"There is no version {options['version']}.")
             return model
-        model = selectors.live_model()
+        model = selectors.live_model(line=line)
         if model is None:
             raise CommandError("No version is live: name one with --version.")
         return model

@@ -1,4 +1,4 @@
-"""`manage.py rescore`: rescore every contact under the live model (e.g. after loaddata)."""
+"""`manage.py rescore`: rescore every contact under the live models (e.g. after loaddata)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -7,7 +7,7 @@ from scoring.models import RescoreStatus
 
 
 class Command(BaseCommand):
-    help = "Rescore every contact under the live scoring model, printing progress."
+    help = "Rescore every contact under each live scoring model (or one), printing progress."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -15,20 +15,31 @@ class Command(BaseCommand):
             action="store_true",
             help="Send leads that newly qualify straight to routing (default: they wait).",
         )
+        parser.add_argument(
+            "--model", help="Only this scoring model (product line), by name or id."
+        )
 
-    def handle(self, *args, release: bool, **options) -> None:
-        model = selectors.live_model()
-        if model is None:
+    def handle(self, *args, release: bool, model: str | None = None, **options) -> None:
+        models = selectors.live_models()
+        if model:
+            line = selectors.line_named(model)
+            if line is None:
+                raise CommandError(f"There is no scoring model {model!r}.")
+            models = [m for m in models if m.line_id == line.pk]
+        if not models:
             raise CommandError(
                 "No live scoring model. Load one with `manage.py loaddata default_scoring_model`."
             )
-        run = services.scoring_model_rescore(
-            model_id=model.pk, reason="manage.py rescore", release=release
-        )
-        if run.status != RescoreStatus.DONE:
-            raise CommandError("Another rescore of this model is running; this one follows it.")
-        self.stdout.write(
-            f"Rescored {run.done:,} contacts under '{model.name}': {run.changed:,} changed, "
-            f"{run.newly_qualified:,} newly qualified"
-            + (" and released." if release else " (waiting for release in the admin).")
-        )
+        for live in models:
+            run = services.scoring_model_rescore(
+                model_id=live.pk, reason="manage.py rescore", release=release
+            )
+            if run.status != RescoreStatus.DONE:
+                raise CommandError(
+                    f"Another rescore of '{live.name}' is running; this one follows it."
+                )
+            self.stdout.write(
+                f"Rescored {run.done:,} contacts under '{live.name}' ({live.line.name}): "
+                f"{run.changed:,} changed, {run.newly_qualified:,} newly qualified"
+                + (" and released." if release else " (waiting for release in the admin).")
+            )
