@@ -42,7 +42,8 @@ def rule_warnings(
     rules that can never match. `kind_has_activity` and `property_known` come from the data.
     """
     warnings = []
-    if not rule.hand_raise and rule.points > 0:
+    # Account fit rules feed the account score and its MQA rule, not a contact's MQL.
+    if rule.dimension in (FIT, INTEREST) and not rule.hand_raise and rule.points > 0:
         threshold, label = (
             (spec.mql_combined, "the combined MQL threshold")
             if spec.mql_mode == COMBINED

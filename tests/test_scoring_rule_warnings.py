@@ -129,3 +129,8 @@ def test_the_admin_refuses_a_rule_with_missing_operands(ops_client, model):
     )
     assert response.status_code == 200
     assert "The maximum is below the minimum." in response.content.decode()
+
+
+def test_an_account_fit_rule_is_not_held_to_a_contacts_mql_threshold(model):
+    rule = FitRuleFactory(scoring_model=model, dimension="account", points=25)
+    assert not any("MQL threshold" in w for w in rule_warnings(rule))

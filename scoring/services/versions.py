@@ -104,9 +104,12 @@ def scoring_line_create(
     if ScoringLine.objects.filter(name__iexact=name).exists():
         raise VersionError(f"A scoring model named {name!r} exists already.")
     line = ScoringLine.objects.create(name=name[:100], description=description[:255])
-    return scoring_model_draft_create(
+    draft = scoring_model_draft_create(
         source=source, created_by=created_by, line=line, note=f"First draft of {name}"
     )
+    draft.name = name[:100]
+    draft.save(update_fields=["name"])
+    return draft
 
 
 @transaction.atomic
