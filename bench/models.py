@@ -14,8 +14,8 @@ It times:
    alternating: a kind only the default counts (e-mail open) and a kind both count (pricing
    page view), each with two live models and with one (Enterprise patched out of the live
    models), so the figures show the cost grows with the models that count the kind (each
-   case's queries are counted too, untimed, for the same few contacts: a model without a rule
-   for the kind costs one COUNT, to see that it has scored the contact already);
+   case's queries are counted too, untimed, for the same few contacts (medians): a model
+   without a rule for the kind costs one COUNT, to see that it has scored the contact);
 3. the beat time refresh of every score a day later, with two live models and with one (each
    run rolled back, so both start from the same scores; best of two);
 4. a points-only rescore of Enterprise, checking that the default model's scores are untouched
@@ -51,7 +51,7 @@ ENTERPRISE = f"{BENCH_PREFIX}Enterprise"
 DROPPED_KIND = "email_open"  # the default counts it, Enterprise does not
 SHARED_KIND = "pricing_page_view"  # both count it
 OWN_KIND, OWN_CUSTOM_KIND = "custom", "partner_referral_call"  # only Enterprise counts it
-QUERY_SAMPLES = 5  # contacts whose queries are counted, in every single-activity case
+QUERY_SAMPLES = 9  # contacts whose queries are counted, in every single-activity case
 # Time refresh runs, with two live models (True) and one: ABBA, so a drift hits both alike.
 REFRESH_ORDER = (True, False, False, True)
 
@@ -162,9 +162,9 @@ def _one_activity(contact_id: int, kind: str, rng: random.Random) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def case_queries(ids: list[int], cases: list[Case], rng: random.Random) -> dict[Case, int]:
+def case_queries(ids: list[int], cases: list[Case], rng: random.Random) -> dict[Case, list[int]]:
     """
-    Each case's queries for the same QUERY_SAMPLES contacts (median: a contact without a
+    Each case's queries for the same QUERY_SAMPLES contacts, in order (a contact without a
     company has no account to score, one that qualifies writes more). Untimed: the warm-up.
     """
     counts: dict[Case, list[int]] = {case: [] for case in cases}
@@ -173,10 +173,10 @@ def case_queries(ids: list[int], cases: list[Case], rng: random.Random) -> dict[
             with second_model(live), CaptureQueriesContext(connection) as captured:
                 _one_activity(contact_id, kind, rng)
             counts[(kind, live)].append(len(captured.captured_queries))
-    return {case: round(statistics.median(values)) for case, values in counts.items()}
+    return counts
 
 
-def single(ids: list[int], count: int, seed: int) -> dict[Case, dict[str, float]]:
+def single(ids: list[int], count: int, seed: int) -> dict[Case, dict[str, Any]]:
     """
     One activity for random contacts, cases alternating sample by sample (so load drifts hit
     all alike): (kind, Enterprise live) for both kinds, with two live models and with one.
@@ -191,6 +191,10 @@ def single(ids: list[int], count: int, seed: int) -> dict[Case, dict[str, float]
             with second_model(live):
                 times[(kind, live)].append(_one_activity(rng.choice(ids), kind, rng))
     return {case: {**percentiles(times[case]), "queries": queries[case]} for case in cases}
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
 
 
 def time_refresh(later: datetime) -> dict[bool, dict[str, Any]]:
@@ -327,7 +331,7 @@ def _report_full_scores(
     )
 
 
-def _report_single(report: Report, latency: dict[Case, dict[str, float]], count: int) -> None:
+def _report_single(report: Report, latency: dict[Case, dict[str, Any]], count: int) -> None:
     report.section(
         f"One activity through contacts_score in its transaction ({count} random contacts per "
         "case, cases alternating)"
@@ -336,9 +340,11 @@ def _report_single(report: Report, latency: dict[Case, dict[str, float]], count:
         two, one = latency[(kind, True)], latency[(kind, False)]
         for live, p in ((True, two), (False, one)):
             how = "two live models" if live else "one (Enterprise patched out)"
-            note = f"p95 {p['p95']:.1f} ms; {p['queries']} queries"
+            note = f"p95 {p['p95']:.1f} ms; {_median(p['queries']):g} queries"
             if live:
-                note += f"; p50 {p['p50'] / one['p50']:.2f}x, p95 {p['p95'] / one['p95']:.2f}x one"
+                more = _median([t - o for t, o in zip(p["queries"], one["queries"], strict=True)])
+                note += f" ({more:+g}); p50 {p['p50'] / one['p50']:.2f}x, "
+                note += f"p95 {p['p95'] / one['p95']:.2f}x one"
             report.add(
                 f"single_{kind}_{'two' if live else 'one'}_models",
                 f"{kind} (counted by {counted_by}), {how}",
