@@ -251,8 +251,10 @@ def scores_upsert(rows: Sequence[ContactScore]) -> None:
     names = ", ".join(columns)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[2:])
     with connection.cursor() as cursor:
+        # Only the columns copied: the table's own id (NOT NULL) is left to the INSERT.
         cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS _score_rows (LIKE {table}) ON COMMIT DROP"
+            "CREATE TEMPORARY TABLE IF NOT EXISTS _score_rows ON COMMIT DROP AS "
+            f"SELECT {names} FROM {table} WITH NO DATA"
         )
         with cursor.cursor.copy(f"COPY _score_rows ({names}) FROM STDIN") as copy:
             for row in rows:
