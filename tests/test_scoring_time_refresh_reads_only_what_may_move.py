@@ -59,7 +59,7 @@ def test_a_score_the_sql_prefilter_skips_has_not_moved(
         for days in sorted(later):
             moment = clock.now + dt.timedelta(days=days)
             candidates = set(_time_candidates(model, spec, moment))
-            for stored in ContactScore.objects.exclude(pk__in=candidates):
+            for stored in ContactScore.objects.exclude(contact_id__in=candidates):
                 carried = selectors.score_now(stored, now=moment, spec=spec)
                 assert (
                     carried.grade,
