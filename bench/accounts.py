@@ -6,7 +6,9 @@ Builds the scoring bench's data (N contacts over N/5 companies, 20 activities ea
 once, then times, alternating with the account step on and off (patched out):
 
 1. a full rescore after a points-only change (then every account is scored once);
-2. one activity recorded for K random contacts, samples alternating on and off (p50/p95);
+2. one activity recorded for K random contacts, samples alternating on and off (p50/p95): the
+   write stores the contact's score and a durable message naming its company; the account is
+   rescored when a worker delivers it, timed apart;
 3. the beat's account refresh a day later (every engaged account recomputed from its contacts).
 
 Example: python -m bench accounts --contacts 10000 --single 200
@@ -40,15 +42,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @contextmanager
 def account_step(on: bool) -> Iterator[None]:
-    """The contact rescoring path with its account call, or with it patched out."""
-    originals = rescoring.accounts_score, rescoring.accounts_rescore_all
+    """The contact rescoring path with its account message, or with it patched out."""
+    originals = rescoring.outbox_publish_ids, rescoring.accounts_rescore_all
     if not on:
-        rescoring.accounts_score = lambda **kwargs: accounts.AccountsResult()
+        rescoring.outbox_publish_ids = lambda **kwargs: None
         rescoring.accounts_rescore_all = lambda **kwargs: 0
     try:
         yield
     finally:
-        rescoring.accounts_score, rescoring.accounts_rescore_all = originals
+        rescoring.outbox_publish_ids, rescoring.accounts_rescore_all = originals
 
 
 def _rescore(model, on: bool) -> float:
@@ -61,14 +63,17 @@ def _rescore(model, on: bool) -> float:
         return scoring_bench.rescore_after(bump, model, f"points change, accounts {on}")["seconds"]
 
 
-def _single(ids: list[int], count: int, seed: int) -> dict[bool, dict[str, float]]:
-    """Alternate samples with the account step on and off, so load drifts hit both alike."""
+def _single(ids: list[int], count: int, seed: int) -> dict[str, dict[str, float]]:
+    """
+    Alternate samples with the account step on and off, so load drifts hit both alike. On, the
+    write also stores the account message; its delivery (a worker's job) is timed apart.
+    """
     rng = random.Random(seed)
-    times: dict[bool, list[float]] = {True: [], False: []}
+    times: dict[str, list[float]] = {"on": [], "off": [], "delivery": []}
     for sample in range(2 * count):
         on = sample % 2 == 0
         contact_id = rng.choice(ids)
-        with account_step(on):
+        with account_step(on), scoring_bench.held_deliveries() as held:
             start = time.perf_counter()
             with transaction.atomic():
                 # bulk_create skips the post_save receiver, which would score it a second time.
@@ -83,8 +88,11 @@ def _single(ids: list[int], count: int, seed: int) -> dict[bool, dict[str, float
                     ]
                 )
                 services.contacts_score(contact_ids=[contact_id], activities=[activity])
-            times[on].append((time.perf_counter() - start) * 1000)
-    return {on: percentiles(values) for on, values in times.items()}
+            times["on" if on else "off"].append((time.perf_counter() - start) * 1000)
+            delivered = scoring_bench.deliver_held(held)
+            if on:
+                times["delivery"].append(delivered)
+    return {key: percentiles(values) for key, values in times.items()}
 
 
 def run(args: argparse.Namespace, report: Report) -> None:
@@ -105,7 +113,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
         services.rescore_run_execute(run_id=first.pk)
     with_on, with_off = _rescore(model, True), _rescore(model, False)
     single = _single(ids, args.single, args.seed)
-    single_on, single_off = single[True], single[False]
+    single_on, single_off, delivery = single["on"], single["off"], single["delivery"]
     later = timezone.now() + timedelta(days=1)
     with timed("Account refresh a day later") as t:
         refreshed = accounts.accounts_refresh_time(now=later)
@@ -121,8 +129,9 @@ def run(args: argparse.Namespace, report: Report) -> None:
         report.add(key, label, seconds, f"{seconds:.1f} s", f"{seconds / stick:.0f}x yardstick")
     report.section(f"One activity, {args.single} random contacts (service, in its transaction)")
     for key, label, p in (
-        ("single_with_accounts", "with accounts", single_on),
-        ("single_without_accounts", "without (patched out)", single_off),
+        ("single_with_accounts", "write, with the account message", single_on),
+        ("single_without_accounts", "write, without (patched out)", single_off),
+        ("single_account_delivery", "the message's delivery (a worker's job)", delivery),
     ):
         report.add(key, label, p, f"p50 {p['p50']:.1f} ms", f"p95 {p['p95']:.1f} ms")
     report.section("Beat account refresh (decay) a day later")

@@ -9,53 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from contacts.models import Activity, Contact
 from contacts.signals import contacts_bulk_changed
-from leadscore.on_commit import enqueue_once, pending
-from scoring.models import OutboxMessage, OutboxTopic
-
-KEY = ("predictive", "contacts")
-
-
-class _Refresh:
-    """The transaction's one refresh message; the on-commit job itself has nothing to do
-    (outbox_publish queued the delivery)."""
-
-    def __init__(self, message: OutboxMessage) -> None:
-        self.message = message
-
-    def add(self, contact_ids: list[int]) -> None:
-        known = set(self.message.payload["contact_ids"])
-        if set(contact_ids) <= known:
-            return
-        self.message.payload["contact_ids"] = sorted(known | set(contact_ids))
-        self.message.save(update_fields=["payload"])
-
-    def __call__(self) -> None:
-        pass
+from scoring.models import OutboxTopic
 
 
 def enqueue_prediction(contact_ids: list[int]) -> None:
     """Refresh these contacts' predictions once this transaction commits, durably."""
     from predictive.selectors import active_model_exists
-    from scoring.services import outbox_publish
+    from scoring.services import outbox_publish_ids
 
-    with transaction.atomic():  # the write's transaction, or its own outside one
-        queued = pending(KEY)
-        if queued is not None:
-            queued.callback.add(contact_ids)
-            return
-        if not active_model_exists():
-            return  # nothing predicts yet; training scores every contact
-        message = outbox_publish(
-            topic=OutboxTopic.PREDICTIONS_REFRESH,
-            payload={"contact_ids": sorted(set(contact_ids))},
-        )
-        enqueue_once(KEY, _Refresh(message))
+    outbox_publish_ids(
+        topic=OutboxTopic.PREDICTIONS_REFRESH,
+        field="contact_ids",
+        ids=contact_ids,
+        # Nothing predicts yet: no message (training scores every contact).
+        unless_pending=active_model_exists,
+    )
 
 
 @receiver(post_save, sender=Activity, dispatch_uid="predictive_activity_saved")

@@ -804,6 +804,7 @@ class WhatIfRun(models.Model):
 class OutboxTopic(models.TextChoices):
     LEAD_QUALIFIED = "lead_qualified", "Lead qualified: route it"
     ACCOUNT_QUALIFIED = "account_qualified", "Account qualified (MQA): route it"
+    ACCOUNTS_SCORE = "accounts_score", "Contacts scored: rescore their accounts"
     # Handled by the predictive app (it registers its handler: scoring cannot import it).
     PREDICTIONS_REFRESH = "predictions_refresh", "Contacts changed: refresh their predictions"
 

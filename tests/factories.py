@@ -120,3 +120,12 @@ def score_of(contact: Contact, line=None):
     if line is None:
         return scores.get(line__is_default=True)
     return scores.get(line=line)
+
+
+def deliver_outbox(topic: str) -> int:
+    """Deliver the pending outbox messages of a topic, as the worker does after commit."""
+    from scoring.models import OutboxMessage
+    from scoring.services import outbox_message_deliver
+
+    pending = OutboxMessage.objects.filter(topic=topic, delivered_at=None).order_by("pk")
+    return sum(outbox_message_deliver(message_id=pk) for pk in pending.values_list("pk", flat=True))

@@ -21,8 +21,7 @@ def test_a_rescore_of_more_contacts_than_the_copy_threshold_scores_each_once():
     model = ScoringModelFactory()
     InterestRuleFactory(scoring_model=model, points=5)
     Activity.objects.bulk_create(  # bulk: no per-activity scoring, the rescore does it all
-        Activity(contact=c, kind="pricing_page_view", occurred_at=timezone.now())
-        for c in contacts
+        Activity(contact=c, kind="pricing_page_view", occurred_at=timezone.now()) for c in contacts
     )
 
     for _ in range(2):

@@ -39,19 +39,19 @@ def broker_down(monkeypatch):
 
 
 def test_a_release_writes_one_outbox_message_with_the_qualification(model):
-    contact = ContactFactory()
+    contact = ContactFactory(company=None)  # no account to rescore: one message, the lead's
     activity_record(contact=contact, kind="demo_request", occurred_at=timezone.now())
     qualification = Qualification.objects.get(contact=contact)
-    message = OutboxMessage.objects.get()
+    message = OutboxMessage.objects.get(topic="lead_qualified")
     assert message.topic == "lead_qualified"
     assert message.payload == {"qualification_id": qualification.pk, "contact_id": contact.pk}
     assert message.delivered_at is None  # on commit, not before
 
 
 def test_delivering_a_message_twice_announces_the_lead_once(model, announcements):
-    contact = ContactFactory()
+    contact = ContactFactory(company=None)  # no account to rescore: one message, the lead's
     activity_record(contact=contact, kind="demo_request", occurred_at=timezone.now())
-    message = OutboxMessage.objects.get()
+    message = OutboxMessage.objects.get(topic="lead_qualified")
     assert outbox_message_deliver(message_id=message.pk) is True
     assert outbox_message_deliver(message_id=message.pk) is False
     assert outbox_redrive(now=timezone.now() + dt.timedelta(minutes=5)) == 0
@@ -61,7 +61,7 @@ def test_delivering_a_message_twice_announces_the_lead_once(model, announcements
 def test_with_the_broker_down_the_api_answers_and_the_redrive_routes_later(
     model, broker_down, ops_client, announcements, django_capture_on_commit_callbacks
 ):
-    contact = ContactFactory()
+    contact = ContactFactory(company=None)  # no account to rescore: one message, the lead's
     with django_capture_on_commit_callbacks(execute=True):
         response = ops_client.post(
             "/api/v1/activities/",
@@ -74,18 +74,18 @@ def test_with_the_broker_down_the_api_answers_and_the_redrive_routes_later(
         )
     assert response.status_code == 201
     assert score_of(contact).hand_raise_rule == "Requested a demo"  # scored, broker or not
-    assert OutboxMessage.objects.get().delivered_at is None
+    assert OutboxMessage.objects.get(topic="lead_qualified").delivered_at is None
     assert announcements == []
 
     assert outbox_redrive(now=timezone.now() + dt.timedelta(minutes=1)) == 1
-    assert OutboxMessage.objects.get().delivered_at is not None
+    assert OutboxMessage.objects.get(topic="lead_qualified").delivered_at is not None
     assert announcements == [contact.pk]
 
 
 def test_a_failing_handler_is_retried_with_backoff(model, monkeypatch, announcements):
-    contact = ContactFactory()
+    contact = ContactFactory(company=None)  # no account to rescore: one message, the lead's
     activity_record(contact=contact, kind="demo_request", occurred_at=timezone.now())
-    message = OutboxMessage.objects.get()
+    message = OutboxMessage.objects.get(topic="lead_qualified")
 
     def broken(payload):
         raise RuntimeError("routing is broken")

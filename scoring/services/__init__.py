@@ -20,6 +20,7 @@ from scoring.services.outbox import (
     outbox_handler_register,
     outbox_message_deliver,
     outbox_publish,
+    outbox_publish_ids,
     outbox_redrive,
 )
 from scoring.services.qualification import (
@@ -71,6 +72,7 @@ __all__ = [
     "outbox_handler_register",
     "outbox_message_deliver",
     "outbox_publish",
+    "outbox_publish_ids",
     "outbox_redrive",
     "qualification_close",
     "qualification_release",

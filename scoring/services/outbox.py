@@ -8,14 +8,14 @@ transaction under the message's row lock, so each message is handled exactly onc
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from leadscore.on_commit import enqueue_safely
+from leadscore.on_commit import enqueue_once, enqueue_safely, pending
 from scoring.models import AccountQualification, OutboxMessage, OutboxTopic, Qualification
 from scoring.signals import account_qualified, lead_qualified
 
@@ -37,6 +37,68 @@ def outbox_publish(*, topic: str, payload: dict[str, Any]) -> OutboxMessage:
     message_id = message.pk
     transaction.on_commit(lambda: enqueue_safely(tasks.deliver_outbox, message_id))
     return message
+
+
+class _TransactionMessage:
+    """
+    A transaction's one message of a topic, kept among its on-commit jobs so later writes in
+    the transaction find it and add their ids; the job itself has nothing to do (outbox_publish
+    queued the delivery).
+    """
+
+    def __init__(self, message: OutboxMessage, field: str) -> None:
+        self.message, self.field = message, field
+
+    def add(self, ids: list[int]) -> None:
+        known = set(self.message.payload[self.field])
+        if set(ids) <= known:
+            return
+        self.message.payload[self.field] = sorted(known | set(ids))
+        self.message.save(update_fields=["payload"])
+
+    def __call__(self) -> None:
+        pass
+
+
+def _forget_pending(message_id: int) -> None:
+    """
+    A message delivered inside the transaction that wrote it (a shell, a test; a worker never
+    sees one before its commit): later writes in that transaction publish a new one instead of
+    adding to a delivered message.
+    """
+    for _, job, *_ in transaction.get_connection().run_on_commit:
+        callback = getattr(job, "callback", None)
+        if isinstance(callback, _TransactionMessage) and callback.message.pk == message_id:
+            job.done = True
+
+
+def outbox_publish_ids(
+    *,
+    topic: str,
+    field: str,
+    ids: Iterable[int],
+    extra: dict[str, Any] | None = None,
+    unless_pending: Callable[[], bool] | None = None,
+) -> None:
+    """
+    Record a side effect about some rows, one message per topic and transaction: the first
+    write publishes it, later writes in the same transaction add their ids to it (an import
+    of 10,000 activities is one message, not 10,000). Outside a transaction, in one of its own.
+    `unless_pending`, asked only when no message is pending yet, can say none is needed.
+    """
+    ids = sorted(set(ids))
+    if not ids:
+        return
+    key = ("outbox", str(topic))
+    with transaction.atomic():
+        queued = pending(key)
+        if queued is not None:
+            queued.callback.add(ids)
+            return
+        if unless_pending is not None and not unless_pending():
+            return
+        message = outbox_publish(topic=topic, payload={field: ids, **(extra or {})})
+        enqueue_once(key, _TransactionMessage(message, field))
 
 
 def _lead_qualified(payload: dict[str, Any]) -> None:
@@ -66,9 +128,20 @@ def _account_qualified(payload: dict[str, Any]) -> None:
     )
 
 
+def _accounts_score(payload: dict[str, Any]) -> None:
+    from scoring.services.accounts import accounts_score
+
+    accounts_score(
+        company_ids=payload["company_ids"],
+        now=timezone.now(),
+        reason=payload.get("reason", "new_activity"),
+    )
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
     OutboxTopic.LEAD_QUALIFIED: _lead_qualified,
     OutboxTopic.ACCOUNT_QUALIFIED: _account_qualified,
+    OutboxTopic.ACCOUNTS_SCORE: _accounts_score,
 }
 
 
@@ -98,7 +171,8 @@ def outbox_message_deliver(*, message_id: int, now: datetime | None = None) -> b
             message.delivered_at = now or timezone.now()
             message.attempts += 1
             message.save(update_fields=["delivered_at", "attempts"])
-            return True
+        _forget_pending(message_id)
+        return True
     except Exception as exc:
         logger.exception("Outbox message %s failed", message_id)
         _record_failure(message_id, exc)

@@ -29,13 +29,15 @@ from scoring import engine, recycling, selectors
 from scoring.models import (
     ChangeReason,
     ContactScore,
+    OutboxTopic,
     Qualification,
     RescoreRun,
     RescoreStatus,
     ScoreChange,
     ScoringModel,
 )
-from scoring.services.accounts import accounts_rescore_all, accounts_score
+from scoring.services.accounts import accounts_rescore_all
+from scoring.services.outbox import outbox_publish_ids
 from scoring.services.qualification import qualification_update
 
 logger = logging.getLogger(__name__)
@@ -536,15 +538,18 @@ def contacts_score(
             )
             total.add(batch)
             total.scores += batch.scores
-    # The accounts these contacts feed, in the same transaction (after every contact lock).
-    # Account scores follow the default model's contact scores.
-    default = [r for r in total.scores if r.scoring_model.line.is_default]
-    if default:
-        accounts_score(
-            company_ids=(r.contact.company_id for r in default),
-            now=now,
-            model=default[0].scoring_model,
-        )
+    # The accounts these contacts feed (account scores follow the default model) are rescored
+    # from the committed contact scores by a durable outbox message, off the write's path.
+    outbox_publish_ids(
+        topic=OutboxTopic.ACCOUNTS_SCORE,
+        field="company_ids",
+        ids=(
+            r.contact.company_id
+            for r in total.scores
+            if r.contact.company_id and r.scoring_model.line.is_default
+        ),
+        extra={"reason": str(reason)},
+    )
     return total
 
 

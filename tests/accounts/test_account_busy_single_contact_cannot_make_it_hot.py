@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from contacts.services import activity_record
 from scoring.models import AccountQualification, AccountScore
-from tests.factories import ContactFactory, score_of
+from tests.factories import ContactFactory, deliver_outbox, score_of
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,10 @@ def test_forty_pricing_views_by_one_intern_leave_the_account_cold_enough(acme):
         activity_record(
             contact=intern, kind="pricing_page_view", occurred_at=now - dt.timedelta(minutes=i)
         )
-    score_of(intern).refresh_from_db()
+    assert score_of(intern).interest == 100  # the contact's score: in the write transaction
+    # The account's after the write's commit (it was scored when the company was created).
+    assert AccountScore.objects.get(company=acme).engagement == 0
+    deliver_outbox("accounts_score")  # the worker rescores the accounts after commit
     assert score_of(intern).interest == 100  # the contact itself is as hot as it gets
     account = AccountScore.objects.get(company=acme)
     assert account.engagement == 25  # its share is capped; an intern widens no buying group
@@ -40,6 +43,7 @@ def test_the_same_activity_spread_over_three_roles_makes_it_hot(acme):
             activity_record(
                 contact=contact, kind="pricing_page_view", occurred_at=now - dt.timedelta(hours=i)
             )
+    deliver_outbox("accounts_score")  # the worker rescores the accounts after commit
     account = AccountScore.objects.get(company=acme)
     assert account.engagement == 100  # 3 x 25 capped + 3 roles x 10, capped at 100
     assert account.band == 1

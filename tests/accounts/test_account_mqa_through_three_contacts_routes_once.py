@@ -13,7 +13,7 @@ from contacts.services import activity_record
 from routing.models import AccountAssignment
 from scoring.models import AccountQualification, AccountScore, OutboxMessage
 from scoring.services import outbox_message_deliver, outbox_redrive
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, deliver_outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,7 @@ def _views(contact, n, now):
         activity_record(
             contact=contact, kind="pricing_page_view", occurred_at=now - dt.timedelta(hours=i + 1)
         )
+    deliver_outbox("accounts_score")  # the worker rescores the accounts after commit
 
 
 def _account_messages():

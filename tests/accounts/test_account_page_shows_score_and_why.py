@@ -10,7 +10,7 @@ from django.utils import timezone
 from contacts.services import activity_record
 from scoring.models import OutboxMessage
 from scoring.services import outbox_message_deliver
-from tests.factories import CompanyFactory, ContactFactory
+from tests.factories import CompanyFactory, ContactFactory, deliver_outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +24,7 @@ def mqa(acme):
             activity_record(
                 contact=contact, kind="pricing_page_view", occurred_at=now - dt.timedelta(hours=i)
             )
+    deliver_outbox("accounts_score")  # the worker rescores the accounts after commit
     outbox_message_deliver(message_id=OutboxMessage.objects.get(topic="account_qualified").pk)
     return acme
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from contacts.services import activity_record
 from scoring.models import AccountQualification, AccountScore, AccountScoreChange, OutboxMessage
 from scoring.services import accounts_refresh_time
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, deliver_outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,7 @@ def mqa(acme, account_model):
             activity_record(
                 contact=contact, kind="pricing_page_view", occurred_at=now - dt.timedelta(hours=i)
             )
+    deliver_outbox("accounts_score")  # the worker rescores the accounts after commit
     return AccountScore.objects.get(company=acme)
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from contacts.services import activity_record
-from tests.factories import CompanyFactory, ContactFactory
+from tests.factories import CompanyFactory, ContactFactory, deliver_outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,7 @@ def world(acme, account_model):
     )
     calm = CompanyFactory(name="Calm", domain="calm.test", industry="Software")
     ContactFactory(company=calm)
+    deliver_outbox("accounts_score")  # the worker rescores the accounts after commit
     return {"acme": acme, "bolt": bolt, "calm": calm}
 
 
