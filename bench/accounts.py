@@ -31,7 +31,7 @@ from bench._common import BENCH_PREFIX, Report, percentiles, timed
 from contacts.models import Activity
 from scoring import selectors, services
 from scoring.models import AccountScore
-from scoring.services import accounts, rescoring
+from scoring.services import accounts, rescore_runs, rescoring
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,14 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 @contextmanager
 def account_step(on: bool) -> Iterator[None]:
     """The contact rescoring path with its account message, or with it patched out."""
-    originals = rescoring.outbox_publish_ids, rescoring.accounts_rescore_all
+    originals = rescoring.outbox_publish_ids, rescore_runs.accounts_rescore_all
     if not on:
         rescoring.outbox_publish_ids = lambda **kwargs: None
-        rescoring.accounts_rescore_all = lambda **kwargs: 0
+        rescore_runs.accounts_rescore_all = lambda **kwargs: 0
     try:
         yield
     finally:
-        rescoring.outbox_publish_ids, rescoring.accounts_rescore_all = originals
+        rescoring.outbox_publish_ids, rescore_runs.accounts_rescore_all = originals
 
 
 def _rescore(model, on: bool) -> float:

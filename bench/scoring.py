@@ -489,14 +489,14 @@ def yardstick(spec: engine.ModelSpec) -> dict[str, Any]:
 @contextmanager
 def held_tasks() -> Iterator[None]:
     """Rescore runs are created but not started on commit: the bench starts them, timed."""
-    from scoring.services import rescoring
+    from scoring.services import rescore_runs
 
-    original = rescoring.enqueue_safely
-    rescoring.enqueue_safely = lambda *args: False
+    original = rescore_runs.enqueue_safely
+    rescore_runs.enqueue_safely = lambda *args: False
     try:
         yield
     finally:
-        rescoring.enqueue_safely = original
+        rescore_runs.enqueue_safely = original
 
 
 @contextmanager

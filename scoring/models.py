@@ -644,7 +644,7 @@ class RescoreRun(models.Model):
         ]
         constraints = [
             # Rescore requests coalesce: at most one run waits per model; more requests while
-            # it waits join it (services.rescoring.scoring_model_changed).
+            # it waits join it (services.rescore_runs.scoring_model_changed).
             models.UniqueConstraint(
                 fields=["scoring_model"],
                 condition=Q(status="queued"),

@@ -4,7 +4,7 @@ Scoring's signal, and the receivers that keep scores current when contacts' data
 Contacts cannot import scoring, so it announces its writes with signals; these receivers score
 the changed contacts synchronously, inside the transaction that wrote the data: a score is
 never behind its activities, with or without a broker. Rule changes are handled explicitly by
-the services that make them (scoring.services.rescoring.scoring_model_changed) and the admin.
+the services that make them (scoring.services.rescore_runs.scoring_model_changed) and the admin.
 """
 
 from __future__ import annotations

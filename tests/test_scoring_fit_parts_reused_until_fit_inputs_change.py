@@ -49,9 +49,9 @@ def test_after_a_fit_rule_change_a_new_activity_gives_the_new_fit(model, monkeyp
     contact = ContactFactory(company=CompanyFactory(industry="Software"))
     rule = model.rules.get(name="Software")
     # The change asks for a rescore run; an activity arrives before it runs.
-    from scoring.services import rescoring
+    from scoring.services import rescore_runs
 
-    monkeypatch.setattr(rescoring, "enqueue_safely", lambda *args: False)
+    monkeypatch.setattr(rescore_runs, "enqueue_safely", lambda *args: False)
     rule.points = 25
     rule.save()
     activity_record(contact=contact, kind="pricing_page_view", occurred_at=timezone.now())
@@ -73,11 +73,11 @@ def test_an_interest_rule_change_rescores_without_evaluating_fit(model, monkeypa
 
     from scoring import engine
     from scoring.models import RescoreRun
-    from scoring.services import rescore_run_execute, rescoring
+    from scoring.services import rescore_run_execute, rescore_runs
 
     contact = ContactFactory(company=CompanyFactory(industry="Software"))
     activity_record(contact=contact, kind="pricing_page_view", occurred_at=timezone.now())
-    monkeypatch.setattr(rescoring, "enqueue_safely", lambda *args: False)
+    monkeypatch.setattr(rescore_runs, "enqueue_safely", lambda *args: False)
     rule = model.rules.get(name="Pricing")
     rule.points = 7
     rule.save()

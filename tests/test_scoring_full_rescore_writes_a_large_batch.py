@@ -1,6 +1,6 @@
 """
 A full rescore writes scores in batches large enough for PostgreSQL's COPY path
-(scoring.services.rescoring.scores_upsert): every contact gets its score, and a second run
+(scoring.services.score_rows.scores_upsert): every contact gets its score, and a second run
 updates the same rows instead of adding any.
 """
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 from contacts.models import Activity
 from scoring.models import ContactScore
 from scoring.services import scoring_model_rescore
-from scoring.services.rescoring import COPY_MIN_ROWS
+from scoring.services.score_rows import COPY_MIN_ROWS
 from tests.factories import ContactFactory, InterestRuleFactory, ScoringModelFactory
 
 pytestmark = pytest.mark.django_db

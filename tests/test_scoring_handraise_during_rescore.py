@@ -15,7 +15,7 @@ from scoring.models import (
     ScoreChange,
     ScoringModel,
 )
-from scoring.services import rescore_run_execute, rescoring, scoring_model_changed
+from scoring.services import rescore_run_execute, rescore_runs, rescoring, scoring_model_changed
 from tests.factories import (
     ContactFactory,
     FitRuleFactory,
@@ -49,7 +49,7 @@ def test_a_demo_request_during_a_rescore_is_released_and_counted_once(
     contacts = [ContactFactory(company__industry="Retail") for _ in range(3)]
     lead = contacts[1]
     run = scoring_model_changed(model_id=model.pk, reason="rule change", release=False)
-    real = rescoring._score_batch
+    real = rescoring.score_batch
     calls = []
 
     def batch(**kwargs):
@@ -63,8 +63,9 @@ def test_a_demo_request_during_a_rescore_is_released_and_counted_once(
             activity_record(contact=lead, kind="demo_request", occurred_at=timezone.now())
         return result
 
-    monkeypatch.setattr(rescoring, "_score_batch", batch)
-    monkeypatch.setattr(rescoring, "CHUNK", 1)
+    monkeypatch.setattr(rescoring, "score_batch", batch)
+    monkeypatch.setattr(rescore_runs, "score_batch", batch)
+    monkeypatch.setattr(rescore_runs, "CHUNK", 1)
     with django_capture_on_commit_callbacks(execute=True):
         rescore_run_execute(run_id=run.pk)
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from contacts.services import activity_record
 from scoring import selectors
 from scoring.models import RescoreRun, RescoreStatus
-from scoring.services import rescore_run_execute, rescoring, scoring_model_changed
+from scoring.services import rescore_run_execute, rescore_runs, scoring_model_changed
 from tests.factories import ContactFactory, InterestRuleFactory, ScoringModelFactory, score_of
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def world(monkeypatch):
         activity_record(contact=contact, kind="pricing_page_view", occurred_at=timezone.now())
         activity_record(contact=contact, kind="webinar_attended", occurred_at=timezone.now())
     RescoreRun.objects.all().delete()
-    monkeypatch.setattr(rescoring, "enqueue_safely", lambda *args: False)  # run them here
+    monkeypatch.setattr(rescore_runs, "enqueue_safely", lambda *args: False)  # run them here
     reads: list[set[str]] = []
     real = selectors.events_by_contact
 

@@ -41,12 +41,12 @@ def test_setup_scoring_scores_contacts_already_there_and_runs_only_once(capsys):
 def test_manage_py_rescore_runs_the_rescore_itself_and_queues_no_task_for_it(capsys, monkeypatch):
     from scoring.defaults import default_model_create
     from scoring.models import RescoreRun
-    from scoring.services import rescoring
+    from scoring.services import rescore_runs
 
     default_model_create()
     ContactFactory.create_batch(2)
     queued = []
-    monkeypatch.setattr(rescoring, "enqueue_safely", lambda task, *args: queued.append(args))
+    monkeypatch.setattr(rescore_runs, "enqueue_safely", lambda task, *args: queued.append(args))
     call_command("rescore")
     run = RescoreRun.objects.get(reason="manage.py rescore")
     assert (run.status, run.done) == ("done", 2)

@@ -22,7 +22,7 @@ from routing.models import Assignment
 from scoring import engine, selectors, services, tasks
 from scoring.defaults import default_model_create
 from scoring.models import ContactScore, OutboxMessage
-from scoring.services import rescoring
+from scoring.services import rescore_runs
 from tests.factories import ContactFactory
 from tests.routing.conftest import RoutingRuleFactory, make_rep
 from tests.routing.conftest import team as team
@@ -59,9 +59,9 @@ def test_eight_writers_a_rescore_and_the_time_refresh_end_at_a_fresh_evaluation(
     contact = ContactFactory(job_title="VP Sales", company__industry="Software")
     for _ in range(30):
         ContactFactory()
-    monkeypatch.setattr(rescoring, "enqueue_safely", lambda *args: False)  # run it ourselves
+    monkeypatch.setattr(rescore_runs, "enqueue_safely", lambda *args: False)  # run it ourselves
     run = services.scoring_model_changed(model_id=model.pk, reason="load", refold_all=True)
-    monkeypatch.setattr(rescoring, "CHUNK", 4)  # many small chunks interleave with the writers
+    monkeypatch.setattr(rescore_runs, "CHUNK", 4)  # many small chunks interleave with the writers
     errors: list = []
 
     def writer(number: int):

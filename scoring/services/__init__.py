@@ -1,8 +1,9 @@
 """
 Writes for scoring, by concern:
 
-- rescoring: folding activities into rule states and writing scores in the write transaction;
-  full rescores after a rule change (coalesced runs);
+- rescoring: folding activities into rule states and scoring contacts in the write
+  transaction; score_rows: the rows, timeline entries and upserts it writes;
+- rescore_runs: full rescores after a rule change (coalesced runs, chunks under row locks);
 - time_refresh: the beat task that follows decay, windows and future activities;
 - accounts: account scores, written after their contacts', and their own time refresh;
 - qualification: opening, releasing and closing qualifications;
@@ -29,20 +30,22 @@ from scoring.services.qualification import (
     qualification_release,
     qualification_update,
 )
-from scoring.services.rescoring import (
-    CHUNK,
-    MIN_VISIBLE_CHANGE,
-    BatchResult,
+from scoring.services.rescore_runs import (
     RescoreBusy,
-    company_contacts_rescore,
-    contact_rescore,
-    contacts_score,
     rescore_run_create,
     rescore_run_execute,
     rescore_runs_redrive,
     scoring_model_changed,
     scoring_model_rescore,
 )
+from scoring.services.rescoring import (
+    CHUNK,
+    BatchResult,
+    company_contacts_rescore,
+    contact_rescore,
+    contacts_score,
+)
+from scoring.services.score_rows import MIN_VISIBLE_CHANGE
 from scoring.services.time_refresh import scores_refresh_time
 from scoring.services.versions import (
     VersionError,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from scoring import engine, selectors
 from scoring.models import ChangeReason, ContactScore, ScoringModel
-from scoring.services.rescoring import CHUNK, _locked_contacts, _score_batch, rules_by_definition
+from scoring.services.rescoring import CHUNK, locked_contacts, rules_by_definition, score_batch
 
 
 def _moved(spec: engine.ModelSpec, row: tuple, keys: set[str], now: datetime) -> bool:
@@ -160,8 +160,8 @@ def _model_refresh_time(model: ScoringModel, *, now: datetime) -> int:
     for start in range(0, len(moved), CHUNK):
         with transaction.atomic():
             # Contacts another writer holds are skipped: it scores them as of its own now.
-            contacts = _locked_contacts(moved[start : start + CHUNK], skip_locked=True)
-            batch = _score_batch(
+            contacts = locked_contacts(moved[start : start + CHUNK], skip_locked=True)
+            batch = score_batch(
                 model=model,
                 spec=spec,
                 contacts=contacts,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from scoring import selectors
 from scoring.models import AuditAction, RuleCondition, ScoringLine, ScoringModel, ScoringRule
 from scoring.services.audit import audit_record
-from scoring.services.rescoring import scoring_model_changed
+from scoring.services.rescore_runs import scoring_model_changed
 
 # Settings copied from a version into its draft (everything but identity and publication).
 _VERSION_FIELDS_NOT_COPIED = {

@@ -26,13 +26,13 @@ def live_model():
 def scored(monkeypatch):
     """The contact ids of each scoring batch written during the test."""
     batches: list[list[int]] = []
-    real = rescoring._score_batch
+    real = rescoring.score_batch
 
     def spy(**kwargs):
         batches.append(sorted(c.pk for c in kwargs["contacts"]))
         return real(**kwargs)
 
-    monkeypatch.setattr(rescoring, "_score_batch", spy)
+    monkeypatch.setattr(rescoring, "score_batch", spy)
     return batches
 
 

@@ -1,0 +1,184 @@
+"""
+Full rescores after a rule change: a durable, coalesced RescoreRun per version, run in chunks
+of CHUNK contacts, each chunk one transaction under the contacts' row locks, so a concurrent
+activity is never lost or overwritten (scoring.services.rescoring.score_batch does the work).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from contacts.models import Contact
+from leadscore.on_commit import enqueue_safely
+from scoring import selectors
+from scoring.models import ChangeReason, RescoreRun, RescoreStatus, ScoringModel
+from scoring.services.accounts import accounts_rescore_all
+from scoring.services.rescoring import CHUNK, locked_contacts, rules_by_definition, score_batch
+
+
+@transaction.atomic
+def scoring_model_changed(
+    *,
+    model_id: int,
+    reason: str,
+    requested_by: AbstractBaseUser | None = None,
+    release: bool | None = None,
+    refold_all: bool = False,
+    enqueue: bool = True,
+) -> RescoreRun:
+    """
+    Ask for every contact to be rescored under a model after a change. Requests coalesce: while
+    a run waits to start, later requests join it (it reads the rules when it starts). The run
+    is a durable record; its task is queued on commit (unless the caller runs it itself:
+    `enqueue=False`), and the beat re-drive starts it if the broker was down.
+    """
+    model = ScoringModel.objects.select_for_update().get(pk=model_id)
+    waiting = model.runs.filter(status=RescoreStatus.QUEUED).first()
+    if waiting is not None:
+        waiting.requests += 1
+        waiting.refold_all |= refold_all
+        waiting.release_new_mqls |= bool(release)
+        waiting.save(update_fields=["requests", "refold_all", "release_new_mqls"])
+        return waiting
+    run = RescoreRun.objects.create(
+        scoring_model=model,
+        reason=reason[:255],
+        requested_by=requested_by,
+        release_new_mqls=model.auto_release_after_rescore if release is None else release,
+        refold_all=refold_all,
+        total=Contact.objects.count(),
+    )
+    from scoring import tasks
+
+    run_id = run.pk
+    if enqueue:
+        transaction.on_commit(lambda: enqueue_safely(tasks.execute_rescore_run, run_id))
+    return run
+
+
+def rescore_run_create(
+    *,
+    model: ScoringModel,
+    reason: str,
+    requested_by: AbstractBaseUser | None = None,
+    release: bool | None = None,
+) -> RescoreRun:
+    """Queue a full rescore of every contact under a model (joins a waiting one)."""
+    return scoring_model_changed(
+        model_id=model.pk, reason=reason, requested_by=requested_by, release=release
+    )
+
+
+class RescoreBusy(Exception):
+    """Another run of the same model is still running; this one waits its turn."""
+
+
+def _claim(run_id: int) -> RescoreRun | None:
+    """Start a queued run, unless another run of its model is running (RescoreBusy)."""
+    with transaction.atomic():
+        run = (
+            RescoreRun.objects.select_for_update(of=("self",))
+            .select_related("scoring_model__line")
+            .get(pk=run_id)
+        )
+        if run.status != RescoreStatus.QUEUED:
+            return None  # already run (a re-drive and its task both arrived)
+        ScoringModel.objects.select_for_update().get(pk=run.scoring_model_id)
+        if run.scoring_model.runs.filter(status=RescoreStatus.RUNNING).exists():
+            raise RescoreBusy
+        run.status, run.started_at = RescoreStatus.RUNNING, timezone.now()
+        run.total = Contact.objects.count()
+        run.save(update_fields=["status", "started_at", "total"])
+    return run
+
+
+def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreRun:
+    """
+    Rescore every contact in chunks of CHUNK, each chunk one transaction under the contacts'
+    row locks, at the moment it runs (a concurrent activity is never lost or overwritten).
+    Only definitions the stored states lack are rebuilt from the history. Free of side
+    effects by default: leads that newly qualify wait for marketing to release them unless the
+    run says so; hand-raises are routed at once.
+    """
+    run = _claim(run_id)
+    if run is None:
+        return RescoreRun.objects.get(pk=run_id)
+    model = run.scoring_model
+    spec = selectors.model_spec(model)
+    refold = rules_by_definition(spec).keys() if run.refold_all else ()
+    refolded: set[str] = set()
+    try:
+        last_id = 0
+        while True:
+            with transaction.atomic():
+                ids = list(
+                    Contact.objects.filter(pk__gt=last_id)
+                    .order_by("pk")
+                    .values_list("pk", flat=True)[:CHUNK]
+                )
+                if not ids:
+                    break
+                contacts = locked_contacts(ids)
+                batch = score_batch(
+                    model=model,
+                    spec=spec,
+                    contacts=contacts,
+                    reason=ChangeReason.RULE_CHANGE,
+                    now=now or timezone.now(),
+                    release=run.release_new_mqls,
+                    refold=refold,
+                    # A full rebuild (manage.py rescore, first scores) evaluates fit as well.
+                    profile_changed=run.refold_all,
+                )
+                last_id = ids[-1]
+                run.done += len(contacts)
+                run.changed += batch.changed
+                run.newly_qualified += batch.newly_qualified
+                refolded |= batch.refolded
+                run.refolded = len(refolded)
+                run.save(update_fields=["done", "changed", "newly_qualified", "refolded"])
+        # Then every account, once, from the contact scores just written (accounts follow the
+        # default model).
+        if model.line.is_default:
+            accounts_rescore_all(model=model, now=now, release=run.release_new_mqls)
+    except Exception as exc:
+        run.status, run.error, run.finished_at = RescoreStatus.FAILED, repr(exc), timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    run.status, run.finished_at = RescoreStatus.DONE, timezone.now()
+    run.save(update_fields=["status", "finished_at"])
+    return run
+
+
+def scoring_model_rescore(*, model_id: int, reason: str, release: bool | None = None) -> RescoreRun:
+    """
+    Rebuild every contact's score from its history and profile under a model, here
+    (`manage.py rescore`, a task): no task is queued for it; if another run of the model is
+    running, this one waits for the beat re-drive.
+    """
+    run = scoring_model_changed(
+        model_id=model_id, reason=reason, release=release, refold_all=True, enqueue=False
+    )
+    try:
+        return rescore_run_execute(run_id=run.pk)
+    except RescoreBusy:
+        return run
+
+
+def rescore_runs_redrive(*, older_than_seconds: int = 60) -> int:
+    """Queue the tasks of runs still waiting (their task was lost with the broker)."""
+    from scoring import tasks
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        RescoreRun.objects.filter(status=RescoreStatus.QUEUED, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for run_id in ids:
+        enqueue_safely(tasks.execute_rescore_run, run_id)
+    return len(ids)

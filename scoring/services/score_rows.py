@@ -1,0 +1,202 @@
+"""
+Writing scores: the stored row of a finished score, the timeline entry that says what moved and
+why, and the one-statement upsert of a batch of rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+
+from contacts.models import Contact
+from scoring import engine
+from scoring.models import ChangeReason, ContactScore, ScoreChange, ScoringModel
+
+# Below this many rows one INSERT ... ON CONFLICT beats a temporary table and COPY (three
+# statements): the single-activity API writes one score.
+COPY_MIN_ROWS = 100
+# A change smaller than this (decay drift) is not worth a timeline entry.
+MIN_VISIBLE_CHANGE = 0.5
+
+
+def change_detail(old: dict | None, new: engine.Score) -> str:
+    """Which rules moved, in words: 'Pricing page +5; Webinar attended +8'."""
+    before: dict[int, float] = {}
+    names: dict[int, str] = {}
+    for part in (old or {}).get("fit", []) + (old or {}).get("interest", []):
+        before[part["rule_id"]] = part["points"]
+        names[part["rule_id"]] = part["name"]
+    after: dict[int, float] = {}
+    for part in (*new.fit_breakdown, *new.interest_breakdown):
+        after[part.rule_id] = part.points
+        names[part.rule_id] = part.name
+    deltas = [
+        (names[rule_id], after.get(rule_id, 0.0) - before.get(rule_id, 0.0))
+        for rule_id in before.keys() | after.keys()
+    ]
+    deltas = [(n, d) for n, d in deltas if abs(d) >= MIN_VISIBLE_CHANGE]
+    deltas.sort(key=lambda item: -abs(item[1]))
+    return "; ".join(f"{name} {delta:+.0f}" for name, delta in deltas[:5])
+
+
+def timeline_entry(
+    contact: Contact,
+    stored: ContactScore | None,
+    score: engine.Score,
+    *,
+    line_id: int,
+    reason: str,
+    now: datetime,
+    activity_id: int | None,
+) -> ScoreChange | None:
+    if stored is None:
+        return ScoreChange(
+            contact=contact,
+            line_id=line_id,
+            occurred_at=now,
+            reason=ChangeReason.FIRST_SCORE,
+            activity_id=activity_id,
+            fit_after=score.fit,
+            interest_after=score.interest,
+            cell_after=score.cell,
+            detail=change_detail(None, score)[:500],
+        )
+    moved = (
+        abs(stored.fit - score.fit) >= MIN_VISIBLE_CHANGE
+        or abs(stored.interest - score.interest) >= MIN_VISIBLE_CHANGE
+        or stored.cell != score.cell
+    )
+    if not moved:
+        return None
+    detail = change_detail(stored.breakdown, score)
+    if reason == ChangeReason.DECAY:
+        verb = "decayed" if score.interest < stored.interest else "rose"
+        detail = f"Interest {verb} from {stored.interest:.0f} to {score.interest:.0f}"
+    return ScoreChange(
+        contact=contact,
+        line_id=line_id,
+        occurred_at=now,
+        reason=reason,
+        activity_id=activity_id,
+        fit_before=stored.fit,
+        fit_after=score.fit,
+        interest_before=stored.interest,
+        interest_after=score.interest,
+        cell_before=stored.cell,
+        cell_after=score.cell,
+        detail=detail[:500],
+    )
+
+
+def score_row(
+    contact: Contact,
+    model: ScoringModel,
+    spec: engine.ModelSpec,
+    score: engine.Score,
+    states: dict[str, engine.RuleState],
+    raw_states: dict[str, Any],
+    *,
+    version: int,
+    now: datetime,
+) -> ContactScore:
+    return ContactScore(
+        contact=contact,
+        line_id=model.line_id,
+        scoring_model=model,
+        fit=score.fit,
+        interest=score.interest,
+        grade=score.grade,
+        band=score.band,
+        meets_threshold=score.meets_threshold,
+        hand_raise_rule=score.hand_raise_rule[:100],
+        interest_gains=score.interest_gains,
+        interest_losses=score.interest_losses,
+        fit_key=spec.fit_key,
+        breakdown=score.breakdown_json(),
+        rule_states=raw_states,
+        next_change_at=engine.next_change(spec, states, now),
+        version=version,
+        scored_at=now,
+    )
+
+
+_SCORE_FIELDS = [
+    "scoring_model",
+    "fit",
+    "interest",
+    "grade",
+    "band",
+    "meets_threshold",
+    "hand_raise_rule",
+    "interest_gains",
+    "interest_losses",
+    "fit_key",
+    "breakdown",
+    "rule_states",
+    "next_change_at",
+    "version",
+    "scored_at",
+]
+
+
+def scores_upsert(rows: Sequence[ContactScore]) -> None:
+    """
+    Write new and existing scores in one statement. On PostgreSQL the rows go through COPY into
+    a temporary table and one INSERT ... ON CONFLICT: binding the JSON states client-side (as
+    bulk_create does) cost twice the rest of a rescore (bench/scoring.py). Small batches take
+    the one-statement path.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql" or len(rows) < COPY_MIN_ROWS:
+        ContactScore.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["contact", "line"],
+            update_fields=_SCORE_FIELDS,
+        )
+        return
+    table = ContactScore._meta.db_table
+    columns = ["contact_id", "line_id"] + [
+        ContactScore._meta.get_field(f).column for f in _SCORE_FIELDS
+    ]
+    names = ", ".join(columns)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[2:])
+    with connection.cursor() as cursor:
+        # Only the columns copied: the table's own id (NOT NULL) is left to the INSERT.
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS _score_rows ON COMMIT DROP AS "
+            f"SELECT {names} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY _score_rows ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    (
+                        row.contact_id,
+                        row.line_id,
+                        row.scoring_model_id,
+                        row.fit,
+                        row.interest,
+                        row.grade,
+                        row.band,
+                        row.meets_threshold,
+                        row.hand_raise_rule,
+                        row.interest_gains,
+                        row.interest_losses,
+                        row.fit_key,
+                        json.dumps(row.breakdown),
+                        json.dumps(row.rule_states),
+                        row.next_change_at,
+                        row.version,
+                        row.scored_at,
+                    )
+                )
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM _score_rows "
+            f"ON CONFLICT (contact_id, line_id) DO UPDATE SET {updates}"
+        )
+        cursor.execute("TRUNCATE _score_rows")
