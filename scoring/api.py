@@ -155,7 +155,8 @@ class ScoreFilter(django_filters.FilterSet):
     list=extend_schema(
         summary="List scores",
         description="Each contact's fit, interest, grade, band, MQL state and the breakdown "
-        "that explains them (as of scored_at; interest decays from there).",
+        "that explains them, as of now, under the default scoring model or the one "
+        "`?model=<id>` names (GET /api/v1/scoring-models/).",
         responses={200: ScoreSerializer, **ERRORS},
     ),
     retrieve=extend_schema(
@@ -163,7 +164,7 @@ class ScoreFilter(django_filters.FilterSet):
     ),
 )
 class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Scores under the live model, by contact id."""
+    """Scores under one live scoring model (the default unless `?model=<id>`), by contact id."""
 
     serializer_class = ScoreSerializer
     pagination_class = ApiCursorPagination
@@ -455,7 +456,6 @@ class ScoringLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     serializer_class = ScoringLineSerializer
     pagination_class = ApiCursorPagination
-    ordering = ["id"]
     required_scopes = {"list": Scope.READ, "retrieve": Scope.READ}
     queryset = ScoringLine.objects.prefetch_related(
         Prefetch("versions", queryset=ScoringModel.objects.filter(is_live=True), to_attr="live")
