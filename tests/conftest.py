@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.test import Client
 
@@ -34,6 +35,10 @@ def _eager_celery_unless_worker(request) -> Iterator[None]:
     celery_app.conf.task_always_eager = eager
     yield
     celery_app.conf.task_always_eager = previous
+    # An eager task marks "joining a result would block" in a process-wide flag, set and reset
+    # around it; eager tasks in concurrent client threads can leave it set, and a later test
+    # waiting on a real worker's result would then be refused.
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture

@@ -156,7 +156,11 @@ def test_with_the_broker_down_posts_answer_fast_and_the_redrive_routes_every_lea
             tasks.redrive_outbox.delay()
             next_beat = time.monotonic() + 5
         time.sleep(0.3)
-    assert not OutboxMessage.objects.filter(delivered_at__isnull=True).exists()
+    # The same re-drive delivers the accounts' messages too (its batch may still be running).
+    while OutboxMessage.objects.filter(delivered_at__isnull=True).exists():
+        if time.monotonic() > deadline:
+            pytest.fail("messages were still pending 60 s after the broker's return")
+        time.sleep(0.3)
     assert sorted(Assignment.objects.values_list("contact_id", flat=True)) == sorted(
         c.pk for c in contacts
     )
@@ -173,7 +177,8 @@ def test_two_workers_delivering_every_message_twice_route_each_lead_once(
     make_rep(team, "Ben", capacity=100)
     RoutingRuleFactory(team=team)
     default_model_create()
-    contacts = [ContactFactory() for _ in range(10)]
+    # Without a company: no account to rescore, so the outbox holds the leads' messages alone.
+    contacts = [ContactFactory(company=None) for _ in range(10)]
     # Recorded while the broker was down: ten messages wait in the outbox.
     with broker_at("redis://127.0.0.1:1/0"):
         for contact in contacts:
