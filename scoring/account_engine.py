@@ -131,12 +131,6 @@ class AccountScore:
         }
 
 
-def _cap(total: float, cap: float | None) -> tuple[float, bool]:
-    if cap is not None and total > cap:
-        return float(cap), True
-    return total, False
-
-
 def account_fit_parts(spec: AccountSpec, company: engine.Profile) -> list[engine.RuleScore]:
     """The account fit rules the company matches (scoring.engine's comparisons)."""
     model = engine.ModelSpec(rules=())
@@ -203,7 +197,7 @@ def score_account(
     `engagement_cap`. Fit is the sum of the account fit rules, capped at `fit_cap`.
     """
     fit_parts = account_fit_parts(spec, company)
-    fit, fit_capped = _cap(sum(p.points for p in fit_parts), spec.fit_cap)
+    fit, fit_capped = engine.cap_total(sum(p.points for p in fit_parts), spec.fit_cap)
     contributions = []
     for member in sorted(members, key=lambda m: (-m.interest, m.contact_id)):
         counted = max(0.0, min(member.interest, spec.contact_cap))
@@ -224,7 +218,9 @@ def score_account(
     )
     interest_points = sum(c.counted for c in contributions)
     coverage_points = spec.role_points * len(roles)
-    engagement, engagement_capped = _cap(interest_points + coverage_points, spec.engagement_cap)
+    engagement, engagement_capped = engine.cap_total(
+        interest_points + coverage_points, spec.engagement_cap
+    )
     fit, engagement = round(fit, 4), round(engagement, 4)
     totals: Counter[str] = Counter()
     for member in engaged:

@@ -309,7 +309,7 @@ def decay_factor(age: timedelta, half_life_days: float) -> float:
     return 0.5 ** (age_days / half_life_days)
 
 
-def _cap(total: float, cap: float | None) -> tuple[float, bool]:
+def cap_total(total: float, cap: float | None) -> tuple[float, bool]:
     """Caps bound the size of a sum either way: a penalty is capped like a bonus."""
     if cap is None or abs(total) <= cap:
         return total, False
@@ -482,7 +482,7 @@ def finish_interest_rule(
             caps.append(f"at most {rule.max_occurrences} times")
     if count == 0:
         return None
-    points, capped = _cap(points_each * weight, rule.max_points)
+    points, capped = cap_total(points_each * weight, rule.max_points)
     if capped:
         caps.append(f"at most {rule.max_points:g} points")
     return RuleScore(
@@ -561,8 +561,8 @@ def combine(
     interest_parts: Sequence[RuleScore],
     now: datetime,
 ) -> Score:
-    fit, fit_capped = _cap(sum(r.points for r in fit_parts), spec.fit_cap)
-    interest, interest_capped = _cap(sum(r.points for r in interest_parts), spec.interest_cap)
+    fit, fit_capped = cap_total(sum(r.points for r in fit_parts), spec.fit_cap)
+    interest, interest_capped = cap_total(sum(r.points for r in interest_parts), spec.interest_cap)
     fit, interest = round(fit, 4), round(interest, 4)
     hand_raise = next((r.name for r in (*fit_parts, *interest_parts) if r.hand_raise), "")
     return Score(
