@@ -45,7 +45,7 @@ from routing.models import (
     RejectReason,
     RoutingDecision,
 )
-from scoring import selectors as scoring_selectors
+from scoring import score_reads
 from scoring import wording as scoring_wording
 
 # Ids are 64-bit; a bigger number must be refused (400), not sent to the database (500).
@@ -234,7 +234,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         if stored is None:
             return []
         now = self._now()
-        return scoring_wording.top_reasons(scoring_selectors.score_now(stored, now=now), now)
+        return scoring_wording.top_reasons(score_reads.score_now(stored, now=now), now)
 
 
 class RejectSerializer(StrictTypesMixin, serializers.Serializer):

@@ -39,6 +39,7 @@ from routing.models import (
     RoutingDecision,
 )
 from scoring import engine as scoring_engine
+from scoring import score_reads
 from scoring import selectors as scoring_selectors
 from scoring import wording as scoring_wording
 
@@ -136,7 +137,7 @@ def _row(
     assignment: Assignment, *, now: datetime, unread: set[int], models: dict[int, str] | None = None
 ) -> QueueRow:
     stored = selectors.lead_score(assignment)
-    score = scoring_selectors.score_now(stored, now=now) if stored is not None else None
+    score = score_reads.score_now(stored, now=now) if stored is not None else None
     reasons = scoring_wording.top_reasons(score, now) if score is not None else []
     state, words, share = _sla(assignment, now)
     return QueueRow(

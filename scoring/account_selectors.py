@@ -4,13 +4,13 @@ of a company, and of its contacts' stored scores at a moment."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from contacts.models import Company
-from scoring import account_engine, engine, selectors
+from scoring import account_engine, engine, score_reads, selectors
 from scoring.models import (
     AccountScore,
     AccountScoreChange,
@@ -78,10 +78,9 @@ def members_at(
     company_ids: Iterable[int], *, model: ScoringModel, spec: engine.ModelSpec, now: datetime
 ) -> dict[int, list[account_engine.Member]]:
     """
-    Each company's contacts with their interest at `now`, from their stored scores (rule
-    states, no activity read): one query for all the companies.
+    Each company's contacts with their interest at `now`, from their stored scores (units, or
+    rule states; no activity read): one query for all the companies.
     """
-    keys = {key for _, key in spec.keyed_interest_rules}
     rows = (
         ContactScore.objects.filter(contact__company_id__in=list(company_ids), scoring_model=model)
         # Contacts with no interest and nothing arriving add nothing: skipping them keeps the
@@ -90,52 +89,41 @@ def members_at(
         # next_change_at marks.)
         .filter(Q(interest__gt=0) | Q(next_change_at__lte=now) | Q(scored_at=now))
         .values_list(
-            "contact_id",
             "contact__company_id",
             "contact__first_name",
             "contact__last_name",
             "contact__email",
             "contact__job_title",
-            "interest",
-            "breakdown",
-            "rule_states",
+            "contact_id",
+            "units",
             "scored_at",
+            "next_change_at",
         )
     )
+    rows = list(rows)
+    # Interest only: re-priced at `now` from the stored units (the breakdown, most of a row, is
+    # not read), from the rule states where the units no longer serve.
+    scores = score_reads.stored_scores_at(
+        spec,
+        [score_reads.StoredScore(row[5], {}, *row[6:]) for row in rows],
+        line_id=model.line_id,
+        now=now,
+    )
     members: dict[int, list[account_engine.Member]] = defaultdict(list)
-    for contact_id, company_id, first, last, email, title, *stored in rows:
-        interest, parts = _interest_at(spec, keys, *stored, now=now)
+    for company_id, first, last, email, title, contact_id, *_ in rows:
+        score = scores[contact_id]
+        parts = score.interest_breakdown
         members[company_id].append(
             account_engine.Member(
                 contact_id=contact_id,
                 name=f"{first} {last}".strip() or email,
                 job_title=title or "",
-                interest=interest,
+                interest=score.interest,
                 last_engaged_at=account_engine.last_engaged(parts),
                 signals=account_engine.member_signals(parts),
             )
         )
     return members
-
-
-def _interest_at(
-    spec: engine.ModelSpec,
-    keys: set[str],
-    interest: float,
-    breakdown: dict,
-    states: dict,
-    scored_at: datetime,
-    *,
-    now: datetime,
-) -> tuple[float, Sequence[engine.RuleScore]]:
-    """A contact's interest and its lines at `now`: as stored when scored at `now` (the
-    contacts this transaction just scored), else finished from the stored rule states."""
-    if scored_at == now:
-        return interest, [engine.RuleScore.from_json(p) for p in breakdown.get("interest", [])]
-    score = selectors.stored_score_at(
-        spec, breakdown=breakdown, rule_states=states, keys=keys & states.keys(), now=now
-    )
-    return score.interest, score.interest_breakdown
 
 
 def account_score_of(company: Company) -> AccountScore | None:

@@ -26,7 +26,7 @@ from integrations.filters import IdFilter, PointsFilter, StrictBooleanFilter
 from integrations.models import ApiKey, Scope
 from integrations.permissions import sees_only_own_leads
 from integrations.strict import StrictTypesMixin
-from scoring import selectors
+from scoring import score_reads, selectors
 from scoring.models import (
     AuditAction,
     ContactScore,
@@ -96,7 +96,7 @@ class ScoreSerializer(serializers.ModelSerializer):
         """The score as of now (decay, windows, dated activities), like every page shows it."""
         data = super().to_representation(instance)
         now = timezone.now()
-        score = selectors.score_now(instance, now=now)
+        score = score_reads.score_now(instance, now=now)
         breakdown = score.breakdown_json()
         if self.context.get("with_activities") and instance.rule_states:
             # One contact: each interest line lists the activities behind it (derived now).

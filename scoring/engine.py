@@ -8,6 +8,7 @@ runs in property-based tests. The ORM adapters live in scoring.services.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import math
@@ -108,6 +109,11 @@ class ModelSpec:
             for rule in self.rules
             if rule.dimension == INTEREST
         )
+
+    @functools.cached_property
+    def definition_tags(self) -> dict[str, str]:
+        """Each interest rule definition's key and its short tag in stored units."""
+        return {key: definition_tag(key) for _, key in self.keyed_interest_rules}
 
     @functools.cached_property
     def fit_key(self) -> str:
@@ -282,6 +288,10 @@ def evaluate_fit_rule(rule: Rule, profile: Profile, spec: ModelSpec) -> RuleScor
     value = profile_value(rule, profile, spec)
     if not compare(rule.operator, value, rule.value, rule.min_value, rule.max_value):
         return None
+    return fit_part(rule, _describe_value(value, rule.attribute))
+
+
+def fit_part(rule: Rule, matched: str) -> RuleScore:
     return RuleScore(
         rule_id=rule.id,
         name=rule.name,
@@ -290,7 +300,7 @@ def evaluate_fit_rule(rule: Rule, profile: Profile, spec: ModelSpec) -> RuleScor
         points=float(rule.points),
         raw_points=float(rule.points),
         hand_raise=rule.hand_raise,
-        matched=_describe_value(value, rule.attribute),
+        matched=matched,
     )
 
 
@@ -449,18 +459,50 @@ def fold(
     return state
 
 
-def finish_interest_rule(
-    rule: Rule, state: RuleState, now: datetime, half_life_days: float
-) -> RuleScore | None:
-    """A rule's points at `now` from its state: decay, windows, at most N times, caps."""
+@dataclass(frozen=True)
+class Units:
+    """
+    What one interest rule definition counts of a contact at a moment, before points and caps:
+    the decay weights of the counted activities summed (`weight`), how many counted, how many
+    matched beyond "at most N times", and the oldest and newest counted. Pricing it
+    (price_units) gives a rule's points; while the counted activities stay the same, units
+    later in time are the same units with the weight decayed (units_later), so a points, cap or
+    threshold change and the passing of time re-price stored units without reading any state.
+    """
+
+    weight: float
+    count: int
+    ignored: int = 0
+    first_at: str = ""
+    last_at: str = ""
+    # When time alone next changes what this definition counts (an activity arriving or leaving
+    # its window; ISO time, "" for never): until then these units only decay.
+    next_at: str = ""
+
+    def to_json(self) -> list[Any]:
+        return [self.weight, self.count, self.ignored, self.first_at, self.last_at, self.next_at]
+
+    @classmethod
+    def from_json(cls, data: Sequence[Any]) -> Units:
+        weight, count, ignored, first_at, last_at, next_at = data
+        return cls(float(weight), int(count), int(ignored), first_at, last_at, next_at)
+
+    def valid_at(self, moment: datetime) -> bool:
+        """Do these units still count the same activities at `moment` (not before their own)?"""
+        return not self.next_at or moment < datetime.fromisoformat(self.next_at)
+
+
+NO_UNITS = Units(weight=0.0, count=0)
+
+
+def units_of(rule: Rule, state: RuleState, now: datetime, half_life_days: float) -> Units:
+    """A definition's units at `now` from its state: decay, windows, at most N times."""
     since = now - timedelta(days=rule.window_days) if rule.window_days is not None else None
     arrived = sorted(
         ((i, t) for i, t in state.kept if t <= now and (since is None or t >= since)),
         key=lambda item: (item[1], item[0]),
         reverse=True,
     )
-    points_each = float(rule.points)
-    caps = []
     if is_aggregated(rule):
         count = state.count + len(arrived)
         counted_times = [t for _, t in arrived]
@@ -478,11 +520,49 @@ def finish_interest_rule(
         count = len(counted)
         counted_times = [t for _, t in counted]
         weight = sum(decay_factor(now - t, half_life_days) for t in counted_times)
-        if ignored:
-            caps.append(f"at most {rule.max_occurrences} times")
+    following = next_change_of(rule, state, now)
+    next_at = following.isoformat() if following is not None else ""
     if count == 0:
+        return Units(weight=0.0, count=0, ignored=ignored, next_at=next_at)
+    return Units(
+        weight=weight,
+        count=count,
+        ignored=ignored,
+        first_at=min(counted_times).isoformat(),
+        last_at=max(counted_times).isoformat(),
+        next_at=next_at,
+    )
+
+
+def next_change_of(rule: Rule, state: RuleState, now: datetime) -> datetime | None:
+    """
+    The next moment after `now` when time alone changes what a definition counts: an activity
+    dated in the future arrives, or a counted one leaves its window. (Decay is continuous.)
+    """
+    moments = []
+    for _, moment in state.kept:
+        if moment > now:
+            moments.append(moment)
+        elif rule.window_days is not None:
+            moments.append(moment + timedelta(days=rule.window_days, microseconds=1))
+    later = [m for m in moments if m > now]
+    return min(later) if later else None
+
+
+def units_later(units: Units, factor: float) -> Units:
+    """The same counted activities later in time: every weight decays by the same factor."""
+    if not units.count or factor == 1.0:
+        return units
+    return dataclasses.replace(units, weight=units.weight * factor)
+
+
+def price_units(rule: Rule, units: Units) -> RuleScore | None:
+    """A rule's points from its definition's units: points each, then its caps."""
+    if units.count == 0:
         return None
-    points, capped = cap_total(points_each * weight, rule.max_points)
+    points_each = float(rule.points)
+    caps = [f"at most {rule.max_occurrences} times"] if units.ignored else []
+    points, capped = cap_total(points_each * units.weight, rule.max_points)
     if capped:
         caps.append(f"at most {rule.max_points:g} points")
     return RuleScore(
@@ -491,19 +571,26 @@ def finish_interest_rule(
         description=rule.description,
         dimension=INTEREST,
         points=points,
-        raw_points=points_each * count,
+        raw_points=points_each * units.count,
         hand_raise=rule.hand_raise,
         per_occurrence=points_each,
-        count=count,
-        first_at=min(counted_times).isoformat(),
-        last_at=max(counted_times).isoformat(),
-        ignored_occurrences=ignored,
+        count=units.count,
+        first_at=units.first_at,
+        last_at=units.last_at,
+        ignored_occurrences=units.ignored,
         max_points=rule.max_points,
         max_occurrences=rule.max_occurrences,
         window_days=rule.window_days,
         activity_kind=rule.activity_kind,
         cap_applied="; ".join(caps),
     )
+
+
+def finish_interest_rule(
+    rule: Rule, state: RuleState, now: datetime, half_life_days: float
+) -> RuleScore | None:
+    """A rule's points at `now` from its state: its units, priced."""
+    return price_units(rule, units_of(rule, state, now, half_life_days))
 
 
 def evaluate_interest_rule(
@@ -620,19 +707,47 @@ def fold_all(
     return states
 
 
+def interest_units(
+    spec: ModelSpec, states: Mapping[str, RuleState], now: datetime
+) -> dict[str, Units]:
+    """Each definition's units at `now` from the contact's states (those with a state)."""
+    units: dict[str, Units] = {}
+    for rule, key in spec.keyed_interest_rules:
+        state = states.get(key)
+        if state is not None and key not in units:
+            units[key] = units_of(rule, state, now, spec.half_life_days)
+    return units
+
+
+def priced_parts(spec: ModelSpec, units: Mapping[str, Units]) -> list[RuleScore]:
+    """Each interest rule's points from its definition's units, in the model's order."""
+    parts = []
+    for rule, key in spec.keyed_interest_rules:
+        part = price_units(rule, units.get(key, NO_UNITS))
+        if part is not None:
+            parts.append(part)
+    return parts
+
+
 def interest_parts(
     spec: ModelSpec, states: Mapping[str, RuleState], now: datetime
 ) -> list[RuleScore]:
     """Each interest rule's points at `now` from the contact's states."""
-    parts = []
-    for rule, key in spec.keyed_interest_rules:
-        state = states.get(key)
-        if state is None:
-            continue
-        part = finish_interest_rule(rule, state, now, spec.half_life_days)
-        if part is not None:
-            parts.append(part)
-    return parts
+    return priced_parts(spec, interest_units(spec, states, now))
+
+
+# ---- Stored units -------------------------------------------------------------------------
+#
+# A stored score keeps its definitions' units as of its scored_at, named by definition_tag.
+# Until its next_change_at (an activity arriving or leaving a window) the counted activities
+# stay the same, so the units at any later moment are the stored ones decayed (units_later), and
+# any rules over the same definitions price them: scoring.repricing reads them back.
+
+
+@functools.lru_cache(maxsize=4096)
+def definition_tag(key: str) -> str:
+    """A short, stable name for a definition key in stored units."""
+    return hashlib.blake2b(key.encode(), digest_size=6).hexdigest()
 
 
 def finish(
@@ -647,22 +762,23 @@ def finish(
 
 def next_change(spec: ModelSpec, states: Mapping[str, RuleState], now: datetime) -> datetime | None:
     """
-    The next moment after `now` when time alone changes a rule's activities: an activity dated
-    in the future arrives, or a counted one leaves its window. (Decay is continuous: the time
-    refresh handles it from the stored interest.)
+    The next moment after `now` when time alone changes a rule's activities (next_change_of,
+    over the spec's definitions). Decay is continuous: the time refresh handles it from the
+    stored interest.
     """
-    moments = []
-    for rule, key in spec.keyed_interest_rules:
-        state = states.get(key)
-        if state is None:
-            continue
-        for _, moment in state.kept:
-            if moment > now:
-                moments.append(moment)
-            elif rule.window_days is not None:
-                moments.append(moment + timedelta(days=rule.window_days, microseconds=1))
-    later = [m for m in moments if m > now]
+    moments = [
+        next_change_of(rule, states[key], now)
+        for rule, key in spec.keyed_interest_rules
+        if states.get(key) is not None
+    ]
+    later = [m for m in moments if m is not None]
     return min(later) if later else None
+
+
+def units_next_change(units: Mapping[str, Units]) -> datetime | None:
+    """The next moment time alone changes what any of these units counts (None: never)."""
+    moments = [u.next_at for u in units.values() if u.next_at]
+    return datetime.fromisoformat(min(moments, key=datetime.fromisoformat)) if moments else None
 
 
 def evaluate(spec: ModelSpec, profile: Profile, events: Sequence[Event], now: datetime) -> Score:

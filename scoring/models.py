@@ -207,7 +207,7 @@ class ContactScore(models.Model):
     scoring_model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="+")
     fit = models.FloatField(default=0)
     # Interest, grade, band and MQL state as of scored_at. Pages and the API show the score as
-    # of now (selectors.score_now); the time refresh (beat) rewrites these columns when time
+    # of now (score_reads.score_now); the time refresh (beat) rewrites these columns when time
     # alone moves a band or the MQL rule, so ranking and filters stay within one refresh.
     interest = models.FloatField(default=0)
     grade = models.CharField(max_length=1, default="D")
@@ -225,6 +225,11 @@ class ContactScore(models.Model):
     fit_key = models.CharField(max_length=32, blank=True)
     breakdown = models.JSONField(default=dict)
     rule_states = models.JSONField(default=dict)
+    # Each definition's units at scored_at (repricing.units_to_json): what its rules count, before
+    # points and caps. Until next_change_at they re-price a points, cap or threshold change and
+    # give the score as of now without decoding rule_states (repricing.stored_units_at). Empty
+    # on scores written before it existed: those are finished from their states.
+    units = models.JSONField(default=dict)
     # When a stored value next changes through time alone (an activity dated in the future
     # arrives, one leaves a window); decay is continuous and handled by the refresh itself.
     next_change_at = models.DateTimeField(null=True, blank=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -114,19 +114,6 @@ def with_score(contacts: QuerySet[Contact], *, line: ScoringLine | int | None = 
     return contacts.annotate(
         score=FilteredRelation("scores", condition=Q(scores__line_id=line_id_of(line)))
     )
-
-
-def stored_scores(contact_ids: Iterable[int], *, line_id: int) -> dict[int, ContactScore]:
-    """The contacts' stored scores under one line, by contact id."""
-    rows = ContactScore.objects.filter(contact_id__in=list(contact_ids), line_id=line_id)
-    return {row.contact_id: row for row in rows}
-
-
-def scores_every(contact_ids: Sequence[int], *, line_id: int) -> bool:
-    """Has this line scored every one of these contacts?"""
-    ids = set(contact_ids)
-    found = ContactScore.objects.filter(contact_id__in=ids, line_id=line_id).count()
-    return found == len(ids)
 
 
 def _domains(text: str) -> frozenset[str]:
@@ -309,61 +296,6 @@ def events_by_contact(
                 )
             )
     return grouped
-
-
-def score_now(
-    contact_score: ContactScore,
-    *,
-    now: datetime | None = None,
-    spec: engine.ModelSpec | None = None,
-) -> engine.Score:
-    """
-    A stored score as of this moment: decay, windows and activities dated in the future from
-    the stored rule states, no activity read. Fit comes from the stored breakdown (time does not
-    move it).
-    """
-    spec = spec or cached_model_spec(contact_score.scoring_model)
-    now = now or timezone.now()
-    fit_parts = [engine.RuleScore.from_json(p) for p in contact_score.breakdown.get("fit", [])]
-    if not contact_score.rule_states:
-        # Scored before rule states existed: as stored, until its next write rebuilds them.
-        interest = contact_score.breakdown.get("interest", [])
-        return engine.Score(
-            fit=contact_score.fit,
-            interest=contact_score.interest,
-            grade=contact_score.grade,
-            band=contact_score.band,
-            meets_threshold=contact_score.meets_threshold,
-            hand_raise_rule=contact_score.hand_raise_rule,
-            fit_breakdown=tuple(fit_parts),
-            interest_breakdown=tuple(engine.RuleScore.from_json(p) for p in interest),
-            at=contact_score.scored_at,
-        )
-    return stored_score_at(
-        spec,
-        breakdown=contact_score.breakdown,
-        rule_states=contact_score.rule_states,
-        keys=contact_score.rule_states.keys(),
-        now=now,
-    )
-
-
-def stored_score_at(
-    spec: engine.ModelSpec,
-    *,
-    breakdown: Mapping[str, Any],
-    rule_states: Mapping[str, Any],
-    keys: Iterable[str],
-    now: datetime,
-) -> engine.Score:
-    """
-    A score at `now` from what a ContactScore row stores: fit from its breakdown (time does not
-    move it), interest from the rule states of `keys`. No query: the pages, the API and the time
-    refresh all read scores this way.
-    """
-    states = {key: engine.RuleState.from_json(rule_states[key]) for key in keys}
-    fit_parts = [engine.RuleScore.from_json(p) for p in breakdown.get("fit", [])]
-    return engine.combine(spec, fit_parts, engine.interest_parts(spec, states, now), now)
 
 
 def breakdown_activities(

@@ -15,7 +15,16 @@ from django.views.decorators.http import require_POST
 from contacts.models import ActivityKind
 from contacts.selectors import contact_visible_or_404
 from leadscore.on_commit import BROKER_REFUSED, enqueue_safely
-from scoring import backtest, backtest_runs, charts, selectors, services, tasks, wording
+from scoring import (
+    backtest,
+    backtest_runs,
+    charts,
+    score_reads,
+    selectors,
+    services,
+    tasks,
+    wording,
+)
 from scoring.forms import LineCreateForm
 from scoring.models import (
     ContactScore,
@@ -43,7 +52,7 @@ def contact_scores(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     now = timezone.now()
-    score = selectors.score_now(stored, now=now) if stored else None
+    score = score_reads.score_now(stored, now=now) if stored else None
     interest = list(score.interest_breakdown) if score else []
     behind: dict[int, list] = {}
     if stored is not None and stored.rule_states:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from contacts.services import activity_record
-from scoring import selectors
+from scoring import score_reads, selectors
 from scoring.models import ContactScore
 from scoring.services.time_refresh import _time_candidates
 from tests.factories import ContactFactory, InterestRuleFactory, ScoringModelFactory
@@ -60,7 +60,7 @@ def test_a_score_the_sql_prefilter_skips_has_not_moved(
             moment = clock.now + dt.timedelta(days=days)
             candidates = set(_time_candidates(model, spec, moment))
             for stored in ContactScore.objects.exclude(contact_id__in=candidates):
-                carried = selectors.score_now(stored, now=moment, spec=spec)
+                carried = score_reads.score_now(stored, now=moment, spec=spec)
                 assert (
                     carried.grade,
                     carried.band,

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from contacts.models import Contact
-from scoring import selectors as scoring_selectors
+from scoring import score_reads
 from scoring import wording as scoring_wording
 from workspace import selectors
 
@@ -67,7 +67,7 @@ def _reasons(contact: Contact, now: datetime) -> str:
     if score is None:
         return ""
     try:
-        current = scoring_selectors.score_now(score, now=now)
+        current = score_reads.score_now(score, now=now)
     except (KeyError, TypeError, ValueError):
         # A breakdown of an older shape: export the row without reasons rather than fail.
         return ""

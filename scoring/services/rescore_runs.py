@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from contacts.models import Contact
 from leadscore.on_commit import enqueue_safely
 from scoring import selectors
-from scoring.models import ChangeReason, RescoreRun, RescoreStatus, ScoringModel
+from scoring.models import ChangeReason, ContactScore, RescoreRun, RescoreStatus, ScoringModel
 from scoring.services.accounts import accounts_rescore_all
 from scoring.services.rescoring import CHUNK, locked_contacts, rules_by_definition, score_batch
 
@@ -151,7 +151,19 @@ def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreR
         raise
     run.status, run.finished_at = RescoreStatus.DONE, timezone.now()
     run.save(update_fields=["status", "finished_at"])
+    _scores_analyze()
     return run
+
+
+def _scores_analyze() -> None:
+    """
+    A full run rewrote every score row: refresh PostgreSQL's statistics of the table now rather
+    than when autovacuum next gets to it, so the next chunked reads plan on its real size (a
+    first scoring leaves statistics of an empty table, and each chunk then read every row).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {ContactScore._meta.db_table}")
 
 
 def scoring_model_rescore(*, model_id: int, reason: str, release: bool | None = None) -> RescoreRun:

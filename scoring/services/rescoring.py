@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contacts.models import Activity, Contact, LifecycleStage
-from scoring import engine, recycling, selectors
+from scoring import engine, recycling, repricing, score_reads, selectors
 from scoring.models import (
     ChangeReason,
     ContactScore,
@@ -34,7 +34,7 @@ from scoring.models import (
 )
 from scoring.services.outbox import outbox_publish_ids
 from scoring.services.qualification import qualification_update
-from scoring.services.score_rows import score_row, scores_upsert, timeline_entry
+from scoring.services.score_rows import score_row, scores_reprice, scores_upsert, timeline_entry
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +67,10 @@ def rules_by_definition(spec: engine.ModelSpec) -> dict[str, engine.Rule]:
 
 
 def stored_states(
-    stored: ContactScore | None, keys: Iterable[str], *, skip: Iterable[str] = ()
+    raw: dict[str, Any] | None, keys: Iterable[str], *, skip: Iterable[str] = ()
 ) -> dict[str, engine.RuleState]:
-    """The stored states of these definitions (others are not carried over)."""
-    raw = stored.rule_states if stored is not None else {}
+    """The stored states (raw JSON) of these definitions (others are not carried over)."""
+    raw = raw or {}
     wanted = set(keys) - set(skip)
     return {k: engine.RuleState.from_json(v) for k, v in raw.items() if k in wanted and v}
 
@@ -162,9 +162,124 @@ def _fold_new(
     (histories just rebuilt already hold them: same transaction). Returns the keys changed.
     """
     kinds = {event.kind for event in events}
-    keys = {k for k, rule in rules.items() if k not in rebuilt and rule.activity_kind in kinds}
+    keys = {k for k in states if k not in rebuilt and rules[k].activity_kind in kinds}
     engine.fold_all(spec, states, events, now, rules=[rules[k] for k in keys])
     return keys | rebuilt
+
+
+def _repriceable(
+    spec: engine.ModelSpec,
+    contacts: Sequence[Contact],
+    existing: dict[int, ContactScore],
+    counted: set[int],
+    now: datetime,
+) -> dict[int, dict[str, engine.Units]]:
+    """
+    The contacts whose score is re-priced from its stored units, no state read: stored units of
+    exactly the spec's definitions, still valid at `now`, and no new activity a rule counts
+    (`counted`: those with one).
+    """
+    found = {}
+    for contact in contacts:
+        stored = existing.get(contact.pk)
+        if contact.pk in counted or stored is None:
+            continue
+        if not repricing.stored_units_match(spec, stored.units):
+            continue
+        units = repricing.stored_units_at(
+            spec,
+            stored.units,
+            scored_at=stored.scored_at,
+            next_change_at=stored.next_change_at,
+            now=now,
+        )
+        if len(units) == len(spec.definition_tags):
+            found[contact.pk] = units
+    return found
+
+
+def _stored_units(
+    spec: engine.ModelSpec,
+    existing: dict[int, ContactScore],
+    *,
+    skip: Mapping[int, Any],
+    now: datetime,
+) -> dict[int, dict[str, engine.Units]]:
+    """Each stored score's units that still serve at `now` (but those in `skip`)."""
+    return {
+        contact_id: repricing.stored_units_at(
+            spec,
+            stored.units,
+            scored_at=stored.scored_at,
+            next_change_at=stored.next_change_at,
+            now=now,
+        )
+        for contact_id, stored in existing.items()
+        if contact_id not in skip
+    }
+
+
+@dataclass
+class _Folded:
+    """Contacts scored from their states: units, raw states to store and next change."""
+
+    units: dict[int, dict[str, engine.Units]] = field(default_factory=dict)
+    raw: dict[int, dict[str, Any]] = field(default_factory=dict)
+    next_change: dict[int, datetime | None] = field(default_factory=dict)
+    refolded: set[str] = field(default_factory=set)
+    refolded_contacts: int = 0
+
+
+def _fold_states(
+    spec: engine.ModelSpec,
+    ids: Sequence[int],
+    *,
+    line_id: int,
+    raw_of: dict[int, dict[str, Any]],
+    reusable: dict[int, dict[str, engine.Units]],
+    new_events: dict[int, list[engine.Event]],
+    refold: set[str],
+    now: datetime,
+) -> _Folded:
+    """
+    Score these contacts from their rule states (`raw_of`: those already read, the others are
+    read here): a definition whose stored units still serve and that no new activity touches
+    keeps them (`reusable`; its state is not decoded); the others fold their new activities in,
+    rebuild `refold` and what they lack from the history, and take units at `now`.
+    """
+    folded = _Folded()
+    if not ids:
+        return folded
+    rules = rules_by_definition(spec)
+    unread = [i for i in ids if i not in raw_of]
+    if unread:
+        raw_of = {**raw_of, **score_reads.stored_rule_states(unread, line_id=line_id)}
+    states_of, missing, kept = {}, {}, {}
+    for contact_id in ids:
+        raw = raw_of.get(contact_id) or {}
+        kinds = {event.kind for event in new_events.get(contact_id, ())}
+        kept[contact_id] = {
+            key: units
+            for key, units in reusable.get(contact_id, {}).items()
+            if key in raw and rules[key].activity_kind not in kinds
+        }
+        needed = rules.keys() - kept[contact_id].keys()
+        states_of[contact_id] = stored_states(raw, needed, skip=refold)
+        if needed - states_of[contact_id].keys():
+            missing[contact_id] = needed - states_of[contact_id].keys()
+    for contact_id, built in states_from_history(spec, rules, missing, now).items():
+        states_of[contact_id].update(built)
+    folded.refolded_contacts = len(missing)
+    folded.refolded = {key for keys in missing.values() for key in keys}
+    for contact_id in ids:
+        states = states_of[contact_id]
+        events = new_events.get(contact_id, ())
+        changed = _fold_new(spec, rules, states, events, missing.get(contact_id, set()), now)
+        units = {**kept[contact_id], **engine.interest_units(spec, states, now)}
+        folded.units[contact_id] = units
+        folded.raw[contact_id] = _raw_states(raw_of.get(contact_id), rules, states, changed)
+        folded.next_change[contact_id] = engine.units_next_change(units)
+    return folded
 
 
 def score_batch(
@@ -181,52 +296,114 @@ def score_batch(
     profile_changed: bool = True,
 ) -> BatchResult:
     """
-    Score contacts whose rows the caller has locked: fold `new_events` into their stored
-    states, rebuild the states of `refold` and of definitions they lack from the history,
-    finish at `now`, and store scores, timeline entries and qualifications. States nothing
-    changed are stored as they were read (no re-encoding); unless the caller says the profiles
-    may have changed, fit parts are reused while the fit rules are the same (fit_key).
+    Score contacts whose rows the caller has locked, and store scores, timeline entries and
+    qualifications. A contact with valid stored units and no new activity a rule counts is
+    re-priced from them (a points, cap or threshold change, a profile change, time): no state
+    is read. The others are scored from their states (_fold_states). Unless the caller says
+    the profiles may have changed, fit parts are reused while the fit rules are the same.
     """
     result = BatchResult()
-    rules = rules_by_definition(spec)
-    existing = selectors.stored_scores([c.pk for c in contacts], line_id=model.line_id)
-    states_of: dict[int, dict[str, engine.RuleState]] = {}
-    missing: dict[int, set[str]] = {}
+    new_events = new_events or {}
+    refold = set(refold)
+    ids = [c.pk for c in contacts]
+    # Rows with a new activity a rule counts are scored from their states: read them whole;
+    # the others without their states, which most will not need (re-priced).
+    kinds = selectors.scored_kinds(spec)
+    rebuilt_all = bool(refold) and refold >= rules_by_definition(spec).keys()  # none kept
+    whole = (
+        set()
+        if rebuilt_all
+        else {i for i in ids if refold or any(e.kind in kinds for e in new_events.get(i, ()))}
+    )
+    existing = score_reads.stored_scores(
+        [i for i in ids if i not in whole], line_id=model.line_id, states=False
+    )
+    existing.update(score_reads.stored_scores(whole, line_id=model.line_id) if whole else {})
+    repriced = {} if refold else _repriceable(spec, contacts, existing, whole, now)
+    # The others keep the stored units of the definitions that still serve (refolds keep none).
+    reusable = {} if refold else _stored_units(spec, existing, skip=repriced, now=now)
+    folded = _fold_states(
+        spec,
+        [i for i in ids if i not in repriced],
+        line_id=model.line_id,
+        raw_of=(
+            {i: {} for i in ids}
+            if rebuilt_all
+            else {i: existing[i].rule_states for i in whole if i in existing}
+        ),
+        reusable=reusable,
+        new_events=new_events,
+        refold=refold,
+        now=now,
+    )
+    result.refolded_contacts, result.refolded = folded.refolded_contacts, folded.refolded
+    units_of = {**repriced, **folded.units}
+    scores = {
+        contact.pk: engine.combine(
+            spec,
+            _fit_parts(spec, contact, existing.get(contact.pk), profile_changed),
+            engine.priced_parts(spec, units_of[contact.pk]),
+            now,
+        )
+        for contact in contacts
+    }
+    rows, reprices = [], []
     for contact in contacts:
-        states = stored_states(existing.get(contact.pk), rules, skip=refold)
-        states_of[contact.pk] = states
-        if rules.keys() - states.keys():
-            missing[contact.pk] = set(rules) - states.keys()
-    for contact_id, built in states_from_history(spec, rules, missing, now).items():
-        states_of[contact_id].update(built)
-    result.refolded_contacts = len(missing)
-    result.refolded = {key for keys in missing.values() for key in keys}
+        stored = existing.get(contact.pk)
+        row = score_row(
+            contact,
+            model,
+            spec,
+            scores[contact.pk],
+            units_of[contact.pk],
+            raw_states=folded.raw.get(contact.pk),
+            next_change_at=folded.next_change.get(contact.pk, stored and stored.next_change_at),
+            version=(stored.version if stored else 0) + 1,
+            now=now,
+        )
+        (reprices if contact.pk in repriced else rows).append(row)
+    _record(
+        result,
+        model=model,
+        spec=spec,
+        contacts=contacts,
+        existing=existing,
+        scores=scores,
+        reason=reason,
+        now=now,
+        release=release,
+        activity_id=activity_id,
+    )
+    scores_upsert(rows)
+    scores_reprice(reprices)
+    result.scores = rows + reprices
+    return result
+
+
+def _record(
+    result: BatchResult,
+    *,
+    model: ScoringModel,
+    spec: engine.ModelSpec,
+    contacts: Sequence[Contact],
+    existing: dict[int, ContactScore],
+    scores: dict[int, engine.Score],
+    reason: str,
+    now: datetime,
+    release: bool,
+    activity_id: int | None,
+) -> None:
+    """What the new scores mean: timeline entries, and qualifications opened or released."""
     open_qualifications = {
         q.contact_id: q
         for q in Qualification.objects.filter(
             contact_id__in=[c.pk for c in contacts], line_id=model.line_id, closed_at__isnull=True
         )
     }
-    scores, changed_keys = {}, {}
-    for contact in contacts:
-        states, stored = states_of[contact.pk], existing.get(contact.pk)
-        events = (new_events or {}).get(contact.pk, ())
-        rebuilt = missing.get(contact.pk, set())
-        changed_keys[contact.pk] = _fold_new(spec, rules, states, events, rebuilt, now)
-        scores[contact.pk] = engine.combine(
-            spec,
-            _fit_parts(spec, contact, stored, profile_changed),
-            engine.interest_parts(spec, states, now),
-            now,
-        )
     held = _recycled_held_back(contacts, scores, open_qualifications, spec, now)
-    rows, changes = [], []
+    changes = []
     for contact in contacts:
-        states, score = states_of[contact.pk], scores[contact.pk]
-        stored = existing.get(contact.pk)
-        version = (stored.version if stored else 0) + 1
-        raw = _raw_states(stored, states, changed_keys[contact.pk])
-        rows.append(score_row(contact, model, spec, score, states, raw, version=version, now=now))
+        stored, score = existing.get(contact.pk), scores[contact.pk]
         change = timeline_entry(
             contact,
             stored,
@@ -251,21 +428,27 @@ def score_batch(
         )
         result.newly_qualified += qualified
         result.released += released
-    scores_upsert(rows)
     ScoreChange.objects.bulk_create(changes)
-    result.scores = rows
-    return result
 
 
 def _raw_states(
-    stored: ContactScore | None, states: dict[str, engine.RuleState], changed: set[str]
+    raw: dict[str, Any] | None,
+    rules: Mapping[str, engine.Rule],
+    states: dict[str, engine.RuleState],
+    changed: set[str],
 ) -> dict[str, Any]:
-    """The states as stored JSON: re-encoded where they changed, as read where they did not."""
-    raw = stored.rule_states if stored is not None else {}
-    return {
-        key: raw[key] if key not in changed and key in raw else state.to_json()
-        for key, state in states.items()
-    }
+    """
+    The spec's states as stored JSON: re-encoded where they changed, as read where they did
+    not (or were not decoded); a state of a definition the spec no longer has is dropped.
+    """
+    raw = raw or {}
+    stored = {}
+    for key in rules:
+        if key in states and (key in changed or key not in raw):
+            stored[key] = states[key].to_json()
+        elif key in raw:
+            stored[key] = raw[key]
+    return stored
 
 
 def locked_contacts(ids: Sequence[int], *, skip_locked: bool = False) -> list[Contact]:
@@ -304,7 +487,7 @@ def _models_to_score(
     kinds = {event.kind for batch in events.values() for event in batch}
     wanted = []
     for model, spec in models:
-        if kinds & selectors.scored_kinds(spec) or not selectors.scores_every(
+        if kinds & selectors.scored_kinds(spec) or not score_reads.scores_every(
             contact_ids, line_id=model.line_id
         ):
             wanted.append((model, spec))

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connection
 
 from contacts.models import Contact
-from scoring import engine
+from scoring import engine, repricing
 from scoring.models import ChangeReason, ContactScore, ScoreChange, ScoringModel
 
 # Below this many rows one INSERT ... ON CONFLICT beats a temporary table and COPY (three
@@ -97,12 +97,17 @@ def score_row(
     model: ScoringModel,
     spec: engine.ModelSpec,
     score: engine.Score,
-    states: dict[str, engine.RuleState],
-    raw_states: dict[str, Any],
+    units: dict[str, engine.Units],
     *,
+    raw_states: dict[str, Any] | None,
+    next_change_at: datetime | None,
     version: int,
     now: datetime,
 ) -> ContactScore:
+    """
+    The row of a finished score. A re-priced score (no state read) passes raw_states None: its
+    stored states and next change stay as they are (scores_reprice writes the rest).
+    """
     return ContactScore(
         contact=contact,
         line_id=model.line_id,
@@ -118,7 +123,8 @@ def score_row(
         fit_key=spec.fit_key,
         breakdown=score.breakdown_json(),
         rule_states=raw_states,
-        next_change_at=engine.next_change(spec, states, now),
+        units=repricing.units_to_json(spec, units),
+        next_change_at=next_change_at,
         version=version,
         scored_at=now,
     )
@@ -137,10 +143,36 @@ _SCORE_FIELDS = [
     "fit_key",
     "breakdown",
     "rule_states",
+    "units",
     "next_change_at",
     "version",
     "scored_at",
 ]
+# What re-pricing rewrites: everything but the states and their next change, which it never read.
+_REPRICED_FIELDS = [f for f in _SCORE_FIELDS if f not in ("rule_states", "next_change_at")]
+
+
+def _copy_rows(cursor, table: str, fields: Sequence[str], rows: Sequence[ContactScore]) -> str:
+    """COPY the rows' (contact, line) and these fields into a new temporary table; its name."""
+    columns = ["contact_id", "line_id"] + [ContactScore._meta.get_field(f).column for f in fields]
+    names = ", ".join(columns)
+    temp = f"_score_rows_{len(fields)}"
+    # Only the columns copied: the table's own id (NOT NULL) is left to the INSERT.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} ON COMMIT DROP AS "
+        f"SELECT {names} FROM {table} WITH NO DATA"
+    )
+    with cursor.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row.contact_id, row.line_id, *(_cell(row, f) for f in fields)])
+    return temp
+
+
+def _cell(row: ContactScore, field: str) -> Any:
+    if field == "scoring_model":
+        return row.scoring_model_id
+    value = getattr(row, field)
+    return json.dumps(value) if field in ("breakdown", "rule_states", "units") else value
 
 
 def scores_upsert(rows: Sequence[ContactScore]) -> None:
@@ -167,36 +199,38 @@ def scores_upsert(rows: Sequence[ContactScore]) -> None:
     names = ", ".join(columns)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[2:])
     with connection.cursor() as cursor:
-        # Only the columns copied: the table's own id (NOT NULL) is left to the INSERT.
+        temp = _copy_rows(cursor, table, _SCORE_FIELDS, rows)
         cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS _score_rows ON COMMIT DROP AS "
-            f"SELECT {names} FROM {table} WITH NO DATA"
-        )
-        with cursor.cursor.copy(f"COPY _score_rows ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    (
-                        row.contact_id,
-                        row.line_id,
-                        row.scoring_model_id,
-                        row.fit,
-                        row.interest,
-                        row.grade,
-                        row.band,
-                        row.meets_threshold,
-                        row.hand_raise_rule,
-                        row.interest_gains,
-                        row.interest_losses,
-                        row.fit_key,
-                        json.dumps(row.breakdown),
-                        json.dumps(row.rule_states),
-                        row.next_change_at,
-                        row.version,
-                        row.scored_at,
-                    )
-                )
-        cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM _score_rows "
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp} "
             f"ON CONFLICT (contact_id, line_id) DO UPDATE SET {updates}"
         )
-        cursor.execute("TRUNCATE _score_rows")
+        cursor.execute(f"TRUNCATE {temp}")
+
+
+def scores_reprice(rows: Sequence[ContactScore]) -> None:
+    """
+    Rewrite re-priced scores (rows that exist, scored from their stored units): every column but
+    the rule states and their next change, which re-pricing did not read and leaves as stored.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql" or len(rows) < COPY_MIN_ROWS:
+        stored = dict(
+            ContactScore.objects.filter(
+                contact_id__in=[r.contact_id for r in rows], line_id=rows[0].line_id
+            ).values_list("contact_id", "pk")
+        )
+        for row in rows:
+            row.pk = stored[row.contact_id]
+        ContactScore.objects.bulk_update(rows, _REPRICED_FIELDS, batch_size=500)
+        return
+    table = ContactScore._meta.db_table
+    columns = [ContactScore._meta.get_field(f).column for f in _REPRICED_FIELDS]
+    updates = ", ".join(f"{c} = t.{c}" for c in columns)
+    with connection.cursor() as cursor:
+        temp = _copy_rows(cursor, table, _REPRICED_FIELDS, rows)
+        cursor.execute(
+            f"UPDATE {table} SET {updates} FROM {temp} AS t "
+            f"WHERE {table}.contact_id = t.contact_id AND {table}.line_id = t.line_id"
+        )
+        cursor.execute(f"TRUNCATE {temp}")

@@ -13,26 +13,20 @@ from datetime import UTC, datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from scoring import engine, selectors
+from scoring import engine, score_reads, selectors
 from scoring.models import ChangeReason, ContactScore, ScoringModel
-from scoring.services.rescoring import CHUNK, locked_contacts, rules_by_definition, score_batch
+from scoring.services.rescoring import CHUNK, locked_contacts, score_batch
 
 
-def _moved(spec: engine.ModelSpec, row: tuple, keys: set[str], now: datetime) -> bool:
+def _moved(stored: ContactScore, score: engine.Score | None) -> bool:
     """Whether time alone changed what is stored (read from the row, no lock, no activity)."""
-    _, raw_states, breakdown, grade, band, meets, hand_raise, next_change_at = row
-    if not keys <= raw_states.keys():
+    if score is None:
         return False  # a rescore run is rebuilding this contact's states
-    if next_change_at is not None and next_change_at <= now:
-        return True
-    score = selectors.stored_score_at(
-        spec, breakdown=breakdown, rule_states=raw_states, keys=keys, now=now
-    )
     return (score.grade, score.band, score.meets_threshold, score.hand_raise_rule[:100]) != (
-        grade,
-        band,
-        meets,
-        hand_raise,
+        stored.grade,
+        stored.band,
+        stored.meets_threshold,
+        stored.hand_raise_rule,
     )
 
 
@@ -135,27 +129,27 @@ def _model_refresh_time(model: ScoringModel, *, now: datetime) -> int:
     locks like any writer, so it never overwrites a newer score.
     """
     spec = selectors.cached_model_spec(model)
-    keys = set(rules_by_definition(spec))
     candidates = _time_candidates(model, spec, now)
     moved = []
     for start in range(0, len(candidates), CHUNK):
-        rows = (
+        rows = list(
             ContactScore.objects.filter(
                 contact_id__in=candidates[start : start + CHUNK], line_id=model.line_id
             )
             .order_by("contact_id")
-            .values_list(
-                "contact_id",
-                "rule_states",
-                "breakdown",
-                "grade",
-                "band",
-                "meets_threshold",
-                "hand_raise_rule",
-                "next_change_at",
-            )
+            .defer("rule_states")
         )
-        moved += [row[0] for row in rows if _moved(spec, row, keys, now)]
+        due = {r.contact_id for r in rows if r.next_change_at and r.next_change_at <= now}
+        scores = score_reads.stored_scores_at(
+            spec,
+            [score_reads.StoredScore.of(r) for r in rows if r.contact_id not in due],
+            line_id=model.line_id,
+            now=now,
+            complete=True,
+        )
+        moved += [
+            r.contact_id for r in rows if r.contact_id in due or _moved(r, scores.get(r.contact_id))
+        ]
     rewritten = 0
     for start in range(0, len(moved), CHUNK):
         with transaction.atomic():

@@ -5,6 +5,7 @@ the contacts with known outcomes. They write nothing but the run.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from datetime import datetime
@@ -22,10 +23,12 @@ from scoring import (
     account_whatif,
     backtest,
     engine,
+    repricing,
+    score_reads,
     selectors,
     whatif,
 )
-from scoring.models import OutcomeLevel, ScoringModel, WhatIfRun, WhatIfStatus
+from scoring.models import ContactScore, OutcomeLevel, ScoringModel, WhatIfRun, WhatIfStatus
 from scoring.services.rescoring import rules_by_definition, states_from_history, stored_states
 from scoring.services.versions import VersionError
 
@@ -53,29 +56,74 @@ def whatif_run_create(
     )
 
 
-def _states_for(
+def _units_for(
     specs: Sequence[engine.ModelSpec],
     contacts: Sequence[Contact],
     now: datetime,
     *,
     line_id: int,
-) -> dict[int, dict[str, engine.RuleState]]:
+) -> tuple[dict[int, ContactScore], list[dict[int, dict[str, engine.Units]]]]:
     """
-    Each contact's rule states for these specs: the stored ones (under the draft's line) where
-    a definition is unchanged, built from the history (its kinds only) where it is new.
+    Each contact's units at `now` under each spec: re-priced from the stored units (under the
+    draft's line) where a definition is unchanged and they are still valid; else from the
+    stored state of that definition; else built from the history (its kinds only), so only a
+    draft's new definitions read activities. Returns the stored scores too.
     """
-    stored = selectors.stored_scores([c.pk for c in contacts], line_id=line_id)
-    wanted: set[str] = set()
+    ids = [c.pk for c in contacts]
+    stored = score_reads.stored_scores(ids, line_id=line_id, states=False)
+    units: list[dict[int, dict[str, engine.Units]]] = []
+    missing: list[dict[int, set[str]]] = []
     for spec in specs:
-        wanted |= rules_by_definition(spec).keys()
-    states = {c.pk: stored_states(stored.get(c.pk), wanted) for c in contacts}
-    for spec in specs:
+        by_contact, lacking = {}, {}
+        for contact_id in ids:
+            row = stored.get(contact_id)
+            found = (
+                repricing.stored_units_at(
+                    spec,
+                    row.units,
+                    scored_at=row.scored_at,
+                    next_change_at=row.next_change_at,
+                    now=now,
+                )
+                if row is not None
+                else {}
+            )
+            by_contact[contact_id] = found
+            if len(found) != len(spec.definition_tags):
+                lacking[contact_id] = spec.definition_tags.keys() - found.keys()
+        units.append(by_contact)
+        missing.append(lacking)
+    needing = {contact_id for lacking in missing for contact_id in lacking}
+    raw_of = score_reads.stored_rule_states(needing, line_id=line_id) if needing else {}
+    for spec, by_contact, lacking in zip(specs, units, missing, strict=True):
         rules = rules_by_definition(spec)
-        missing = {pk: set(rules) - have.keys() for pk, have in states.items()}
-        missing = {pk: keys for pk, keys in missing.items() if keys}
-        for pk, built in states_from_history(spec, rules, missing, now).items():
+        states = {pk: stored_states(raw_of.get(pk), keys) for pk, keys in lacking.items()}
+        unbuilt = {pk: keys - states[pk].keys() for pk, keys in lacking.items()}
+        unbuilt = {pk: keys for pk, keys in unbuilt.items() if keys}
+        for pk, built in states_from_history(spec, rules, unbuilt, now).items():
             states[pk].update(built)
-    return states
+        for pk, have in states.items():
+            by_contact[pk].update(engine.interest_units(spec, have, now))
+    return stored, units
+
+
+def _fit_parts(
+    specs: tuple[engine.ModelSpec, engine.ModelSpec], contact: Contact, stored: ContactScore | None
+) -> tuple[list[engine.RuleScore], list[engine.RuleScore]]:
+    """
+    The contact's fit parts under the live version and the draft: from the stored parts while
+    the live fit rules gave them (fit_key), the draft's re-priced from those (rules testing
+    something new evaluated); else both evaluated from the profile.
+    """
+    live_spec, draft_spec = specs
+    if stored is None or stored.fit_key != live_spec.fit_key:
+        profile = selectors.profile_of(contact)
+        return engine.fit_parts_of(live_spec, profile), engine.fit_parts_of(draft_spec, profile)
+    live = [engine.RuleScore.from_json(p) for p in stored.breakdown.get("fit", [])]
+    draft = repricing.fit_parts_from(
+        draft_spec, live_spec, live, functools.partial(selectors.profile_of, contact)
+    )
+    return live, draft
 
 
 def _observations(
@@ -156,11 +204,20 @@ def whatif_run_execute(*, run_id: int, chunk: int = WHATIF_CHUNK) -> WhatIfRun:
             batch = list(contacts.filter(pk__gt=last_id)[:chunk])
             if not batch:
                 break
-            states = _states_for(specs, batch, now, line_id=run.draft.line_id)
+            stored, (live_units, draft_units) = _units_for(
+                specs, batch, now, line_id=run.draft.line_id
+            )
             for contact in batch:
-                profile = selectors.profile_of(contact)
-                live = engine.finish(live_spec, profile, states[contact.pk], now)
-                draft = engine.finish(draft_spec, profile, states[contact.pk], now)
+                live_fit, draft_fit = _fit_parts(specs, contact, stored.get(contact.pk))
+                live = engine.combine(
+                    live_spec, live_fit, engine.priced_parts(live_spec, live_units[contact.pk]), now
+                )
+                draft = engine.combine(
+                    draft_spec,
+                    draft_fit,
+                    engine.priced_parts(draft_spec, draft_units[contact.pk]),
+                    now,
+                )
                 comparison.add(contact.pk, str(contact), live, draft)
                 if contact.company_id:
                     accounts.add(

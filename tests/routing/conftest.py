@@ -121,7 +121,7 @@ def score(
             "band": _band(interest),
             "meets_threshold": True,
             "breakdown": breakdown,
-            # No rule states: shown as stored (selectors.score_now), like a score written
+            # No rule states: shown as stored (score_reads.score_now), like a score written
             # before rule states existed.
             "rule_states": {},
             "scored_at": now,

@@ -1,0 +1,107 @@
+"""
+Re-pricing what a stored score counted, without its rule states or the profile: the units of
+each interest rule definition stored with a score (engine.Units, at its scored_at) re-priced at a
+later moment or under other points, caps and thresholds; and fit parts re-priced from the parts
+another version's fit rules gave. Pure, like scoring.engine; property tests check each against
+evaluating from scratch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from scoring import engine
+
+
+def units_to_json(spec: engine.ModelSpec, units: Mapping[str, engine.Units]) -> dict[str, Any]:
+    return {
+        "h": float(spec.half_life_days),
+        "d": {engine.definition_tag(key): u.to_json() for key, u in units.items()},
+    }
+
+
+def stored_units_at(
+    spec: engine.ModelSpec,
+    stored: Mapping[str, Any] | None,
+    *,
+    scored_at: datetime,
+    next_change_at: datetime | None,
+    now: datetime,
+) -> dict[str, engine.Units]:
+    """
+    The spec's definitions' units at `now` from units stored at `scored_at`: those stored whose
+    counted activities are still the same (before their own next change), or none when they
+    cannot serve (another half-life, `now` before `scored_at`).
+    """
+    if not stored or float(stored.get("h", -1)) != float(spec.half_life_days) or now < scored_at:
+        return {}
+    factor = engine.decay_factor(now - scored_at, spec.half_life_days)
+    # Before the row's next change every definition still counts what it counted.
+    every_valid = next_change_at is None or now < next_change_at
+    by_tag = stored.get("d") or {}
+    units = {}
+    for key, tag in spec.definition_tags.items():
+        try:
+            found = engine.Units.from_json(by_tag[tag])
+        except (KeyError, TypeError, ValueError):
+            continue  # not stored (or unreadable): the caller reads the state
+        if every_valid or found.valid_at(now):
+            units[key] = engine.units_later(found, factor)
+    return units
+
+
+def stored_units_match(spec: engine.ModelSpec, stored: Mapping[str, Any] | None) -> bool:
+    """Do the stored units cover exactly the spec's definitions (none more, none less)?"""
+    by_tag = (stored or {}).get("d")
+    return by_tag is not None and by_tag.keys() == set(spec.definition_tags.values())
+
+
+def fit_test(rule: engine.Rule) -> tuple[Any, ...]:
+    """What a fit rule tests of a profile: rules with the same test match the same profiles."""
+    return (
+        rule.attribute,
+        rule.property_name,
+        rule.operator,
+        rule.value,
+        rule.min_value,
+        rule.max_value,
+    )
+
+
+def fit_parts_from(
+    spec: engine.ModelSpec,
+    base: engine.ModelSpec,
+    base_parts: Sequence[engine.RuleScore],
+    profile: Callable[[], engine.Profile],
+) -> list[engine.RuleScore]:
+    """
+    A profile's fit parts under `spec` from the parts `base`'s fit rules gave it: a rule that
+    tests what a base rule tested matches where that one did (with its own points and words);
+    only a rule testing something new reads the profile (`profile()`).
+    """
+    same_domains = (spec.free_mail_domains, spec.competitor_domains) == (
+        base.free_mail_domains,
+        base.competitor_domains,
+    )
+    matched_by_id = {part.rule_id: part.matched for part in base_parts}
+    tested, matched = set(), {}
+    for rule in base.rules:
+        if rule.dimension == engine.FIT:
+            tested.add(fit_test(rule))
+            if rule.id in matched_by_id:
+                matched[fit_test(rule)] = matched_by_id[rule.id]
+    parts = []
+    for rule in spec.rules:
+        if rule.dimension != engine.FIT:
+            continue
+        test = fit_test(rule)
+        if test in tested and (same_domains or rule.attribute not in ("free_mail", "competitor")):
+            if test in matched:
+                parts.append(engine.fit_part(rule, matched[test]))
+            continue
+        part = engine.evaluate_fit_rule(rule, profile(), spec)
+        if part is not None:
+            parts.append(part)
+    return parts

@@ -1,0 +1,166 @@
+"""
+Reads of stored scores: the rows of a batch (with or without their rule states), and a stored
+score as of another moment, re-priced from its units while they serve, else finished from its
+rule states. No activity is read; pages, the API, the accounts and the time refresh read scores
+this way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from scoring import engine, repricing
+from scoring.models import ContactScore
+from scoring.selectors import cached_model_spec
+
+
+def stored_scores(
+    contact_ids: Iterable[int], *, line_id: int, states: bool = True
+) -> dict[int, ContactScore]:
+    """
+    The contacts' stored scores under one line, by contact id; without their rule states
+    (`states=False`, read them with stored_rule_states) when most will be re-priced from their
+    units: the states are most of a row.
+    """
+    rows = ContactScore.objects.filter(contact_id__in=list(contact_ids), line_id=line_id)
+    if not states:
+        rows = rows.defer("rule_states")
+    return {row.contact_id: row for row in rows}
+
+
+def stored_rule_states(contact_ids: Iterable[int], *, line_id: int) -> dict[int, dict]:
+    """The contacts' stored rule states (raw JSON) under one line, by contact id."""
+    rows = ContactScore.objects.filter(contact_id__in=list(contact_ids), line_id=line_id)
+    return dict(rows.values_list("contact_id", "rule_states"))
+
+
+def scores_every(contact_ids: Sequence[int], *, line_id: int) -> bool:
+    """Has this line scored every one of these contacts?"""
+    ids = set(contact_ids)
+    found = ContactScore.objects.filter(contact_id__in=ids, line_id=line_id).count()
+    return found == len(ids)
+
+
+def score_now(
+    contact_score: ContactScore,
+    *,
+    now: datetime | None = None,
+    spec: engine.ModelSpec | None = None,
+) -> engine.Score:
+    """
+    A stored score as of this moment, no activity read: decay, windows and activities dated in
+    the future from the stored units while they are valid, else from the stored rule states.
+    Fit comes from the stored breakdown (time does not move it).
+    """
+    spec = spec or cached_model_spec(contact_score.scoring_model)
+    now = now or timezone.now()
+    if not contact_score.rule_states:
+        # Scored before rule states existed: as stored, until its next write rebuilds them.
+        fit_parts = [engine.RuleScore.from_json(p) for p in contact_score.breakdown.get("fit", [])]
+        interest = contact_score.breakdown.get("interest", [])
+        return engine.Score(
+            fit=contact_score.fit,
+            interest=contact_score.interest,
+            grade=contact_score.grade,
+            band=contact_score.band,
+            meets_threshold=contact_score.meets_threshold,
+            hand_raise_rule=contact_score.hand_raise_rule,
+            fit_breakdown=tuple(fit_parts),
+            interest_breakdown=tuple(engine.RuleScore.from_json(p) for p in interest),
+            at=contact_score.scored_at,
+        )
+    return stored_score_at(
+        spec,
+        StoredScore.of(contact_score),
+        now=now,
+        rule_states=lambda: contact_score.rule_states,
+    )
+
+
+@dataclass(frozen=True)
+class StoredScore:
+    """What reading a stored score at another moment needs of its row (no rule states)."""
+
+    contact_id: int
+    breakdown: Mapping[str, Any]
+    units: Mapping[str, Any]
+    scored_at: datetime
+    next_change_at: datetime | None
+
+    # The columns, in this order, for values_list().
+    FIELDS = ("contact_id", "breakdown", "units", "scored_at", "next_change_at")
+
+    @classmethod
+    def of(cls, row: ContactScore) -> StoredScore:
+        return cls(row.contact_id, row.breakdown, row.units, row.scored_at, row.next_change_at)
+
+
+def stored_score_at(
+    spec: engine.ModelSpec,
+    stored: StoredScore,
+    *,
+    now: datetime,
+    rule_states: Callable[[], Mapping[str, Any]] | None = None,
+    complete: bool = False,
+) -> engine.Score | None:
+    """
+    A score at `now` from what a ContactScore row stores: fit from its breakdown (time does not
+    move it), interest re-priced from its units while they serve, else finished from the rule
+    states (`rule_states` reads them) of the spec's definitions it has; None if those are
+    needed and not given, or with `complete` when a definition's state is missing (a rescore is
+    rebuilding it). The pages, the API, the accounts and the time refresh read scores this way.
+    """
+    units = repricing.stored_units_at(
+        spec,
+        stored.units,
+        scored_at=stored.scored_at,
+        next_change_at=stored.next_change_at,
+        now=now,
+    )
+    if len(units) != len(spec.definition_tags):
+        if rule_states is None:
+            return None
+        raw = rule_states()
+        keys = [key for key in spec.definition_tags if key not in units]
+        if complete and any(raw.get(key) is None for key in keys):
+            return None
+        # Only the definitions whose units no longer serve are finished from their states.
+        states = {key: engine.RuleState.from_json(raw[key]) for key in keys if raw.get(key)}
+        units = {**units, **engine.interest_units(spec, states, now)}
+    fit_parts = [engine.RuleScore.from_json(p) for p in stored.breakdown.get("fit", [])]
+    return engine.combine(spec, fit_parts, engine.priced_parts(spec, units), now)
+
+
+def stored_scores_at(
+    spec: engine.ModelSpec,
+    rows: Sequence[StoredScore],
+    *,
+    line_id: int,
+    now: datetime,
+    complete: bool = False,
+) -> dict[int, engine.Score]:
+    """
+    stored_score_at for many rows: re-priced from units where they serve, and one query for the
+    rule states of the rest (left out with `complete` when a state is missing).
+    """
+    scores, rest = {}, []
+    for row in rows:
+        score = stored_score_at(spec, row, now=now)
+        if score is None:
+            rest.append(row)
+        else:
+            scores[row.contact_id] = score
+    raw_of = stored_rule_states([row.contact_id for row in rest], line_id=line_id) if rest else {}
+    for row in rest:
+        raw = raw_of.get(row.contact_id) or {}
+        score = stored_score_at(
+            spec, row, now=now, rule_states=lambda raw=raw: raw, complete=complete
+        )
+        if score is not None:
+            scores[row.contact_id] = score
+    return scores
