@@ -72,6 +72,11 @@ def default_line() -> ScoringLine:
     return ScoringLine.objects.default()
 
 
+def line_requested(value: object) -> ScoringLine:
+    """The line a request names (`?model=<id>`), else the default line."""
+    return line_chosen(value) or default_line()
+
+
 def lines_with_live() -> list[ScoringLine]:
     """Every line with its live version as `line.live` (None before its first publish)."""
     found = list(

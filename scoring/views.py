@@ -45,7 +45,7 @@ def contact_scores(request: HttpRequest, pk: int) -> HttpResponse:
     `?model=` names another), their breakdown in words, and the timeline.
     """
     contact = contact_visible_or_404(request.user, pk)
-    line = selectors.line_chosen(request.GET.get("model")) or selectors.default_line()
+    line = selectors.line_requested(request.GET.get("model"))
     stored = (
         ContactScore.objects.filter(contact_id=pk, line=line)
         .select_related("scoring_model")
@@ -90,7 +90,7 @@ def model_overview(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         model = get_object_or_404(ScoringModel.objects.select_related("line"), pk=pk)
         line = model.line
     else:
-        line = selectors.line_chosen(request.GET.get("model")) or selectors.default_line()
+        line = selectors.line_requested(request.GET.get("model"))
         model = selectors.live_model(line=line) or selectors.versions(line=line).first()
     context: dict = {
         "model": model,

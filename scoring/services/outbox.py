@@ -90,7 +90,8 @@ def outbox_publish_ids(
     if not ids:
         return
     key = ("outbox", str(topic))
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: a failure here fails the write it belongs to.
+    with transaction.atomic(savepoint=False):
         queued = pending(key)
         if queued is not None:
             queued.callback.add(ids)

@@ -494,7 +494,9 @@ def _models_to_score(
     return wanted
 
 
-@transaction.atomic
+# No savepoint inside the caller's transaction: scores are written with the activities they
+# follow, and a failure fails that write whole.
+@transaction.atomic(savepoint=False)
 def contacts_score(
     *,
     contact_ids: Iterable[int],
