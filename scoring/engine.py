@@ -760,21 +760,6 @@ def finish(
     return combine(spec, fit_parts_of(spec, profile), interest_parts(spec, states, now), now)
 
 
-def next_change(spec: ModelSpec, states: Mapping[str, RuleState], now: datetime) -> datetime | None:
-    """
-    The next moment after `now` when time alone changes a rule's activities (next_change_of,
-    over the spec's definitions). Decay is continuous: the time refresh handles it from the
-    stored interest.
-    """
-    moments = [
-        next_change_of(rule, states[key], now)
-        for rule, key in spec.keyed_interest_rules
-        if states.get(key) is not None
-    ]
-    later = [m for m in moments if m is not None]
-    return min(later) if later else None
-
-
 def units_next_change(units: Mapping[str, Units]) -> datetime | None:
     """The next moment time alone changes what any of these units counts (None: never)."""
     moments = [u.next_at for u in units.values() if u.next_at]

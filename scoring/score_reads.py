@@ -100,6 +100,19 @@ class StoredScore:
         return cls(row.contact_id, row.breakdown, row.units, row.scored_at, row.next_change_at)
 
 
+def units_at(
+    spec: engine.ModelSpec, stored: StoredScore | ContactScore, *, now: datetime
+) -> dict[str, engine.Units]:
+    """A stored score's units at `now`, for the spec's definitions whose units still serve."""
+    return repricing.stored_units_at(
+        spec,
+        stored.units,
+        scored_at=stored.scored_at,
+        next_change_at=stored.next_change_at,
+        now=now,
+    )
+
+
 def stored_score_at(
     spec: engine.ModelSpec,
     stored: StoredScore,
@@ -115,13 +128,7 @@ def stored_score_at(
     needed and not given, or with `complete` when a definition's state is missing (a rescore is
     rebuilding it). The pages, the API, the accounts and the time refresh read scores this way.
     """
-    units = repricing.stored_units_at(
-        spec,
-        stored.units,
-        scored_at=stored.scored_at,
-        next_change_at=stored.next_change_at,
-        now=now,
-    )
+    units = units_at(spec, stored, now=now)
     if len(units) != len(spec.definition_tags):
         if rule_states is None:
             return None

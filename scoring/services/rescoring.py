@@ -167,56 +167,30 @@ def _fold_new(
     return keys | rebuilt
 
 
-def _repriceable(
+def _units_serving(
     spec: engine.ModelSpec,
-    contacts: Sequence[Contact],
     existing: dict[int, ContactScore],
     counted: set[int],
     now: datetime,
-) -> dict[int, dict[str, engine.Units]]:
+) -> tuple[dict[int, dict[str, engine.Units]], dict[int, dict[str, engine.Units]]]:
     """
-    The contacts whose score is re-priced from its stored units, no state read: stored units of
-    exactly the spec's definitions, still valid at `now`, and no new activity a rule counts
-    (`counted`: those with one).
+    Each stored score's units that still serve at `now`, split in two: the contacts re-priced
+    from them whole, no state read (units of exactly the spec's definitions, all still serving,
+    and no new activity a rule counts: `counted` are those with one); and the others, which
+    keep them for the definitions no new activity touches.
     """
-    found = {}
-    for contact in contacts:
-        stored = existing.get(contact.pk)
-        if contact.pk in counted or stored is None:
-            continue
-        if not repricing.stored_units_match(spec, stored.units):
-            continue
-        units = repricing.stored_units_at(
-            spec,
-            stored.units,
-            scored_at=stored.scored_at,
-            next_change_at=stored.next_change_at,
-            now=now,
-        )
-        if len(units) == len(spec.definition_tags):
-            found[contact.pk] = units
-    return found
-
-
-def _stored_units(
-    spec: engine.ModelSpec,
-    existing: dict[int, ContactScore],
-    *,
-    skip: Mapping[int, Any],
-    now: datetime,
-) -> dict[int, dict[str, engine.Units]]:
-    """Each stored score's units that still serve at `now` (but those in `skip`)."""
-    return {
-        contact_id: repricing.stored_units_at(
-            spec,
-            stored.units,
-            scored_at=stored.scored_at,
-            next_change_at=stored.next_change_at,
-            now=now,
-        )
-        for contact_id, stored in existing.items()
-        if contact_id not in skip
-    }
+    repriced, reusable = {}, {}
+    for contact_id, stored in existing.items():
+        units = score_reads.units_at(spec, stored, now=now)
+        if (
+            contact_id not in counted
+            and len(units) == len(spec.definition_tags)
+            and repricing.stored_units_match(spec, stored.units)
+        ):
+            repriced[contact_id] = units
+        else:
+            reusable[contact_id] = units
+    return repriced, reusable
 
 
 @dataclass
@@ -319,9 +293,8 @@ def score_batch(
         [i for i in ids if i not in whole], line_id=model.line_id, states=False
     )
     existing.update(score_reads.stored_scores(whole, line_id=model.line_id) if whole else {})
-    repriced = {} if refold else _repriceable(spec, contacts, existing, whole, now)
-    # The others keep the stored units of the definitions that still serve (refolds keep none).
-    reusable = {} if refold else _stored_units(spec, existing, skip=repriced, now=now)
+    # A refold keeps no stored units: it rebuilds what they were taken from.
+    repriced, reusable = ({}, {}) if refold else _units_serving(spec, existing, whole, now)
     folded = _fold_states(
         spec,
         [i for i in ids if i not in repriced],
@@ -361,7 +334,11 @@ def score_batch(
             version=(stored.version if stored else 0) + 1,
             now=now,
         )
-        (reprices if contact.pk in repriced else rows).append(row)
+        if contact.pk in repriced:
+            row.pk = stored.pk  # it exists: scores_reprice updates it in place
+            reprices.append(row)
+        else:
+            rows.append(row)
     _record(
         result,
         model=model,

@@ -209,19 +209,13 @@ def scores_upsert(rows: Sequence[ContactScore]) -> None:
 
 def scores_reprice(rows: Sequence[ContactScore]) -> None:
     """
-    Rewrite re-priced scores (rows that exist, scored from their stored units): every column but
-    the rule states and their next change, which re-pricing did not read and leaves as stored.
+    Rewrite re-priced scores (rows that exist, with their pk, scored from their stored units):
+    every column but the rule states and their next change, which re-pricing did not read and
+    leaves as stored.
     """
     if not rows:
         return
     if connection.vendor != "postgresql" or len(rows) < COPY_MIN_ROWS:
-        stored = dict(
-            ContactScore.objects.filter(
-                contact_id__in=[r.contact_id for r in rows], line_id=rows[0].line_id
-            ).values_list("contact_id", "pk")
-        )
-        for row in rows:
-            row.pk = stored[row.contact_id]
         ContactScore.objects.bulk_update(rows, _REPRICED_FIELDS, batch_size=500)
         return
     table = ContactScore._meta.db_table

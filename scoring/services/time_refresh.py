@@ -17,17 +17,16 @@ from scoring import engine, score_reads, selectors
 from scoring.models import ChangeReason, ContactScore, ScoringModel
 from scoring.services.rescoring import CHUNK, locked_contacts, score_batch
 
+# What time can move of a stored score: its grade, band, MQL state and hand-raise.
+_SHOWN = ("grade", "band", "meets_threshold", "hand_raise_rule")
 
-def _moved(stored: ContactScore, score: engine.Score | None) -> bool:
+
+def _moved(shown: tuple, score: engine.Score | None) -> bool:
     """Whether time alone changed what is stored (read from the row, no lock, no activity)."""
     if score is None:
         return False  # a rescore run is rebuilding this contact's states
-    return (score.grade, score.band, score.meets_threshold, score.hand_raise_rule[:100]) != (
-        stored.grade,
-        stored.band,
-        stored.meets_threshold,
-        stored.hand_raise_rule,
-    )
+    now_shown = (score.grade, score.band, score.meets_threshold, score.hand_raise_rule[:100])
+    return now_shown != shown
 
 
 # Interest is stored rounded to 4 places and f is computed in SQL: widen the range a little, so
@@ -132,23 +131,26 @@ def _model_refresh_time(model: ScoringModel, *, now: datetime) -> int:
     candidates = _time_candidates(model, spec, now)
     moved = []
     for start in range(0, len(candidates), CHUNK):
-        rows = list(
-            ContactScore.objects.filter(
+        rows = [
+            (score_reads.StoredScore(*row[:5]), row[5:])
+            for row in ContactScore.objects.filter(
                 contact_id__in=candidates[start : start + CHUNK], line_id=model.line_id
             )
             .order_by("contact_id")
-            .defer("rule_states")
-        )
-        due = {r.contact_id for r in rows if r.next_change_at and r.next_change_at <= now}
+            .values_list(*score_reads.StoredScore.FIELDS, *_SHOWN)
+        ]
+        due = {s.contact_id for s, _ in rows if s.next_change_at and s.next_change_at <= now}
         scores = score_reads.stored_scores_at(
             spec,
-            [score_reads.StoredScore.of(r) for r in rows if r.contact_id not in due],
+            [s for s, _ in rows if s.contact_id not in due],
             line_id=model.line_id,
             now=now,
             complete=True,
         )
         moved += [
-            r.contact_id for r in rows if r.contact_id in due or _moved(r, scores.get(r.contact_id))
+            s.contact_id
+            for s, shown in rows
+            if s.contact_id in due or _moved(shown, scores.get(s.contact_id))
         ]
     rewritten = 0
     for start in range(0, len(moved), CHUNK):

@@ -77,17 +77,7 @@ def _units_for(
         by_contact, lacking = {}, {}
         for contact_id in ids:
             row = stored.get(contact_id)
-            found = (
-                repricing.stored_units_at(
-                    spec,
-                    row.units,
-                    scored_at=row.scored_at,
-                    next_change_at=row.next_change_at,
-                    now=now,
-                )
-                if row is not None
-                else {}
-            )
+            found = score_reads.units_at(spec, row, now=now) if row is not None else {}
             by_contact[contact_id] = found
             if len(found) != len(spec.definition_tags):
                 lacking[contact_id] = spec.definition_tags.keys() - found.keys()
