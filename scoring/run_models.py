@@ -234,6 +234,7 @@ class OutboxTopic(models.TextChoices):
     LEAD_QUALIFIED = "lead_qualified", "Lead qualified: route it"
     ACCOUNT_QUALIFIED = "account_qualified", "Account qualified (MQA): route it"
     ACCOUNTS_SCORE = "accounts_score", "Contacts scored: rescore their accounts"
+    ACCOUNTS_RESCORE_ALL = "accounts_rescore_all", "Rescore run done: rescore every account"
     # Handled by the predictive app (it registers its handler: scoring cannot import it).
     PREDICTIONS_REFRESH = "predictions_refresh", "Contacts changed: refresh their predictions"
 

@@ -139,10 +139,21 @@ def _accounts_score(payload: dict[str, Any]) -> None:
     )
 
 
+def _accounts_rescore_all(payload: dict[str, Any]) -> None:
+    from scoring.selectors import live_model
+    from scoring.services.accounts import accounts_rescore_all
+
+    # Accounts follow the default line's live model: a newer version's own run publishes again.
+    model = live_model()
+    if model is not None:
+        accounts_rescore_all(model=model, release=payload.get("release", False))
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
     OutboxTopic.LEAD_QUALIFIED: _lead_qualified,
     OutboxTopic.ACCOUNT_QUALIFIED: _account_qualified,
     OutboxTopic.ACCOUNTS_SCORE: _accounts_score,
+    OutboxTopic.ACCOUNTS_RESCORE_ALL: _accounts_rescore_all,
 }
 
 

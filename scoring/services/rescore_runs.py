@@ -15,8 +15,15 @@ from django.utils import timezone
 from contacts.models import Contact
 from leadscore.on_commit import enqueue_safely
 from scoring import selectors
-from scoring.models import ChangeReason, ContactScore, RescoreRun, RescoreStatus, ScoringModel
-from scoring.services.accounts import accounts_rescore_all
+from scoring.models import (
+    ChangeReason,
+    ContactScore,
+    OutboxTopic,
+    RescoreRun,
+    RescoreStatus,
+    ScoringModel,
+)
+from scoring.services.outbox import outbox_publish
 from scoring.services.rescoring import CHUNK, locked_contacts, rules_by_definition, score_batch
 
 
@@ -141,16 +148,21 @@ def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreR
                 refolded |= batch.refolded
                 run.refolded = len(refolded)
                 run.save(update_fields=["done", "changed", "newly_qualified", "refolded"])
-        # Then every account, once, from the contact scores just written (accounts follow the
-        # default model).
-        if model.line.is_default:
-            accounts_rescore_all(model=model, now=now, release=run.release_new_mqls)
     except Exception as exc:
         run.status, run.error, run.finished_at = RescoreStatus.FAILED, repr(exc), timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])
         raise
-    run.status, run.finished_at = RescoreStatus.DONE, timezone.now()
-    run.save(update_fields=["status", "finished_at"])
+    with transaction.atomic():
+        run.status, run.finished_at = RescoreStatus.DONE, timezone.now()
+        run.save(update_fields=["status", "finished_at"])
+        # Then every account, once, from the contact scores just written (accounts follow the
+        # default model): a durable message a worker delivers, so the run ends when the
+        # contacts' scores are current, and an account failure cannot fail or repeat it.
+        if model.line.is_default:
+            outbox_publish(
+                topic=OutboxTopic.ACCOUNTS_RESCORE_ALL,
+                payload={"run_id": run.pk, "release": run.release_new_mqls},
+            )
     _scores_analyze()
     return run
 

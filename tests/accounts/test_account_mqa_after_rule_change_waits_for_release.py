@@ -1,5 +1,6 @@
 """A rule change is side-effect free for accounts too: an account that newly meets the MQA rule
-after a rescore run is qualified but waits for marketing; releasing it routes it once."""
+after a rescore run (its every-account pass, delivered from the outbox) is qualified but waits
+for marketing; releasing it routes it once."""
 
 import datetime as dt
 
@@ -32,6 +33,9 @@ def test_a_lower_mqa_threshold_qualifies_after_the_run_and_routes_on_release(
     account_model.save()
     run = scoring_model_changed(model_id=account_model.pk, reason="MQA threshold lowered")
     rescore_run_execute(run_id=run.pk)
+    # The run ends with the contacts' scores; every account follows from its durable message.
+    (accounts_pass,) = OutboxMessage.objects.filter(topic="accounts_rescore_all")
+    outbox_message_deliver(message_id=accounts_pass.pk)
 
     assert AccountScore.objects.get(company=acme).meets_threshold is True
     qualification = AccountQualification.objects.get(company=acme)

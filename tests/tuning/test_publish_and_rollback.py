@@ -24,7 +24,8 @@ def test_publishing_retires_the_old_version_and_rescores_everyone_under_the_new_
     rule.points = 30
     rule.save()
     callbacks = _publish(draft, marketing_ops, django_capture_on_commit_callbacks)
-    assert len(callbacks) == 1  # one rescore, queued once
+    # One rescore, queued once; its end queues the delivery of its every-account pass.
+    assert len(callbacks) == 2
     live.refresh_from_db()
     draft.refresh_from_db()
     assert (live.is_live, live.status) == (False, "retired")
