@@ -3,21 +3,19 @@ The scoring engine: rules and data in, points and reasons out.
 
 Pure Python with no database access, so the same code scores one contact after an activity,
 rescores every contact after a rule change, replays a draft model for a what-if preview, and
-runs in property-based tests. The ORM adapters live in scoring.services.
+runs in property-based tests. The ORM adapters live in scoring.services. The inputs and outputs
+(rules, specs, events, scores) live in scoring.engine_types and are re-exported here.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import hashlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from contacts.domains import FREE_MAIL_DOMAINS
+from contacts.domains import FREE_MAIL_DOMAINS  # noqa: F401  (callers read it as engine.X)
 from scoring.conditions import (  # noqa: F401  (callers read these as engine.X)
     ALL_OPERATORS,
     NUMBER_OPERATORS,
@@ -30,227 +28,22 @@ from scoring.conditions import (  # noqa: F401  (callers read these as engine.X)
     seniority_of,
     split_values,
 )
-
-FIT, INTEREST = "fit", "interest"
-BOTH, COMBINED = "both", "combined"
-
-# ---- Inputs ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Condition:
-    """A test on one property of an activity (url, form_name, percent_watched...)."""
-
-    property: str
-    operator: str
-    value: str = ""
-    min_value: float | None = None
-    max_value: float | None = None
-
-    def matches(self, properties: Mapping[str, Any]) -> bool:
-        return compare(
-            self.operator, properties.get(self.property), self.value, self.min_value, self.max_value
-        )
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One scoring rule, as the engine sees it (built from scoring.models.ScoringRule)."""
-
-    id: int
-    name: str
-    dimension: str  # FIT or INTEREST
-    points: float
-    description: str = ""
-    hand_raise: bool = False
-    # Fit rules: an attribute of the contact or its company.
-    attribute: str = ""
-    property_name: str = ""
-    operator: str = ""
-    value: str = ""
-    min_value: float | None = None
-    max_value: float | None = None
-    # Interest rules: an activity kind with optional property conditions.
-    activity_kind: str = ""
-    custom_kind: str = ""
-    conditions: tuple[Condition, ...] = ()
-    max_occurrences: int | None = None
-    max_points: float | None = None
-    window_days: int | None = None
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A scoring model's rules and settings."""
-
-    rules: tuple[Rule, ...]
-    half_life_days: float = 0.0
-    fit_cap: float | None = None
-    interest_cap: float | None = None
-    mql_mode: str = BOTH
-    mql_fit: float = 0.0
-    mql_interest: float = 0.0
-    mql_combined: float = 0.0
-    grade_a: float = 60.0
-    grade_b: float = 40.0
-    grade_c: float = 20.0
-    band_hot: float = 50.0
-    band_warm: float = 20.0
-    free_mail_domains: frozenset[str] = FREE_MAIL_DOMAINS
-    competitor_domains: frozenset[str] = frozenset()
-
-    # Derived once per spec (a frozen dataclass keeps cached_property in its __dict__): the
-    # write path asks for them for every contact it scores.
-    @functools.cached_property
-    def keyed_interest_rules(self) -> tuple[tuple[Rule, str], ...]:
-        """Each interest rule with its definition_key, in the model's order."""
-        return tuple(
-            (rule, definition_key(rule, self.half_life_days))
-            for rule in self.rules
-            if rule.dimension == INTEREST
-        )
-
-    @functools.cached_property
-    def definition_tags(self) -> dict[str, str]:
-        """Each interest rule definition's key and its short tag in stored units."""
-        return {key: definition_tag(key) for _, key in self.keyed_interest_rules}
-
-    @functools.cached_property
-    def fit_key(self) -> str:
-        """
-        A digest of everything fit parts depend on besides the profile: a stored score with the
-        same key has the fit parts these rules would give, as long as its profile is unchanged.
-        """
-        fit_rules = [repr(rule) for rule in self.rules if rule.dimension == FIT]
-        parts = [*fit_rules, repr(sorted(self.free_mail_domains))]
-        parts.append(repr(sorted(self.competitor_domains)))
-        return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
-
-
-@dataclass(frozen=True)
-class Profile:
-    """What fit rules can see of a contact and its company."""
-
-    email: str = ""
-    job_title: str = ""
-    lead_source: str = ""
-    lead_source_raw: str = ""
-    industry: str = ""
-    employee_count: int | None = None
-    annual_revenue: float | None = None
-    country: str = ""
-    region: str = ""
-    city: str = ""
-    technologies: tuple[str, ...] = ()
-    properties: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def email_domain(self) -> str:
-        return self.email.rsplit("@", 1)[-1].strip().lower() if "@" in self.email else ""
-
-
-@dataclass(frozen=True)
-class Event:
-    """One activity, as the engine sees it."""
-
-    id: int
-    kind: str
-    occurred_at: datetime
-    properties: Mapping[str, Any] = field(default_factory=dict)
-    custom_kind: str = ""
-
-
-# ---- Outputs -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RuleScore:
-    """
-    Points one rule gives one contact, and why (stored as JSON in the breakdown).
-
-    Interest rules keep how many activities counted and the oldest and newest of them, not the
-    list: a busy contact's breakdown stays small, and the activities behind a line are derived
-    for one contact on demand (engine.counted_events, scoring.selectors.rule_activities).
-    """
-
-    rule_id: int
-    name: str
-    description: str
-    dimension: str
-    points: float  # after decay and caps
-    raw_points: float  # before decay and caps
-    hand_raise: bool = False
-    matched: str = ""  # fit: the attribute value that matched
-    per_occurrence: float = 0.0
-    count: int = 0  # interest: activities that counted
-    first_at: str = ""  # interest: the oldest counted activity (ISO time)
-    last_at: str = ""  # interest: the newest counted activity (ISO time)
-    ignored_occurrences: int = 0  # matched but beyond max_occurrences
-    max_points: float | None = None
-    max_occurrences: int | None = None
-    window_days: int | None = None
-    activity_kind: str = ""
-    cap_applied: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if v not in (None, "", (), 0, False)}
-        data.update(rule_id=self.rule_id, points=self.points, raw_points=self.raw_points)
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RuleScore:
-        known = set(cls.__dataclass_fields__)
-        values = {k: v for k, v in data.items() if k in known}
-        values.setdefault("description", "")
-        return cls(**values)
-
-
-@dataclass(frozen=True)
-class Score:
-    """A contact's scores at one moment."""
-
-    fit: float
-    interest: float
-    grade: str
-    band: int
-    meets_threshold: bool
-    hand_raise_rule: str  # name of the hand-raise rule that fired, or ""
-    fit_breakdown: tuple[RuleScore, ...]
-    interest_breakdown: tuple[RuleScore, ...]
-    fit_cap_applied: bool = False
-    interest_cap_applied: bool = False
-    at: datetime | None = None
-
-    @property
-    def qualifies(self) -> bool:
-        return self.meets_threshold or bool(self.hand_raise_rule)
-
-    @property
-    def combined(self) -> float:
-        return self.fit + self.interest
-
-    @property
-    def cell(self) -> str:
-        return f"{self.grade}{self.band}"
-
-    @property
-    def interest_gains(self) -> float:
-        """The positive interest parts, summed before the interest cap."""
-        return sum(r.points for r in self.interest_breakdown if r.points > 0)
-
-    @property
-    def interest_losses(self) -> float:
-        """The negative interest parts, summed before the interest cap, as a positive number."""
-        return -sum(r.points for r in self.interest_breakdown if r.points < 0)
-
-    def breakdown_json(self) -> dict[str, Any]:
-        return {
-            "fit": [r.to_json() for r in self.fit_breakdown],
-            "interest": [r.to_json() for r in self.interest_breakdown],
-            "fit_cap_applied": self.fit_cap_applied,
-            "interest_cap_applied": self.interest_cap_applied,
-        }
-
+from scoring.engine_types import (  # noqa: F401  (callers read these as engine.X)
+    BOTH,
+    COMBINED,
+    FIT,
+    INTEREST,
+    Condition,
+    Event,
+    ModelSpec,
+    Profile,
+    Rule,
+    RuleScore,
+    Score,
+    definition_key,
+    definition_tag,
+    is_aggregated,
+)
 
 # ---- Evaluation --------------------------------------------------------------------------
 
@@ -338,30 +131,6 @@ def cap_total(total: float, cap: float | None) -> tuple[float, bool]:
 # Activities dated after `ref` are kept aside until their time comes (`kept`), for every rule.
 # Points, caps and thresholds are applied when a state is finished, so changing them reads no
 # activity. A definition's key (definition_key) names its state wherever it is stored.
-
-
-def is_aggregated(rule: Rule) -> bool:
-    """True when the rule's state folds activities into a sum instead of keeping their times."""
-    return rule.window_days is None and rule.max_occurrences is None
-
-
-@functools.lru_cache(maxsize=4096)
-def definition_key(rule: Rule, half_life_days: float) -> str:
-    """
-    A stable name for what an interest rule counts. Rules that count the same activities share
-    a state (across versions, too). The half-life is part of it only where the state holds a
-    decayed sum.
-    """
-    parts = [
-        rule.activity_kind,
-        rule.custom_kind.lower(),
-        "w" + ("" if rule.window_days is None else str(rule.window_days)),
-        "m" + ("" if rule.max_occurrences is None else str(rule.max_occurrences)),
-        "h" + (f"{half_life_days:g}" if is_aggregated(rule) else ""),
-    ]
-    for c in sorted(rule.conditions, key=repr):
-        parts.append(repr((c.property, c.operator, c.value, c.min_value, c.max_value)))
-    return "|".join(parts)
 
 
 @dataclass
@@ -553,7 +322,10 @@ def units_later(units: Units, factor: float) -> Units:
     """The same counted activities later in time: every weight decays by the same factor."""
     if not units.count or factor == 1.0:
         return units
-    return dataclasses.replace(units, weight=units.weight * factor)
+    # Spelled out rather than dataclasses.replace: this runs for every definition of every
+    # score a rescore re-prices.
+    u = units
+    return Units(u.weight * factor, u.count, u.ignored, u.first_at, u.last_at, u.next_at)
 
 
 def price_units(rule: Rule, units: Units) -> RuleScore | None:
@@ -736,20 +508,6 @@ def interest_parts(
     return priced_parts(spec, interest_units(spec, states, now))
 
 
-# ---- Stored units -------------------------------------------------------------------------
-#
-# A stored score keeps its definitions' units as of its scored_at, named by definition_tag.
-# Until its next_change_at (an activity arriving or leaving a window) the counted activities
-# stay the same, so the units at any later moment are the stored ones decayed (units_later), and
-# any rules over the same definitions price them: scoring.repricing reads them back.
-
-
-@functools.lru_cache(maxsize=4096)
-def definition_tag(key: str) -> str:
-    """A short, stable name for a definition key in stored units."""
-    return hashlib.blake2b(key.encode(), digest_size=6).hexdigest()
-
-
 def finish(
     spec: ModelSpec,
     profile: Profile,
@@ -758,6 +516,14 @@ def finish(
 ) -> Score:
     """A contact's score at `now` from its profile and its rule states."""
     return combine(spec, fit_parts_of(spec, profile), interest_parts(spec, states, now), now)
+
+
+# ---- Stored units -------------------------------------------------------------------------
+#
+# A stored score keeps its definitions' units as of its scored_at, named by definition_tag.
+# Until its next_change_at (an activity arriving or leaving a window) the counted activities
+# stay the same, so the units at any later moment are the stored ones decayed (units_later), and
+# any rules over the same definitions price them: scoring.repricing reads them back.
 
 
 def units_next_change(units: Mapping[str, Units]) -> datetime | None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from contacts.services import activity_record
 from scoring import engine, score_reads, selectors
-from scoring.services import rescoring
+from scoring.services import batch_states, rescoring
 from tests.factories import ContactFactory, InterestRuleFactory, ScoringModelFactory, score_of
 
 pytestmark = pytest.mark.django_db
@@ -29,13 +29,13 @@ def scored(monkeypatch):
     activity_record(contact=contact, kind="pricing_page_view", occurred_at=now - dt.timedelta(2))
     activity_record(contact=contact, kind="webinar_attended", occurred_at=now - dt.timedelta(3))
     decoded: list[set[str]] = []
-    real = rescoring.stored_states
+    real = batch_states.stored_states
 
     def spy(raw, keys, *, skip=()):
         decoded.append(set(keys))
         return real(raw, keys, skip=skip)
 
-    monkeypatch.setattr(rescoring, "stored_states", spy)
+    monkeypatch.setattr(batch_states, "stored_states", spy)
     return model, contact, decoded
 
 

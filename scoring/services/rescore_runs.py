@@ -23,8 +23,9 @@ from scoring.models import (
     RescoreStatus,
     ScoringModel,
 )
+from scoring.services.batch_states import rules_by_definition
 from scoring.services.outbox import outbox_publish
-from scoring.services.rescoring import CHUNK, locked_contacts, rules_by_definition, score_batch
+from scoring.services.rescoring import CHUNK, locked_contacts, score_batch
 
 
 @transaction.atomic

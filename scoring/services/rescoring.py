@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from contacts.models import Activity, Contact, LifecycleStage
-from scoring import engine, recycling, repricing, score_reads, selectors
+from scoring import engine, recycling, score_reads, selectors
 from scoring.models import (
     ChangeReason,
     ContactScore,
@@ -32,6 +31,7 @@ from scoring.models import (
     ScoreChange,
     ScoringModel,
 )
+from scoring.services import batch_states
 from scoring.services.outbox import outbox_publish_ids
 from scoring.services.qualification import qualification_update
 from scoring.services.score_rows import score_row, scores_reprice, scores_upsert, timeline_entry
@@ -56,48 +56,6 @@ class BatchResult:
         self.released += other.released
         self.refolded_contacts += other.refolded_contacts
         self.refolded |= other.refolded
-
-
-def rules_by_definition(spec: engine.ModelSpec) -> dict[str, engine.Rule]:
-    """One rule per interest rule definition: rules that share a definition share a state."""
-    rules: dict[str, engine.Rule] = {}
-    for rule, key in spec.keyed_interest_rules:
-        rules.setdefault(key, rule)
-    return rules
-
-
-def stored_states(
-    raw: dict[str, Any] | None, keys: Iterable[str], *, skip: Iterable[str] = ()
-) -> dict[str, engine.RuleState]:
-    """The stored states (raw JSON) of these definitions (others are not carried over)."""
-    raw = raw or {}
-    wanted = set(keys) - set(skip)
-    return {k: engine.RuleState.from_json(v) for k, v in raw.items() if k in wanted and v}
-
-
-def states_from_history(
-    spec: engine.ModelSpec,
-    rules: dict[str, engine.Rule],
-    missing: dict[int, set[str]],
-    now: datetime,
-) -> dict[int, dict[str, engine.RuleState]]:
-    """
-    Build the missing states from the stored activities: one query for the kinds (and windows)
-    those definitions read, for the contacts that miss them.
-    """
-    needed = {key for keys in missing.values() for key in keys}
-    if not needed:
-        return {}
-    partial = engine.ModelSpec(rules=tuple(rules[k] for k in needed))
-    events = selectors.events_by_contact(missing, **selectors.event_query(partial, now=now))
-    built = {}
-    for contact_id, keys in missing.items():
-        states: dict[str, engine.RuleState] = {}
-        engine.fold_all(
-            spec, states, events.get(contact_id, ()), now, rules=[rules[k] for k in keys]
-        )
-        built[contact_id] = states
-    return built
 
 
 def _recycled_held_back(
@@ -149,113 +107,6 @@ def _fit_parts(
     return engine.fit_parts_of(spec, selectors.profile_of(contact))
 
 
-def _fold_new(
-    spec: engine.ModelSpec,
-    rules: dict[str, engine.Rule],
-    states: dict[str, engine.RuleState],
-    events: Sequence[engine.Event],
-    rebuilt: set[str],
-    now: datetime,
-) -> set[str]:
-    """
-    Fold a contact's new activities into the states of the definitions that count their kinds
-    (histories just rebuilt already hold them: same transaction). Returns the keys changed.
-    """
-    kinds = {event.kind for event in events}
-    keys = {k for k in states if k not in rebuilt and rules[k].activity_kind in kinds}
-    engine.fold_all(spec, states, events, now, rules=[rules[k] for k in keys])
-    return keys | rebuilt
-
-
-def _units_serving(
-    spec: engine.ModelSpec,
-    existing: dict[int, ContactScore],
-    counted: set[int],
-    now: datetime,
-) -> tuple[dict[int, dict[str, engine.Units]], dict[int, dict[str, engine.Units]]]:
-    """
-    Each stored score's units that still serve at `now`, split in two: the contacts re-priced
-    from them whole, no state read (units of exactly the spec's definitions, all still serving,
-    and no new activity a rule counts: `counted` are those with one); and the others, which
-    keep them for the definitions no new activity touches.
-    """
-    repriced, reusable = {}, {}
-    for contact_id, stored in existing.items():
-        units = score_reads.units_at(spec, stored, now=now)
-        if (
-            contact_id not in counted
-            and len(units) == len(spec.definition_tags)
-            and repricing.stored_units_match(spec, stored.units)
-        ):
-            repriced[contact_id] = units
-        else:
-            reusable[contact_id] = units
-    return repriced, reusable
-
-
-@dataclass
-class _Folded:
-    """Contacts scored from their states: units, raw states to store and next change."""
-
-    units: dict[int, dict[str, engine.Units]] = field(default_factory=dict)
-    raw: dict[int, dict[str, Any]] = field(default_factory=dict)
-    next_change: dict[int, datetime | None] = field(default_factory=dict)
-    refolded: set[str] = field(default_factory=set)
-    refolded_contacts: int = 0
-
-
-def _fold_states(
-    spec: engine.ModelSpec,
-    ids: Sequence[int],
-    *,
-    line_id: int,
-    raw_of: dict[int, dict[str, Any]],
-    reusable: dict[int, dict[str, engine.Units]],
-    new_events: dict[int, list[engine.Event]],
-    refold: set[str],
-    now: datetime,
-) -> _Folded:
-    """
-    Score these contacts from their rule states (`raw_of`: those already read, the others are
-    read here): a definition whose stored units still serve and that no new activity touches
-    keeps them (`reusable`; its state is not decoded); the others fold their new activities in,
-    rebuild `refold` and what they lack from the history, and take units at `now`.
-    """
-    folded = _Folded()
-    if not ids:
-        return folded
-    rules = rules_by_definition(spec)
-    unread = [i for i in ids if i not in raw_of]
-    if unread:
-        raw_of = {**raw_of, **score_reads.stored_rule_states(unread, line_id=line_id)}
-    states_of, missing, kept = {}, {}, {}
-    for contact_id in ids:
-        raw = raw_of.get(contact_id) or {}
-        kinds = {event.kind for event in new_events.get(contact_id, ())}
-        kept[contact_id] = {
-            key: units
-            for key, units in reusable.get(contact_id, {}).items()
-            if key in raw and rules[key].activity_kind not in kinds
-        }
-        needed = rules.keys() - kept[contact_id].keys()
-        states_of[contact_id] = stored_states(raw, needed, skip=refold)
-        if needed - states_of[contact_id].keys():
-            missing[contact_id] = needed - states_of[contact_id].keys()
-    for contact_id, built in states_from_history(spec, rules, missing, now).items():
-        states_of[contact_id].update(built)
-    folded.refolded_contacts = len(missing)
-    folded.refolded = {key for keys in missing.values() for key in keys}
-    for contact_id in ids:
-        states = states_of[contact_id]
-        events = new_events.get(contact_id, ())
-        changed = _fold_new(spec, rules, states, events, missing.get(contact_id, set()), now)
-        units = {**kept[contact_id], **engine.interest_units(spec, states, now)}
-        folded.units[contact_id] = units
-        folded.raw[contact_id] = _raw_states(raw_of.get(contact_id), rules, states, changed)
-        folded.next_change[contact_id] = engine.units_next_change(units)
-    return folded
-
-
 def score_batch(
     *,
     model: ScoringModel,
@@ -273,8 +124,9 @@ def score_batch(
     Score contacts whose rows the caller has locked, and store scores, timeline entries and
     qualifications. A contact with valid stored units and no new activity a rule counts is
     re-priced from them (a points, cap or threshold change, a profile change, time): no state
-    is read. The others are scored from their states (_fold_states). Unless the caller says
-    the profiles may have changed, fit parts are reused while the fit rules are the same.
+    is read. The others are scored from their states (batch_states.fold_states). Unless the
+    caller says the profiles may have changed, fit parts are reused while the fit rules are the
+    same.
     """
     result = BatchResult()
     new_events = new_events or {}
@@ -283,7 +135,9 @@ def score_batch(
     # Rows with a new activity a rule counts are scored from their states: read them whole;
     # the others without their states, which most will not need (re-priced).
     kinds = selectors.scored_kinds(spec)
-    rebuilt_all = bool(refold) and refold >= rules_by_definition(spec).keys()  # none kept
+    rebuilt_all = (
+        bool(refold) and refold >= batch_states.rules_by_definition(spec).keys()
+    )  # none kept
     whole = (
         set()
         if rebuilt_all
@@ -294,8 +148,10 @@ def score_batch(
     )
     existing.update(score_reads.stored_scores(whole, line_id=model.line_id) if whole else {})
     # A refold keeps no stored units: it rebuilds what they were taken from.
-    repriced, reusable = ({}, {}) if refold else _units_serving(spec, existing, whole, now)
-    folded = _fold_states(
+    repriced, reusable = (
+        ({}, {}) if refold else batch_states.units_serving(spec, existing, whole, now)
+    )
+    folded = batch_states.fold_states(
         spec,
         [i for i in ids if i not in repriced],
         line_id=model.line_id,
@@ -408,26 +264,6 @@ def _record(
     ScoreChange.objects.bulk_create(changes)
 
 
-def _raw_states(
-    raw: dict[str, Any] | None,
-    rules: Mapping[str, engine.Rule],
-    states: dict[str, engine.RuleState],
-    changed: set[str],
-) -> dict[str, Any]:
-    """
-    The spec's states as stored JSON: re-encoded where they changed, as read where they did
-    not (or were not decoded); a state of a definition the spec no longer has is dropped.
-    """
-    raw = raw or {}
-    stored = {}
-    for key in rules:
-        if key in states and (key in changed or key not in raw):
-            stored[key] = states[key].to_json()
-        elif key in raw:
-            stored[key] = raw[key]
-    return stored
-
-
 def locked_contacts(ids: Sequence[int], *, skip_locked: bool = False) -> list[Contact]:
     """
     The contacts, their rows locked in id order (so two writers never deadlock on them): the
@@ -505,7 +341,7 @@ def contacts_score(
                 now=now,
                 release=True,
                 new_events=events,
-                refold=rules_by_definition(spec).keys() if rebuild else (),
+                refold=batch_states.rules_by_definition(spec).keys() if rebuild else (),
                 activity_id=activity_id,
                 profile_changed=rebuild
                 or reason in (ChangeReason.PROFILE_CHANGE, ChangeReason.FIRST_SCORE),

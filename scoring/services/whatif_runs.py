@@ -29,7 +29,11 @@ from scoring import (
     whatif,
 )
 from scoring.models import ContactScore, OutcomeLevel, ScoringModel, WhatIfRun, WhatIfStatus
-from scoring.services.rescoring import rules_by_definition, states_from_history, stored_states
+from scoring.services.batch_states import (
+    rules_by_definition,
+    states_from_history,
+    stored_states,
+)
 from scoring.services.versions import VersionError
 
 WHATIF_CHUNK = 2000
