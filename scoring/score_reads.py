@@ -19,18 +19,61 @@ from scoring.models import ContactScore
 from scoring.selectors import cached_model_spec
 
 
+@dataclass(frozen=True, slots=True)
+class StoredRow:
+    """
+    A stored score as a writer reads it before it rescores: what it compares, reuses and
+    versions. Read as plain values, not model instances: a full rescore reads every row.
+    """
+
+    pk: int
+    contact_id: int
+    fit: float
+    interest: float
+    grade: str
+    band: int
+    fit_key: str
+    breakdown: Mapping[str, Any]
+    units: Mapping[str, Any]
+    scored_at: datetime
+    next_change_at: datetime | None
+    version: int
+    rule_states: Mapping[str, Any] | None = None  # None: not read
+
+    # The columns, in this order, for values_list() (rule_states last, when read).
+    FIELDS = (
+        "pk",
+        "contact_id",
+        "fit",
+        "interest",
+        "grade",
+        "band",
+        "fit_key",
+        "breakdown",
+        "units",
+        "scored_at",
+        "next_change_at",
+        "version",
+    )
+
+    @property
+    def cell(self) -> str:
+        return f"{self.grade}{self.band}"
+
+
 def stored_scores(
     contact_ids: Iterable[int], *, line_id: int, states: bool = True
-) -> dict[int, ContactScore]:
+) -> dict[int, StoredRow]:
     """
     The contacts' stored scores under one line, by contact id; without their rule states
     (`states=False`, read them with stored_rule_states) when most will be re-priced from their
     units: the states are most of a row.
     """
-    rows = ContactScore.objects.filter(contact_id__in=list(contact_ids), line_id=line_id)
-    if not states:
-        rows = rows.defer("rule_states")
-    return {row.contact_id: row for row in rows}
+    fields = StoredRow.FIELDS + (("rule_states",) if states else ())
+    rows = ContactScore.objects.filter(
+        contact_id__in=list(contact_ids), line_id=line_id
+    ).values_list(*fields)
+    return {row[1]: StoredRow(*row) for row in rows}
 
 
 def stored_rule_states(contact_ids: Iterable[int], *, line_id: int) -> dict[int, dict]:
@@ -101,7 +144,7 @@ class StoredScore:
 
 
 def units_at(
-    spec: engine.ModelSpec, stored: StoredScore | ContactScore, *, now: datetime
+    spec: engine.ModelSpec, stored: StoredScore | StoredRow | ContactScore, *, now: datetime
 ) -> dict[str, engine.Units]:
     """A stored score's units at `now`, for the spec's definitions whose units still serve."""
     return repricing.stored_units_at(

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from scoring import engine, repricing, score_reads, selectors
-from scoring.models import ContactScore
 
 
 def rules_by_definition(spec: engine.ModelSpec) -> dict[str, engine.Rule]:
@@ -77,7 +76,7 @@ def fold_new(
 
 def units_serving(
     spec: engine.ModelSpec,
-    existing: dict[int, ContactScore],
+    existing: dict[int, score_reads.StoredRow],
     counted: set[int],
     now: datetime,
 ) -> tuple[dict[int, dict[str, engine.Units]], dict[int, dict[str, engine.Units]]]:

@@ -99,7 +99,10 @@ def _recycled_held_back(
 
 
 def _fit_parts(
-    spec: engine.ModelSpec, contact: Contact, stored: ContactScore | None, profile_changed: bool
+    spec: engine.ModelSpec,
+    contact: Contact,
+    stored: score_reads.StoredRow | None,
+    profile_changed: bool,
 ) -> list[engine.RuleScore]:
     """The contact's fit parts: the stored ones while nothing they depend on changed."""
     if stored is not None and not profile_changed and stored.fit_key == spec.fit_key:
@@ -219,7 +222,7 @@ def _record(
     model: ScoringModel,
     spec: engine.ModelSpec,
     contacts: Sequence[Contact],
-    existing: dict[int, ContactScore],
+    existing: dict[int, score_reads.StoredRow],
     scores: dict[int, engine.Score],
     reason: str,
     now: datetime,

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connection
 
 from contacts.models import Contact
-from scoring import engine, repricing
+from scoring import engine, repricing, score_reads
 from scoring.models import ChangeReason, ContactScore, ScoreChange, ScoringModel
 
 # Below this many rows one INSERT ... ON CONFLICT beats a temporary table and COPY (three
@@ -45,7 +45,7 @@ def change_detail(old: dict | None, new: engine.Score) -> str:
 
 def timeline_entry(
     contact: Contact,
-    stored: ContactScore | None,
+    stored: score_reads.StoredRow | None,
     score: engine.Score,
     *,
     line_id: int,

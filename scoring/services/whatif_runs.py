@@ -28,7 +28,7 @@ from scoring import (
     selectors,
     whatif,
 )
-from scoring.models import ContactScore, OutcomeLevel, ScoringModel, WhatIfRun, WhatIfStatus
+from scoring.models import OutcomeLevel, ScoringModel, WhatIfRun, WhatIfStatus
 from scoring.services.batch_states import (
     rules_by_definition,
     states_from_history,
@@ -66,7 +66,7 @@ def _units_for(
     now: datetime,
     *,
     line_id: int,
-) -> tuple[dict[int, ContactScore], list[dict[int, dict[str, engine.Units]]]]:
+) -> tuple[dict[int, score_reads.StoredRow], list[dict[int, dict[str, engine.Units]]]]:
     """
     Each contact's units at `now` under each spec: re-priced from the stored units (under the
     draft's line) where a definition is unchanged and they are still valid; else from the
@@ -102,7 +102,9 @@ def _units_for(
 
 
 def _fit_parts(
-    specs: tuple[engine.ModelSpec, engine.ModelSpec], contact: Contact, stored: ContactScore | None
+    specs: tuple[engine.ModelSpec, engine.ModelSpec],
+    contact: Contact,
+    stored: score_reads.StoredRow | None,
 ) -> tuple[list[engine.RuleScore], list[engine.RuleScore]]:
     """
     The contact's fit parts under the live version and the draft: from the stored parts while
