@@ -105,7 +105,7 @@ def members_at(
     # not read), from the rule states where the units no longer serve.
     scores = score_reads.stored_scores_at(
         spec,
-        [score_reads.StoredScore(row[5], {}, *row[6:]) for row in rows],
+        [score_reads.StoredScore(row[5], (), *row[6:]) for row in rows],
         line_id=model.line_id,
         now=now,
     )

@@ -9,6 +9,7 @@ runs in property-based tests. The ORM adapters live in scoring.services. The inp
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -254,7 +255,11 @@ class Units:
     @classmethod
     def from_json(cls, data: Sequence[Any]) -> Units:
         weight, count, ignored, first_at, last_at, next_at = data
-        return cls(float(weight), int(count), int(ignored), first_at, last_at, next_at)
+        count = int(count)
+        if not count and not first_at and not last_at:
+            # Most definitions of most scores counted nothing: one shared value each.
+            return _counted_nothing(int(ignored), next_at)
+        return cls(float(weight), count, int(ignored), first_at, last_at, next_at)
 
     def valid_at(self, moment: datetime) -> bool:
         """Do these units still count the same activities at `moment` (not before their own)?"""
@@ -262,6 +267,11 @@ class Units:
 
 
 NO_UNITS = Units(weight=0.0, count=0)
+
+
+@functools.lru_cache(maxsize=1024)
+def _counted_nothing(ignored: int, next_at: str) -> Units:
+    return Units(weight=0.0, count=0, ignored=ignored, next_at=next_at)
 
 
 def units_of(rule: Rule, state: RuleState, now: datetime, half_life_days: float) -> Units:

@@ -179,16 +179,20 @@ class RuleScore:
     cap_applied: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if v not in (None, "", (), 0, False)}
+        # Empty values (None, "", 0, False: every field is a number, text, flag or None) are
+        # left out; a rescore writes this for every part of every score.
+        data = {k: v for k, v in self.__dict__.items() if v}
         data.update(rule_id=self.rule_id, points=self.points, raw_points=self.raw_points)
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RuleScore:
-        known = set(cls.__dataclass_fields__)
-        values = {k: v for k, v in data.items() if k in known}
+        values = {k: v for k, v in data.items() if k in _RULE_SCORE_FIELDS}
         values.setdefault("description", "")
         return cls(**values)
+
+
+_RULE_SCORE_FIELDS = frozenset(RuleScore.__dataclass_fields__)
 
 
 @dataclass(frozen=True)

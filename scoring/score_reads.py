@@ -33,7 +33,9 @@ class StoredRow:
     grade: str
     band: int
     fit_key: str
-    breakdown: Mapping[str, Any]
+    # The stored fit parts only: the interest parts are re-priced from the units, and the
+    # whole breakdown is read back (stored_breakdowns) only for the scores that moved.
+    fit_parts: Sequence[Mapping[str, Any]] | None
     units: Mapping[str, Any]
     scored_at: datetime
     next_change_at: datetime | None
@@ -49,7 +51,7 @@ class StoredRow:
         "grade",
         "band",
         "fit_key",
-        "breakdown",
+        "breakdown__fit",
         "units",
         "scored_at",
         "next_change_at",
@@ -74,6 +76,12 @@ def stored_scores(
         contact_id__in=list(contact_ids), line_id=line_id
     ).values_list(*fields)
     return {row[1]: StoredRow(*row) for row in rows}
+
+
+def stored_breakdowns(contact_ids: Iterable[int], *, line_id: int) -> dict[int, dict]:
+    """The contacts' whole stored breakdowns under one line, by contact id."""
+    rows = ContactScore.objects.filter(contact_id__in=list(contact_ids), line_id=line_id)
+    return dict(rows.values_list("contact_id", "breakdown"))
 
 
 def stored_rule_states(contact_ids: Iterable[int], *, line_id: int) -> dict[int, dict]:
@@ -130,17 +138,18 @@ class StoredScore:
     """What reading a stored score at another moment needs of its row (no rule states)."""
 
     contact_id: int
-    breakdown: Mapping[str, Any]
+    fit_parts: Sequence[Mapping[str, Any]] | None  # the breakdown's fit parts (JSON)
     units: Mapping[str, Any]
     scored_at: datetime
     next_change_at: datetime | None
 
     # The columns, in this order, for values_list().
-    FIELDS = ("contact_id", "breakdown", "units", "scored_at", "next_change_at")
+    FIELDS = ("contact_id", "breakdown__fit", "units", "scored_at", "next_change_at")
 
     @classmethod
     def of(cls, row: ContactScore) -> StoredScore:
-        return cls(row.contact_id, row.breakdown, row.units, row.scored_at, row.next_change_at)
+        fit = (row.breakdown or {}).get("fit")
+        return cls(row.contact_id, fit, row.units, row.scored_at, row.next_change_at)
 
 
 def units_at(
@@ -165,7 +174,7 @@ def stored_score_at(
     complete: bool = False,
 ) -> engine.Score | None:
     """
-    A score at `now` from what a ContactScore row stores: fit from its breakdown (time does not
+    A score at `now` from what a ContactScore row stores: fit from its fit parts (time does not
     move it), interest re-priced from its units while they serve, else finished from the rule
     states (`rule_states` reads them) of the spec's definitions it has; None if those are
     needed and not given, or with `complete` when a definition's state is missing (a rescore is
@@ -182,7 +191,7 @@ def stored_score_at(
         # Only the definitions whose units no longer serve are finished from their states.
         states = {key: engine.RuleState.from_json(raw[key]) for key in keys if raw.get(key)}
         units = {**units, **engine.interest_units(spec, states, now)}
-    fit_parts = [engine.RuleScore.from_json(p) for p in stored.breakdown.get("fit", [])]
+    fit_parts = [engine.RuleScore.from_json(p) for p in stored.fit_parts or ()]
     return engine.combine(spec, fit_parts, engine.priced_parts(spec, units), now)
 
 

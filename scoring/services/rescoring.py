@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from contacts.models import Activity, Contact, LifecycleStage
@@ -34,7 +35,13 @@ from scoring.models import (
 from scoring.services import batch_states
 from scoring.services.outbox import outbox_publish_ids
 from scoring.services.qualification import qualification_update
-from scoring.services.score_rows import score_row, scores_reprice, scores_upsert, timeline_entry
+from scoring.services.score_rows import (
+    score_moved,
+    score_row,
+    scores_reprice,
+    scores_upsert,
+    timeline_entry,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +113,7 @@ def _fit_parts(
 ) -> list[engine.RuleScore]:
     """The contact's fit parts: the stored ones while nothing they depend on changed."""
     if stored is not None and not profile_changed and stored.fit_key == spec.fit_key:
-        return [engine.RuleScore.from_json(p) for p in stored.breakdown.get("fit", [])]
+        return [engine.RuleScore.from_json(p) for p in stored.fit_parts or ()]
     return engine.fit_parts_of(spec, selectors.profile_of(contact))
 
 
@@ -169,6 +176,7 @@ def score_batch(
         now=now,
     )
     result.refolded_contacts, result.refolded = folded.refolded_contacts, folded.refolded
+    _load_companies(spec, contacts, existing, profile_changed)
     units_of = {**repriced, **folded.units}
     scores = {
         contact.pk: engine.combine(
@@ -237,6 +245,13 @@ def _record(
         )
     }
     held = _recycled_held_back(contacts, scores, open_qualifications, spec, now)
+    # What moved is told from the old breakdown: read it for those scores only.
+    moved = [i for i, stored in existing.items() if i in scores and score_moved(stored, scores[i])]
+    old_breakdowns = (
+        score_reads.stored_breakdowns(moved, line_id=model.line_id)
+        if moved and reason != ChangeReason.DECAY
+        else {}
+    )
     changes = []
     for contact in contacts:
         stored, score = existing.get(contact.pk), scores[contact.pk]
@@ -248,6 +263,7 @@ def _record(
             reason=reason,
             now=now,
             activity_id=activity_id,
+            old_breakdown=old_breakdowns.get(contact.pk),
         )
         if change is not None:
             changes.append(change)
@@ -272,12 +288,36 @@ def locked_contacts(ids: Sequence[int], *, skip_locked: bool = False) -> list[Co
     The contacts, their rows locked in id order (so two writers never deadlock on them): the
     one lock every score writer takes before it reads a stored score.
     """
+    # Without their companies: a batch loads them only for the profiles it evaluates
+    # (_load_companies), most rescores reuse the stored fit parts.
     return list(
-        Contact.objects.select_related("company")
-        .select_for_update(of=("self",), skip_locked=skip_locked)
-        .filter(pk__in=ids)
-        .order_by("pk")
+        Contact.objects.select_for_update(skip_locked=skip_locked).filter(pk__in=ids).order_by("pk")
     )
+
+
+def _load_companies(
+    spec: engine.ModelSpec,
+    contacts: Sequence[Contact],
+    existing: dict[int, score_reads.StoredRow],
+    profile_changed: bool,
+) -> None:
+    """
+    Load, in one query, the companies of the contacts whose profile this batch evaluates: fit
+    parts not reusable (_fit_parts), and recycled leads (_recycled_held_back).
+    """
+    needing = [
+        c
+        for c in contacts
+        if c.company_id is not None
+        and not Contact.company.is_cached(c)
+        and (
+            profile_changed
+            or c.pk not in existing
+            or existing[c.pk].fit_key != spec.fit_key
+            or c.lifecycle_stage == LifecycleStage.RECYCLED
+        )
+    ]
+    prefetch_related_objects(needing, "company")
 
 
 def _events(activities: Iterable[Activity]) -> dict[int, list[engine.Event]]:

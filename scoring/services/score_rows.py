@@ -43,6 +43,15 @@ def change_detail(old: dict | None, new: engine.Score) -> str:
     return "; ".join(f"{name} {delta:+.0f}" for name, delta in deltas[:5])
 
 
+def score_moved(stored: score_reads.StoredRow, score: engine.Score) -> bool:
+    """Did the score move enough since it was stored to say so on the timeline?"""
+    return (
+        abs(stored.fit - score.fit) >= MIN_VISIBLE_CHANGE
+        or abs(stored.interest - score.interest) >= MIN_VISIBLE_CHANGE
+        or stored.cell != score.cell
+    )
+
+
 def timeline_entry(
     contact: Contact,
     stored: score_reads.StoredRow | None,
@@ -52,7 +61,12 @@ def timeline_entry(
     reason: str,
     now: datetime,
     activity_id: int | None,
+    old_breakdown: dict | None = None,
 ) -> ScoreChange | None:
+    """
+    The timeline entry of a new score, if it moved: what moved and why, named from the stored
+    score's whole breakdown (`old_breakdown`, read for the scores that moved).
+    """
     if stored is None:
         return ScoreChange(
             contact=contact,
@@ -65,14 +79,9 @@ def timeline_entry(
             cell_after=score.cell,
             detail=change_detail(None, score)[:500],
         )
-    moved = (
-        abs(stored.fit - score.fit) >= MIN_VISIBLE_CHANGE
-        or abs(stored.interest - score.interest) >= MIN_VISIBLE_CHANGE
-        or stored.cell != score.cell
-    )
-    if not moved:
+    if not score_moved(stored, score):
         return None
-    detail = change_detail(stored.breakdown, score)
+    detail = change_detail(old_breakdown, score)
     if reason == ChangeReason.DECAY:
         verb = "decayed" if score.interest < stored.interest else "rose"
         detail = f"Interest {verb} from {stored.interest:.0f} to {score.interest:.0f}"

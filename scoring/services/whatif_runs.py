@@ -115,7 +115,7 @@ def _fit_parts(
     if stored is None or stored.fit_key != live_spec.fit_key:
         profile = selectors.profile_of(contact)
         return engine.fit_parts_of(live_spec, profile), engine.fit_parts_of(draft_spec, profile)
-    live = [engine.RuleScore.from_json(p) for p in stored.breakdown.get("fit", [])]
+    live = [engine.RuleScore.from_json(p) for p in stored.fit_parts or ()]
     draft = repricing.fit_parts_from(
         draft_spec, live_spec, live, functools.partial(selectors.profile_of, contact)
     )

@@ -1,0 +1,37 @@
+"""
+A rule change's timeline entry says which rules moved the score, by name, including a rule that
+no longer gives points (its name is only in the stored breakdown, read for the scores that
+moved); scores that did not move get no entry.
+"""
+
+import pytest
+from django.utils import timezone
+
+from contacts.services import activity_record
+from scoring.models import ChangeReason, ScoreChange, ScoringRule
+from scoring.services import rescore_run_execute, scoring_model_changed
+from tests.factories import ContactFactory, InterestRuleFactory, ScoringModelFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_deactivated_rule_is_named_on_the_timeline_of_the_scores_it_moved():
+    model = ScoringModelFactory()
+    InterestRuleFactory(
+        scoring_model=model, name="Viewed pricing", activity_kind="pricing_page_view", points=30
+    )
+    InterestRuleFactory(
+        scoring_model=model, name="Attended webinar", activity_kind="webinar_attended", points=8
+    )
+    viewer, attendee = ContactFactory(), ContactFactory()
+    activity_record(contact=viewer, kind="pricing_page_view", occurred_at=timezone.now())
+    activity_record(contact=attendee, kind="webinar_attended", occurred_at=timezone.now())
+
+    ScoringRule.objects.filter(name="Viewed pricing").update(is_active=False)
+    run = scoring_model_changed(model_id=model.pk, reason="pricing rule retired")
+    rescore_run_execute(run_id=run.pk)
+
+    (entry,) = ScoreChange.objects.filter(reason=ChangeReason.RULE_CHANGE)
+    assert entry.contact == viewer
+    assert entry.detail == "Viewed pricing -30"
+    assert (entry.interest_before, entry.interest_after) == (30, 0)
