@@ -5,6 +5,7 @@ title, and the operators of fit rules and activity conditions. Pure, like scorin
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any
@@ -68,7 +69,12 @@ SENIORITY_LABELS = {
 def seniority_of(title: str | None) -> str | None:
     if is_empty(title):
         return None
-    text = str(title).lower()
+    return _seniority_of_text(str(title).lower())
+
+
+# Titles repeat across contacts, and account scoring asks for every member's seniority.
+@functools.lru_cache(maxsize=8192)
+def _seniority_of_text(text: str) -> str:
     if re.search(r"\b(assistant|executive assistant|ea) to\b", text):
         return "individual"
     for level, pattern in _SENIORITY_PATTERNS:

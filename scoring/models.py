@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from contacts.models import Contact
+from leadscore.fast_json import FastJSONField
 from scoring.line_models import ScoringLine
 
 
@@ -223,13 +224,13 @@ class ContactScore(models.Model):
     # engine.ModelSpec.fit_key of the rules the fit parts in `breakdown` come from: a new
     # activity reuses them while the key matches, instead of evaluating every fit rule again.
     fit_key = models.CharField(max_length=32, blank=True)
-    breakdown = models.JSONField(default=dict)
-    rule_states = models.JSONField(default=dict)
+    breakdown = FastJSONField(default=dict)
+    rule_states = FastJSONField(default=dict)
     # Each definition's units at scored_at (repricing.units_to_json): what its rules count, before
     # points and caps. Until next_change_at they re-price a points, cap or threshold change and
     # give the score as of now without decoding rule_states (repricing.stored_units_at). Empty
     # on scores written before it existed: those are finished from their states.
-    units = models.JSONField(default=dict)
+    units = FastJSONField(default=dict)
     # When a stored value next changes through time alone (an activity dated in the future
     # arrives, one leaves a window); decay is continuous and handled by the refresh itself.
     next_change_at = models.DateTimeField(null=True, blank=True)

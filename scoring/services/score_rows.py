@@ -5,7 +5,6 @@ why, and the one-statement upsert of a batch of rows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from django.db import connection
 
 from contacts.models import Contact
+from leadscore import fast_json
 from scoring import engine, repricing, score_reads
 from scoring.models import ChangeReason, ContactScore, ScoreChange, ScoringModel
 
@@ -181,7 +181,7 @@ def _cell(row: ContactScore, field: str) -> Any:
     if field == "scoring_model":
         return row.scoring_model_id
     value = getattr(row, field)
-    return json.dumps(value) if field in ("breakdown", "rule_states", "units") else value
+    return fast_json.dumps(value) if field in ("breakdown", "rule_states", "units") else value
 
 
 def scores_upsert(rows: Sequence[ContactScore]) -> None:
