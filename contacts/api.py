@@ -58,6 +58,7 @@ from integrations.api import (
 from integrations.filters import IdFilter, StrictBooleanFilter
 from integrations.models import Scope
 from integrations.strict import StrictTypesMixin
+from leadscore.batch_gc import fewer_collections
 
 INT_MAX = 2_147_483_647
 ERRORS = {
@@ -500,6 +501,7 @@ class _BulkMixin:
     bulk_actions = ("bulk",)
     in_serializer: type[serializers.Serializer]
 
+    @fewer_collections()  # a batch of up to thousands of rows: one batch's worth of objects
     def _bulk(self, request: Request, to_row, service, **options) -> Response:
         items, atomic = bulk_envelope(request)
         valid, shape_errors = validate_rows(self.in_serializer, items)

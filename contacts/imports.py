@@ -64,6 +64,7 @@ from contacts.services import (
     companies_bulk_upsert,
     contacts_bulk_upsert,
 )
+from leadscore.batch_gc import fewer_collections
 from leadscore.on_commit import BROKER_REFUSED, enqueue_safely
 
 BATCH_ROWS = 2000
@@ -774,6 +775,7 @@ def _fail(job: ImportJob, message: str, *, remove_file: bool) -> ImportJob:
     return job
 
 
+@fewer_collections()
 def import_job_execute(
     *, job_id: int, dry_run: bool, batch_rows: int = BATCH_ROWS, progress: Callable | None = None
 ) -> ImportJob:

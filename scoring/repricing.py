@@ -8,7 +8,7 @@ evaluating from scratch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +50,21 @@ def stored_units_at(
         if every_valid or found.valid_at(now):
             units[key] = engine.units_later(found, factor)
     return units
+
+
+def never_stored(
+    spec: engine.ModelSpec, stored: Mapping[str, Any] | None, keys: Iterable[str]
+) -> set[str]:
+    """
+    Of these definitions, those a score's stored units never had. A score stores units and
+    states of the same definitions, so these have no stored state either (a draft's new rule):
+    they are built from the history without reading the states. Units of an older shape (or
+    none) tell nothing: an empty set.
+    """
+    by_tag = (stored or {}).get("d")
+    if not isinstance(by_tag, dict) or not by_tag:
+        return set()
+    return {key for key in keys if spec.definition_tags.get(key) not in by_tag}
 
 
 def stored_units_match(spec: engine.ModelSpec, stored: Mapping[str, Any] | None) -> bool:

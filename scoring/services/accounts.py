@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contacts.models import Company
+from leadscore.batch_gc import fewer_collections
 from scoring import account_engine, account_selectors, selectors
 from scoring.models import (
     AccountQualification,
@@ -305,6 +306,7 @@ def _in_chunks(
     return scored
 
 
+@fewer_collections()
 def accounts_rescore_all(
     *, model: ScoringModel, now: datetime | None = None, release: bool = False
 ) -> int:
@@ -325,6 +327,7 @@ def accounts_rescore_all(
     )
 
 
+@fewer_collections()
 def accounts_refresh_time(*, now: datetime | None = None) -> int:
     """
     The beat's account pass (after the contacts' time refresh): rewrite the accounts whose

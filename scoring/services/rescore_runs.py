@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from contacts.models import Contact
+from leadscore.batch_gc import fewer_collections
 from leadscore.on_commit import enqueue_safely
 from scoring import selectors
 from scoring.models import (
@@ -104,6 +105,7 @@ def _claim(run_id: int) -> RescoreRun | None:
     return run
 
 
+@fewer_collections()
 def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreRun:
     """
     Rescore every contact in chunks of CHUNK, each chunk one transaction under the contacts'

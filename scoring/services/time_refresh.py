@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from leadscore.batch_gc import fewer_collections
 from scoring import engine, score_reads, selectors
 from scoring.models import ChangeReason, ContactScore, ScoringModel
 from scoring.services.rescoring import CHUNK, locked_contacts, score_batch
@@ -111,6 +112,7 @@ def _time_candidates(model: ScoringModel, spec: engine.ModelSpec, now: datetime)
         return [row[0] for row in cursor.fetchall()]
 
 
+@fewer_collections()
 def scores_refresh_time(*, now: datetime | None = None) -> int:
     """
     Rewrite the stored scores that time alone moved (band, MQL state, hand-raise, an activity

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from contacts.models import Contact, OutcomeResult
 from contacts.selectors import contacts_with_outcome
+from leadscore.batch_gc import fewer_collections
 from scoring import (
     account_engine,
     account_selectors,
@@ -77,7 +78,16 @@ def _units_for(
     stored = score_reads.stored_scores(ids, line_id=line_id, states=False)
     units: list[dict[int, dict[str, engine.Units]]] = []
     missing: list[dict[int, set[str]]] = []
-    for spec in specs:
+    first_of: dict[tuple, int] = {}
+    for index, spec in enumerate(specs):
+        # A draft counting what the live version counts (points, caps, thresholds changed)
+        # shares its units: they depend on the definitions and the half-life alone.
+        shape = (tuple(sorted(spec.definition_tags)), spec.half_life_days)
+        if shape in first_of:
+            units.append(units[first_of[shape]])
+            missing.append({})
+            continue
+        first_of[shape] = index
         by_contact, lacking = {}, {}
         for contact_id in ids:
             row = stored.get(contact_id)
@@ -87,7 +97,14 @@ def _units_for(
                 lacking[contact_id] = spec.definition_tags.keys() - found.keys()
         units.append(by_contact)
         missing.append(lacking)
-    needing = {contact_id for lacking in missing for contact_id in lacking}
+    # States are read only where one may be stored: a definition the stored units never had
+    # (a draft's new rule) has no stored state either, and is built from the history.
+    needing = {
+        contact_id
+        for spec, lacking in zip(specs, missing, strict=True)
+        for contact_id, keys in lacking.items()
+        if keys - repricing.never_stored(spec, _units_of(stored.get(contact_id)), keys)
+    }
     raw_of = score_reads.stored_rule_states(needing, line_id=line_id) if needing else {}
     for spec, by_contact, lacking in zip(specs, units, missing, strict=True):
         rules = rules_by_definition(spec)
@@ -99,6 +116,10 @@ def _units_for(
         for pk, have in states.items():
             by_contact[pk].update(engine.interest_units(spec, have, now))
     return stored, units
+
+
+def _units_of(row: score_reads.StoredRow | None) -> Mapping[str, Any] | None:
+    return row.units if row is not None else None
 
 
 def _fit_parts(
@@ -162,6 +183,7 @@ def _account_comparison(run: WhatIfRun, now: datetime) -> account_whatif.Account
     return account_whatif.AccountWhatIf(live=live, draft=draft, now=now)
 
 
+@fewer_collections()
 def whatif_run_execute(*, run_id: int, chunk: int = WHATIF_CHUNK) -> WhatIfRun:
     """
     Compare the draft with the live version over every stored contact at the run's moment, and
