@@ -41,6 +41,7 @@ class StoredRow:
     next_change_at: datetime | None
     version: int
     rule_states: Mapping[str, Any] | None = None  # None: not read
+    breakdown: Mapping[str, Any] | None = None  # the whole breakdown; None: not read
 
     # The columns, in this order, for values_list() (rule_states last, when read).
     FIELDS = (
@@ -64,18 +65,28 @@ class StoredRow:
 
 
 def stored_scores(
-    contact_ids: Iterable[int], *, line_id: int, states: bool = True
+    contact_ids: Iterable[int], *, line_id: int, states: bool = True, breakdowns: bool = False
 ) -> dict[int, StoredRow]:
     """
     The contacts' stored scores under one line, by contact id; without their rule states
     (`states=False`, read them with stored_rule_states) when most will be re-priced from their
-    units: the states are most of a row.
+    units: the states are most of a row. With `breakdowns`, the whole breakdown too (a few
+    rows: one query rather than a second one for those that moved).
     """
-    fields = StoredRow.FIELDS + (("rule_states",) if states else ())
+    fields = [*StoredRow.FIELDS, "rule_states" if states else None]
+    if breakdowns:
+        fields.append("breakdown")
     rows = ContactScore.objects.filter(
         contact_id__in=list(contact_ids), line_id=line_id
-    ).values_list(*fields)
-    return {row[1]: StoredRow(*row) for row in rows}
+    ).values_list(*(f for f in fields if f))
+    cut = len(StoredRow.FIELDS)
+    found = {}
+    for row in rows:
+        rest = list(row[cut:])
+        rule_states = rest.pop(0) if states else None
+        breakdown = rest.pop(0) if breakdowns else None
+        found[row[1]] = StoredRow(*row[:cut], rule_states=rule_states, breakdown=breakdown)
+    return found
 
 
 def stored_breakdowns(contact_ids: Iterable[int], *, line_id: int) -> dict[int, dict]:

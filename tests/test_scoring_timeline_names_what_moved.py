@@ -35,3 +35,35 @@ def test_a_deactivated_rule_is_named_on_the_timeline_of_the_scores_it_moved():
     assert entry.contact == viewer
     assert entry.detail == "Viewed pricing -30"
     assert (entry.interest_before, entry.interest_after) == (30, 0)
+
+
+def test_one_activity_reads_its_stored_score_once_and_names_its_rule(
+    django_capture_on_commit_callbacks,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from contacts.models import Activity
+    from scoring.services.rescoring import contacts_score
+
+    model = ScoringModelFactory()
+    InterestRuleFactory(
+        scoring_model=model, name="Viewed pricing", activity_kind="pricing_page_view", points=30
+    )
+    contact = ContactFactory()
+    # bulk_create: no receiver scores it first; contacts_score is the write's own scoring.
+    (activity,) = Activity.objects.bulk_create(
+        [Activity(contact=contact, kind="pricing_page_view", occurred_at=timezone.now())]
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        contacts_score(contact_ids=[contact.pk], activities=[activity])
+
+    reads = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith("SELECT") and 'FROM "scoring_contactscore"' in q["sql"]
+    ]
+    assert len(reads) == 1, reads
+    entry = ScoreChange.objects.filter(contact=contact).latest("pk")
+    assert entry.detail == "Viewed pricing +30"

@@ -36,6 +36,7 @@ from scoring.services import batch_states
 from scoring.services.outbox import outbox_publish_ids
 from scoring.services.qualification import qualification_update
 from scoring.services.score_rows import (
+    COPY_MIN_ROWS,
     score_moved,
     score_row,
     scores_reprice,
@@ -153,10 +154,14 @@ def score_batch(
         if rebuilt_all
         else {i for i in ids if refold or any(e.kind in kinds for e in new_events.get(i, ()))}
     )
+    # A few rows (an activity, a profile change) are read with their whole breakdown, for the
+    # timeline: one query. A batch reads it back for the scores that moved only (_record).
+    small = len(ids) < COPY_MIN_ROWS
     existing = score_reads.stored_scores(
-        [i for i in ids if i not in whole], line_id=model.line_id, states=False
+        [i for i in ids if i not in whole], line_id=model.line_id, states=False, breakdowns=small
     )
-    existing.update(score_reads.stored_scores(whole, line_id=model.line_id) if whole else {})
+    if whole:
+        existing.update(score_reads.stored_scores(whole, line_id=model.line_id, breakdowns=small))
     # A refold keeps no stored units: it rebuilds what they were taken from.
     repriced, reusable = (
         ({}, {}) if refold else batch_states.units_serving(spec, existing, whole, now)
@@ -245,8 +250,13 @@ def _record(
         )
     }
     held = _recycled_held_back(contacts, scores, open_qualifications, spec, now)
-    # What moved is told from the old breakdown: read it for those scores only.
-    moved = [i for i, stored in existing.items() if i in scores and score_moved(stored, scores[i])]
+    # What moved is told from the old breakdown: read back for those scores only, unless it
+    # was read with the row (a few rows).
+    moved = [
+        i
+        for i, stored in existing.items()
+        if i in scores and stored.breakdown is None and score_moved(stored, scores[i])
+    ]
     old_breakdowns = (
         score_reads.stored_breakdowns(moved, line_id=model.line_id)
         if moved and reason != ChangeReason.DECAY
@@ -263,7 +273,11 @@ def _record(
             reason=reason,
             now=now,
             activity_id=activity_id,
-            old_breakdown=old_breakdowns.get(contact.pk),
+            old_breakdown=(
+                stored.breakdown
+                if stored is not None and stored.breakdown is not None
+                else old_breakdowns.get(contact.pk)
+            ),
         )
         if change is not None:
             changes.append(change)
