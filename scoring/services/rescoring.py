@@ -29,7 +29,6 @@ from scoring.models import (
     ContactScore,
     OutboxTopic,
     Qualification,
-    ScoreChange,
     ScoringModel,
 )
 from scoring.services import batch_states
@@ -42,6 +41,7 @@ from scoring.services.score_rows import (
     scores_reprice,
     scores_upsert,
     timeline_entry,
+    timeline_write,
 )
 
 logger = logging.getLogger(__name__)
@@ -294,7 +294,7 @@ def _record(
         )
         result.newly_qualified += qualified
         result.released += released
-    ScoreChange.objects.bulk_create(changes)
+    timeline_write(changes)
 
 
 def locked_contacts(ids: Sequence[int], *, skip_locked: bool = False) -> list[Contact]:
