@@ -118,6 +118,72 @@ def _fit_parts(
     return engine.fit_parts_of(spec, selectors.profile_of(contact))
 
 
+def _stored_for(
+    spec: engine.ModelSpec,
+    ids: Sequence[int],
+    *,
+    line_id: int,
+    new_events: dict[int, list[engine.Event]],
+    refold: set[str],
+    none: bool,
+) -> tuple[dict[int, score_reads.StoredRow], set[int]]:
+    """
+    The batch's stored scores, and which of them were read whole (with their rule states):
+    those with a new activity a rule counts, or a refold, are scored from their states; the
+    others are read without them, which most will not need (re-priced). A few rows (an
+    activity, a profile change) come with their whole breakdown, for the timeline, in the same
+    query; a batch reads it back for the scores that moved only (_record).
+    """
+    kinds = selectors.scored_kinds(spec)
+    whole = (
+        set()
+        if none
+        else {i for i in ids if refold or any(e.kind in kinds for e in new_events.get(i, ()))}
+    )
+    small = len(ids) < COPY_MIN_ROWS
+    existing = score_reads.stored_scores(
+        [i for i in ids if i not in whole], line_id=line_id, states=False, breakdowns=small
+    )
+    if whole:
+        existing.update(score_reads.stored_scores(whole, line_id=line_id, breakdowns=small))
+    return existing, whole
+
+
+def _rows(
+    model: ScoringModel,
+    spec: engine.ModelSpec,
+    contacts: Sequence[Contact],
+    existing: dict[int, score_reads.StoredRow],
+    scores: dict[int, engine.Score],
+    units_of: dict[int, dict[str, engine.Units]],
+    folded: batch_states.Folded,
+    repriced: set[int],
+    *,
+    now: datetime,
+) -> tuple[list[ContactScore], list[ContactScore]]:
+    """The rows to write: upserted (scored from states, or new), and re-priced in place."""
+    rows, reprices = [], []
+    for contact in contacts:
+        stored = existing.get(contact.pk)
+        row = score_row(
+            contact,
+            model,
+            spec,
+            scores[contact.pk],
+            units_of[contact.pk],
+            raw_states=folded.raw.get(contact.pk),
+            next_change_at=folded.next_change.get(contact.pk, stored and stored.next_change_at),
+            version=(stored.version if stored else 0) + 1,
+            now=now,
+        )
+        if contact.pk in repriced:
+            row.pk = stored.pk  # it exists: scores_reprice updates it in place
+            reprices.append(row)
+        else:
+            rows.append(row)
+    return rows, reprices
+
+
 def score_batch(
     *,
     model: ScoringModel,
@@ -143,25 +209,11 @@ def score_batch(
     new_events = new_events or {}
     refold = set(refold)
     ids = [c.pk for c in contacts]
-    # Rows with a new activity a rule counts are scored from their states: read them whole;
-    # the others without their states, which most will not need (re-priced).
-    kinds = selectors.scored_kinds(spec)
-    rebuilt_all = (
-        bool(refold) and refold >= batch_states.rules_by_definition(spec).keys()
-    )  # none kept
-    whole = (
-        set()
-        if rebuilt_all
-        else {i for i in ids if refold or any(e.kind in kinds for e in new_events.get(i, ()))}
+    # A refold of every definition keeps nothing stored.
+    rebuilt_all = bool(refold) and refold >= batch_states.rules_by_definition(spec).keys()
+    existing, whole = _stored_for(
+        spec, ids, line_id=model.line_id, new_events=new_events, refold=refold, none=rebuilt_all
     )
-    # A few rows (an activity, a profile change) are read with their whole breakdown, for the
-    # timeline: one query. A batch reads it back for the scores that moved only (_record).
-    small = len(ids) < COPY_MIN_ROWS
-    existing = score_reads.stored_scores(
-        [i for i in ids if i not in whole], line_id=model.line_id, states=False, breakdowns=small
-    )
-    if whole:
-        existing.update(score_reads.stored_scores(whole, line_id=model.line_id, breakdowns=small))
     # A refold keeps no stored units: it rebuilds what they were taken from.
     repriced, reusable = (
         ({}, {}) if refold else batch_states.units_serving(spec, existing, whole, now)
@@ -192,25 +244,9 @@ def score_batch(
         )
         for contact in contacts
     }
-    rows, reprices = [], []
-    for contact in contacts:
-        stored = existing.get(contact.pk)
-        row = score_row(
-            contact,
-            model,
-            spec,
-            scores[contact.pk],
-            units_of[contact.pk],
-            raw_states=folded.raw.get(contact.pk),
-            next_change_at=folded.next_change.get(contact.pk, stored and stored.next_change_at),
-            version=(stored.version if stored else 0) + 1,
-            now=now,
-        )
-        if contact.pk in repriced:
-            row.pk = stored.pk  # it exists: scores_reprice updates it in place
-            reprices.append(row)
-        else:
-            rows.append(row)
+    rows, reprices = _rows(
+        model, spec, contacts, existing, scores, units_of, folded, set(repriced), now=now
+    )
     _record(
         result,
         model=model,
