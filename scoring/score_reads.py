@@ -73,32 +73,41 @@ def stored_scores(
     units: the states are most of a row. With `breakdowns`, the whole breakdown too (a few
     rows: one query rather than a second one for those that moved).
     """
-    fields = [*StoredRow.FIELDS, "rule_states" if states else None]
-    if breakdowns:
-        fields.append("breakdown")
+    # With the whole breakdown, its fit parts come from it rather than a second decode.
+    fields = [
+        f if f != "breakdown__fit" or not breakdowns else "breakdown" for f in StoredRow.FIELDS
+    ]
+    if states:
+        fields.append("rule_states")
     rows = ContactScore.objects.filter(
         contact_id__in=list(contact_ids), line_id=line_id
-    ).values_list(*(f for f in fields if f))
-    cut = len(StoredRow.FIELDS)
+    ).values_list(*fields)
+    fit_at = StoredRow.FIELDS.index("breakdown__fit")
     found = {}
     for row in rows:
-        rest = list(row[cut:])
-        rule_states = rest.pop(0) if states else None
-        breakdown = rest.pop(0) if breakdowns else None
-        found[row[1]] = StoredRow(*row[:cut], rule_states=rule_states, breakdown=breakdown)
+        values = list(row[: len(StoredRow.FIELDS)])
+        breakdown = None
+        if breakdowns:
+            breakdown = values[fit_at] or {}
+            values[fit_at] = breakdown.get("fit")
+        rule_states = row[-1] if states else None
+        found[row[1]] = StoredRow(*values, rule_states=rule_states, breakdown=breakdown)
     return found
 
 
 def stored_breakdowns(contact_ids: Iterable[int], *, line_id: int) -> dict[int, dict]:
     """The contacts' whole stored breakdowns under one line, by contact id."""
-    rows = ContactScore.objects.filter(contact_id__in=list(contact_ids), line_id=line_id)
-    return dict(rows.values_list("contact_id", "breakdown"))
+    return _stored_column(contact_ids, line_id=line_id, column="breakdown")
 
 
 def stored_rule_states(contact_ids: Iterable[int], *, line_id: int) -> dict[int, dict]:
     """The contacts' stored rule states (raw JSON) under one line, by contact id."""
+    return _stored_column(contact_ids, line_id=line_id, column="rule_states")
+
+
+def _stored_column(contact_ids: Iterable[int], *, line_id: int, column: str) -> dict[int, Any]:
     rows = ContactScore.objects.filter(contact_id__in=list(contact_ids), line_id=line_id)
-    return dict(rows.values_list("contact_id", "rule_states"))
+    return dict(rows.values_list("contact_id", column))
 
 
 def scores_every(contact_ids: Sequence[int], *, line_id: int) -> bool:

@@ -106,6 +106,13 @@ def _recycled_held_back(
     }
 
 
+def _fit_reusable(
+    spec: engine.ModelSpec, stored: score_reads.StoredRow | None, profile_changed: bool
+) -> bool:
+    """Do the stored fit parts still hold: the same fit rules, and the profile unchanged?"""
+    return stored is not None and not profile_changed and stored.fit_key == spec.fit_key
+
+
 def _fit_parts(
     spec: engine.ModelSpec,
     contact: Contact,
@@ -113,7 +120,7 @@ def _fit_parts(
     profile_changed: bool,
 ) -> list[engine.RuleScore]:
     """The contact's fit parts: the stored ones while nothing they depend on changed."""
-    if stored is not None and not profile_changed and stored.fit_key == spec.fit_key:
+    if _fit_reusable(spec, stored, profile_changed):
         return [engine.RuleScore.from_json(p) for p in stored.fit_parts or ()]
     return engine.fit_parts_of(spec, selectors.profile_of(contact))
 
@@ -361,9 +368,7 @@ def _load_companies(
         if c.company_id is not None
         and not Contact.company.is_cached(c)
         and (
-            profile_changed
-            or c.pk not in existing
-            or existing[c.pk].fit_key != spec.fit_key
+            not _fit_reusable(spec, existing.get(c.pk), profile_changed)
             or c.lifecycle_stage == LifecycleStage.RECYCLED
         )
     ]
