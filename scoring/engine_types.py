@@ -112,6 +112,40 @@ class ModelSpec:
         parts.append(repr(sorted(self.competitor_domains)))
         return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
+    @functools.cached_property
+    def settings_key(self) -> str:
+        """
+        A digest of what prices a score besides its interest rules: the model's settings, the
+        fit rules (fit_key) and which definitions there are. Rules are compared one by one
+        (scoring.repricing.repriced_tags).
+        """
+        settings = [
+            self.half_life_days,
+            self.fit_cap,
+            self.interest_cap,
+            self.mql_mode,
+            self.mql_fit,
+            self.mql_interest,
+            self.mql_combined,
+            self.grade_a,
+            self.grade_b,
+            self.grade_c,
+            self.band_hot,
+            self.band_warm,
+        ]
+        parts = [repr(settings), self.fit_key, repr(sorted(self.definition_tags.values()))]
+        return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+
+    @functools.cached_property
+    def price_key(self) -> str:
+        """
+        A digest of everything a stored score's numbers and breakdown depend on besides the
+        contact: the settings and every rule, in order. A score stored with the current key
+        is priced as the model would price it now.
+        """
+        parts = [self.settings_key, *(repr(rule) for rule in self.rules)]
+        return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+
 
 @dataclass(frozen=True)
 class Profile:

@@ -224,6 +224,10 @@ class ContactScore(models.Model):
     # engine.ModelSpec.fit_key of the rules the fit parts in `breakdown` come from: a new
     # activity reuses them while the key matches, instead of evaluating every fit rule again.
     fit_key = models.CharField(max_length=32, blank=True)
+    # engine.ModelSpec.price_key of the rules this score was priced with: a full rescore after
+    # a change to some interest rules leaves a score priced with the run's starting rules alone
+    # when it counts nothing those rules count (services.rescore_runs).
+    priced_key = models.CharField(max_length=32, blank=True)
     breakdown = FastJSONField(default=dict)
     rule_states = FastJSONField(default=dict)
     # Each definition's units at scored_at (repricing.units_to_json): what its rules count, before

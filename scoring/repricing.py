@@ -8,6 +8,7 @@ evaluating from scratch.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -120,3 +121,74 @@ def fit_parts_from(
         if part is not None:
             parts.append(part)
     return parts
+
+
+# ---- What a rule change can move --------------------------------------------------------
+#
+# A full rescore after a change to some interest rules' points, caps, names or hand-raise only
+# needs the scores that count something under those rules: every other score prices the same
+# under the new rules. A run keeps a snapshot of what it scored with; the next run compares.
+
+
+def _rule_digest(rule: engine.Rule) -> str:
+    return hashlib.blake2b(repr(rule).encode(), digest_size=12).hexdigest()
+
+
+def pricing_snapshot(spec: engine.ModelSpec) -> dict[str, Any]:
+    """What scores were priced with (JSON), for repriced_tags to tell what changed since."""
+    return {
+        "key": spec.price_key,
+        "settings": spec.settings_key,
+        "rules": [
+            [rule.id, spec.definition_tags[key], _rule_digest(rule)]
+            for rule, key in spec.keyed_interest_rules
+        ],
+    }
+
+
+def repriced_tags(
+    before: Mapping[str, Any] | None, spec: engine.ModelSpec
+) -> frozenset[str] | None:
+    """
+    The definitions (tags) whose rules price differently under `spec` than under the snapshot
+    `before`: a score priced under `before` whose units count nothing of those definitions,
+    and never will by time alone, has the same numbers and breakdown under `spec`. None when
+    more than interest rules changed (settings, fit rules, which definitions there are, the
+    rules' order): any score may move.
+    """
+    try:
+        if before["settings"] != spec.settings_key:
+            return None
+        old = {rule_id: (tag, digest) for rule_id, tag, digest in before["rules"]}
+        old_order = [rule_id for rule_id, _, _ in before["rules"]]
+    except (KeyError, TypeError, ValueError):
+        return None  # no snapshot, or of another shape
+    new = {
+        rule.id: (spec.definition_tags[key], _rule_digest(rule))
+        for rule, key in spec.keyed_interest_rules
+    }
+    new_order = [rule.id for rule, _ in spec.keyed_interest_rules]
+    # A part's place in the breakdown follows the rules' order: the rules kept keep theirs.
+    if [i for i in old_order if i in new] != [i for i in new_order if i in old]:
+        return None
+    changed: set[str] = set()
+    for rule_id in old.keys() | new.keys():
+        if old.get(rule_id) != new.get(rule_id):
+            changed.update(entry[0] for entry in (old.get(rule_id), new.get(rule_id)) if entry)
+    return frozenset(changed)
+
+
+def counts_any(by_tag: Mapping[str, Any] | None, tags: Iterable[str]) -> bool:
+    """
+    Do a score's stored units (by tag) count anything of these definitions, or may they by
+    time alone (an activity dated in the future arriving, one leaving a window)? Units not
+    stored or unreadable may: yes.
+    """
+    for tag in tags:
+        try:
+            _, count, _, _, _, next_at = by_tag[tag]  # type: ignore[index]
+        except (KeyError, TypeError, ValueError):
+            return True
+        if count or next_at:
+            return True
+    return False

@@ -49,6 +49,12 @@ class RescoreRun(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     changed = models.PositiveIntegerField(default=0)
+    # Contacts gone through whose score the change could not move (they count nothing the
+    # changed rules count): left as they were, not rewritten. Part of `done`.
+    untouched = models.PositiveIntegerField(default=0)
+    # What the run priced scores with (repricing.pricing_snapshot), written when it is done:
+    # the next run re-prices only the scores its changes can move.
+    priced_with = models.JSONField(null=True, blank=True)
     newly_qualified = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

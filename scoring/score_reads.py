@@ -7,7 +7,7 @@ this way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -93,6 +93,34 @@ def stored_scores(
         rule_states = row[-1] if states else None
         found[row[1]] = StoredRow(*values, rule_states=rule_states, breakdown=breakdown)
     return found
+
+
+def scores_to_reprice(
+    contact_ids: Iterable[int],
+    *,
+    line_id: int,
+    model_id: int,
+    current_key: str,
+    covers: Collection[str],
+    tags: frozenset[str],
+) -> list[int]:
+    """
+    Of these contacts, those whose stored score a change to the rules of these definitions
+    (`tags`) can move: no score yet, a score of another version or priced with rules of
+    unknown pricing (a key not in `covers`), or one that counts something of those
+    definitions (repricing.counts_any). A score priced with the current rules moves with none.
+    """
+    ids = list(contact_ids)
+    rows = ContactScore.objects.filter(contact_id__in=ids, line_id=line_id).values_list(
+        "contact_id", "scoring_model_id", "priced_key", "units__d"
+    )
+    unmoved = {
+        contact_id
+        for contact_id, row_model_id, key, by_tag in rows
+        if row_model_id == model_id
+        and (key == current_key or (key in covers and not repricing.counts_any(by_tag, tags)))
+    }
+    return [i for i in ids if i not in unmoved]
 
 
 def stored_breakdowns(contact_ids: Iterable[int], *, line_id: int) -> dict[int, dict]:

@@ -6,6 +6,7 @@ activity is never lost or overwritten (scoring.services.rescoring.score_batch do
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,7 +16,7 @@ from django.utils import timezone
 from contacts.models import Contact
 from leadscore.batch_gc import fewer_collections
 from leadscore.on_commit import enqueue_safely
-from scoring import selectors
+from scoring import engine, repricing, score_reads, selectors
 from scoring.models import (
     ChangeReason,
     ContactScore,
@@ -26,7 +27,7 @@ from scoring.models import (
 )
 from scoring.services.batch_states import rules_by_definition
 from scoring.services.outbox import outbox_publish
-from scoring.services.rescoring import CHUNK, locked_contacts, score_batch
+from scoring.services.rescoring import CHUNK, BatchResult, locked_contacts, score_batch
 
 
 @transaction.atomic
@@ -105,34 +106,118 @@ def _claim(run_id: int) -> RescoreRun | None:
     return run
 
 
+# How many keys of older pricing a run's snapshot carries forward (RescoreScope.covers).
+COVERED_KEYS = 16
+
+
+@dataclass(frozen=True)
+class RescoreScope:
+    """
+    Which scores a run rewrites. After a change to some interest rules' points, caps, names or
+    hand-raise only (repricing.repriced_tags against what the model's last finished run priced
+    with), the scores those rules' definitions count: every other score prices the same under
+    the new rules and is left as it is. Otherwise (`tags` None) every score.
+
+    `covers` are the price keys of scores that price as the last run's rules would: its own,
+    and those of older scores it left alone because no change it made could move them.
+    """
+
+    key: str
+    tags: frozenset[str] | None
+    covers: tuple[str, ...]
+
+    @classmethod
+    def of(cls, model: ScoringModel, spec: engine.ModelSpec, *, refold_all: bool) -> RescoreScope:
+        last = (
+            model.runs.filter(status=RescoreStatus.DONE, priced_with__isnull=False)
+            .order_by("-finished_at", "-pk")
+            .first()
+        )
+        before = last.priced_with if last is not None and not refold_all else None
+        tags = repricing.repriced_tags(before, spec)
+        covers = tuple(before.get("covers") or ()) if tags is not None else ()
+        return cls(key=spec.price_key, tags=tags, covers=covers)
+
+    def contacts_moved(self, ids: list[int], *, model: ScoringModel) -> list[int]:
+        """The contacts of a chunk (locked) whose scores this run rewrites."""
+        if self.tags is None:
+            return ids
+        return score_reads.scores_to_reprice(
+            ids,
+            line_id=model.line_id,
+            model_id=model.pk,
+            current_key=self.key,
+            covers=self.covers,
+            tags=self.tags,
+        )
+
+    def snapshot(self, spec: engine.ModelSpec) -> dict:
+        """What the finished run priced with, for the next run (RescoreRun.priced_with)."""
+        covers = [self.key, *(k for k in self.covers if k != self.key)][:COVERED_KEYS]
+        return {**repricing.pricing_snapshot(spec), "covers": covers}
+
+
 @fewer_collections()
 def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreRun:
     """
     Rescore every contact in chunks of CHUNK, each chunk one transaction under the contacts'
     row locks, at the moment it runs (a concurrent activity is never lost or overwritten).
-    Only definitions the stored states lack are rebuilt from the history. Free of side
-    effects by default: leads that newly qualify wait for marketing to release them unless the
-    run says so; hand-raises are routed at once.
+    Only definitions the stored states lack are rebuilt from the history, and only the scores
+    the change can move are rewritten (RescoreScope). Free of side effects by default: leads
+    that newly qualify wait for marketing to release them unless the run says so; hand-raises
+    are routed at once.
     """
     run = _claim(run_id)
     if run is None:
         return RescoreRun.objects.get(pk=run_id)
     model = run.scoring_model
     spec = selectors.model_spec(model)
+    scope = RescoreScope.of(model, spec, refold_all=run.refold_all)
+    try:
+        _run_chunks(run, spec, scope, now=now)
+    except Exception as exc:
+        run.status, run.error, run.finished_at = RescoreStatus.FAILED, repr(exc), timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    with transaction.atomic():
+        run.status, run.finished_at = RescoreStatus.DONE, timezone.now()
+        run.priced_with = scope.snapshot(spec)
+        run.save(update_fields=["status", "finished_at", "priced_with"])
+        # Then every account, once, from the contact scores just written (accounts follow the
+        # default model): a durable message a worker delivers, so the run ends when the
+        # contacts' scores are current, and an account failure cannot fail or repeat it.
+        if model.line.is_default:
+            outbox_publish(
+                topic=OutboxTopic.ACCOUNTS_RESCORE_ALL,
+                payload={"run_id": run.pk, "release": run.release_new_mqls},
+            )
+    _scores_analyze()
+    return run
+
+
+def _run_chunks(
+    run: RescoreRun, spec: engine.ModelSpec, scope: RescoreScope, *, now: datetime | None
+) -> None:
+    """Go through every contact, CHUNK at a time, each chunk one transaction."""
+    model = run.scoring_model
     refold = rules_by_definition(spec).keys() if run.refold_all else ()
     refolded: set[str] = set()
-    try:
-        last_id = 0
-        while True:
-            with transaction.atomic():
-                ids = list(
-                    Contact.objects.filter(pk__gt=last_id)
-                    .order_by("pk")
-                    .values_list("pk", flat=True)[:CHUNK]
-                )
-                if not ids:
-                    break
-                contacts = locked_contacts(ids)
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Contact.objects.filter(pk__gt=last_id)
+                .order_by("pk")
+                .select_for_update()
+                .values_list("pk", flat=True)[:CHUNK]
+            )
+            if not ids:
+                return
+            # Chosen under the locks: a score written meanwhile is judged as it now stands.
+            contacts = locked_contacts(scope.contacts_moved(ids, model=model))
+            if not contacts:
+                batch = BatchResult()  # nothing in this chunk the change can move
+            else:
                 batch = score_batch(
                     model=model,
                     spec=spec,
@@ -144,30 +229,14 @@ def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreR
                     # A full rebuild (manage.py rescore, first scores) evaluates fit as well.
                     profile_changed=run.refold_all,
                 )
-                last_id = ids[-1]
-                run.done += len(contacts)
-                run.changed += batch.changed
-                run.newly_qualified += batch.newly_qualified
-                refolded |= batch.refolded
-                run.refolded = len(refolded)
-                run.save(update_fields=["done", "changed", "newly_qualified", "refolded"])
-    except Exception as exc:
-        run.status, run.error, run.finished_at = RescoreStatus.FAILED, repr(exc), timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
-        raise
-    with transaction.atomic():
-        run.status, run.finished_at = RescoreStatus.DONE, timezone.now()
-        run.save(update_fields=["status", "finished_at"])
-        # Then every account, once, from the contact scores just written (accounts follow the
-        # default model): a durable message a worker delivers, so the run ends when the
-        # contacts' scores are current, and an account failure cannot fail or repeat it.
-        if model.line.is_default:
-            outbox_publish(
-                topic=OutboxTopic.ACCOUNTS_RESCORE_ALL,
-                payload={"run_id": run.pk, "release": run.release_new_mqls},
-            )
-    _scores_analyze()
-    return run
+            last_id = ids[-1]
+            run.done += len(ids)
+            run.untouched += len(ids) - len(contacts)
+            run.changed += batch.changed
+            run.newly_qualified += batch.newly_qualified
+            refolded |= batch.refolded
+            run.refolded = len(refolded)
+            run.save(update_fields=["done", "untouched", "changed", "newly_qualified", "refolded"])
 
 
 def _scores_analyze() -> None:
