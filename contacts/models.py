@@ -1,3 +1,9 @@
+"""
+Companies, contacts, their ids in other systems, activities and outcomes. Import jobs
+(import_models) and the merge, holder and erasure records (history_models) live in sibling
+modules, imported at the end so callers import every contacts model from here.
+"""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -8,7 +14,18 @@ from django.utils import timezone
 
 from contacts.identity import normalize_domain, normalize_email
 
-__all__ = ["normalize_domain", "normalize_email"]  # re-exported: the one normaliser of each
+# Re-exported: the one normaliser of each, and the models of the sibling modules below.
+__all__ = [
+    "ContactErasure",
+    "ContactHolder",
+    "ContactMerge",
+    "ErasureVia",
+    "ImportJob",
+    "ImportKind",
+    "ImportStatus",
+    "normalize_domain",
+    "normalize_email",
+]
 
 
 class Company(models.Model):
@@ -355,171 +372,14 @@ class Outcome(models.Model):
         return f"{self.get_result_display()}: {subject} on {self.decided_at:%Y-%m-%d}"
 
 
-class ImportKind(models.TextChoices):
-    CONTACTS = "contacts", "Contacts (with their companies)"
-    COMPANIES = "companies", "Companies"
+# Django registers models as their modules are imported; kept in the order they were defined
+# in before the split, so Contact's reverse relations (which merging walks) keep their order.
+from contacts.import_models import ImportJob, ImportKind, ImportStatus  # noqa: E402
 
-
-class ImportStatus(models.TextChoices):
-    UPLOADED = "uploaded", "Uploaded: check the mapping"
-    DRY_RUN_QUEUED = "dry_queued", "Dry run queued"
-    DRY_RUNNING = "dry_running", "Dry run in progress"
-    CHECKED = "checked", "Dry run done: ready to import"
-    QUEUED = "queued", "Import queued"
-    RUNNING = "running", "Importing"
-    DONE = "done", "Imported"
-    FAILED = "failed", "Failed"
-
-
-class ImportJob(models.Model):
-    """
-    A CSV import of contacts or companies: the uploaded file, how its columns map to fields,
-    the dry run's forecast and the real run's progress, counts and rejected rows.
-
-    The file and the rejected rows live in the import storage (contacts.imports.import_storage);
-    the worker streams them, so a file of a million rows never sits in memory.
-    """
-
-    kind = models.CharField(max_length=10, choices=ImportKind.choices, default="contacts")
-    status = models.CharField(max_length=12, choices=ImportStatus.choices, default="uploaded")
-    file_name = models.CharField(max_length=255, help_text="The name the file was uploaded as.")
-    stored_path = models.CharField(max_length=255, editable=False)
-    file_size = models.BigIntegerField(default=0)
-    delimiter = models.CharField(max_length=1, default=",")
-    encoding = models.CharField(max_length=20, default="utf-8-sig")
-    # The header as read from the file, and for each column index the target field
-    # ("email", "property", "ignore"...); see contacts.imports.CONTACT_TARGETS.
-    columns = models.JSONField(default=list)
-    mapping = models.JSONField(default=dict, blank=True)
-    total_rows = models.PositiveIntegerField(null=True, blank=True)
-    processed_rows = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    updated_count = models.PositiveIntegerField(default=0)
-    unchanged_count = models.PositiveIntegerField(default=0)
-    rejected_count = models.PositiveIntegerField(default=0)
-    outcomes_count = models.PositiveIntegerField(default=0)
-    # Rows not imported on purpose (Salesforce IsDeleted = 1), counted apart from rejections.
-    skipped_count = models.PositiveIntegerField(default=0)
-    # The system the file's id column comes from ("hubspot", "salesforce", or as given), so a
-    # later import of the same system finds its contacts by that id.
-    id_source = models.CharField(max_length=100, blank=True)
-    # What the run decided beyond the counts: won/lost outcomes, where each outcome date came
-    # from, companies created, skipped rows ... (see contacts.imports.import_job_execute).
-    summary = models.JSONField(default=dict, blank=True)
-    # The dry run's counts and a few sample rows per result, shown before the real run.
-    dry_run = models.JSONField(default=dict, blank=True)
-    rejected_path = models.CharField(max_length=255, blank=True, editable=False)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [
-            # The upload page's list of recent imports, newest first.
-            models.Index(fields=["-created_at"], name="importjob_recent_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Import {self.pk} of {self.file_name} ({self.get_status_display()})"
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in {
-            ImportStatus.DRY_RUN_QUEUED,
-            ImportStatus.DRY_RUNNING,
-            ImportStatus.QUEUED,
-            ImportStatus.RUNNING,
-        }
-
-    @property
-    def percent(self) -> int:
-        if self.status == ImportStatus.DONE:
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(100, int(100 * self.processed_rows / self.total_rows))
-
-
-class ContactMerge(models.Model):
-    """
-    The audit of a merge: which contacts were merged into which, by whom, and how many rows of
-    each kind moved (contacts.merging.contacts_merge).
-    """
-
-    target = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="merges")
-    merged_ids = models.JSONField(default=list)
-    merged_emails = models.JSONField(default=list)
-    # {"contacts.Activity": 12, "routing.Assignment": 1, ...}
-    moved = models.JSONField(default=dict)
-    merged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{len(self.merged_ids)} merged into contact {self.target_id}"
-
-
-class ContactHolder(models.Model):
-    """
-    A user a lead was assigned to, now or before. Routing writes one row whenever it gives a
-    lead to someone (contacts.services.contact_holder_record); contacts cannot import routing,
-    so this is how the visibility rule (contacts.selectors.contacts_visible_to) knows which
-    leads a rep holds or held, without reading routing's tables.
-    """
-
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="holders")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="held_contacts"
-    )
-    first_held_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            # contacts_visible_to(): EXISTS (holder for this contact and this user).
-            models.UniqueConstraint(fields=["contact", "user"], name="contact_holder_unique"),
-        ]
-        indexes = [
-            # A rep's contact list: every contact this user holds or held.
-            models.Index(fields=["user", "contact"], name="contact_holder_user_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.contact_id} held by {self.user_id}"
-
-
-class ErasureVia(models.TextChoices):
-    API = "api", "API"
-    COMMAND = "command", "manage.py forget_contact"
-    ADMIN = "admin", "Admin"
-
-
-class ContactErasure(models.Model):
-    """
-    The audit line of one erased contact: when, by whom and how, and how many records of each
-    kind were removed or redacted. It keeps no personal data: the contact's id is a number that
-    no longer points to anything.
-    """
-
-    contact_id = models.BigIntegerField()
-    erased_at = models.DateTimeField()
-    erased_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    via = models.CharField(max_length=10, choices=ErasureVia.choices)
-    # {"activities": 12, "webhook deliveries": 2, "import file rows": 1, ...}
-    counts = models.JSONField(default=dict)
-
-    class Meta:
-        ordering = ["-erased_at"]
-
-    def __str__(self) -> str:
-        return f"Contact {self.contact_id} erased at {self.erased_at:%Y-%m-%d %H:%M}"
+# isort: split
+from contacts.history_models import (  # noqa: E402
+    ContactErasure,
+    ContactHolder,
+    ContactMerge,
+    ErasureVia,
+)
