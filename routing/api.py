@@ -30,7 +30,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contacts.api import ERRORS
+from contacts.api_docs import ERRORS
 from contacts.models import Contact, OutcomeResult
 from integrations.api import ApiCursorPagination, ErrorSerializer
 from integrations.filters import IdFilter, StrictBooleanFilter

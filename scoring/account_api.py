@@ -13,7 +13,9 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 
-from contacts.api import ERRORS, CompanyFilter, CompanySerializer, CompanyViewSet
+from contacts.api import CompanyFilter, CompanyViewSet
+from contacts.api_docs import ERRORS
+from contacts.api_serializers import CompanySerializer
 from contacts.models import Company
 from integrations.filters import PointsFilter, StrictBooleanFilter
 from scoring.models import AccountQualification, AccountScore

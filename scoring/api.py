@@ -18,7 +18,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.filters import OrderingFilter
 
-from contacts.api import ERRORS
+from contacts.api_docs import ERRORS
 from contacts.models import LifecycleStage
 from contacts.selectors import contacts_visible_to
 from integrations.api import ApiCursorPagination, ErrorSerializer, UtcIsoDateTimeFilter
