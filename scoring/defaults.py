@@ -257,7 +257,7 @@ INTEREST_RULES = [
     ("Unsubscribed", "Asked to stop receiving email", -20, "unsubscribe", [], 1, None, None, False),
 ]
 
-# The demo world's competitors (contacts/demo.py); replace them with your own.
+# The demo world's competitors (contacts/demo/company_data.py); replace them with your own.
 COMPETITOR_DOMAINS = "pipelinepro.io\nscorely.com\nleadrankr.com\nmqlmachine.io"
 
 
