@@ -29,24 +29,14 @@ import io
 import pstats
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from bench._common import (
-    BENCH_PREFIX,
-    BenchError,
-    Report,
-    analyze_tables,
-    percentiles,
-    say,
-    timed,
-)
+from bench._common import BENCH_PREFIX, BenchError, Report, percentiles, say, timed
 from bench._scoring_data import (  # noqa: F401  (other benches read these as scoring_bench.X)
     ACTIVITIES_PER_CONTACT,
     BATCH_SIZE,
@@ -56,149 +46,31 @@ from bench._scoring_data import (  # noqa: F401  (other benches read these as sc
     activity_properties,
     build,
 )
+from bench._scoring_harness import (  # noqa: F401  (other benches read these as scoring_bench.X)
+    YARDSTICK_TRIES,
+    autovacuum_setting,
+    deliver_held,
+    held_deliveries,
+    held_tasks,
+    live_model,
+    rescore_after,
+    settle,
+    yardstick,
+    yardstick_sql,
+)
 from contacts.models import Activity
-from scoring import engine, selectors, services
-from scoring.defaults import default_model_create
+from scoring import selectors, services
 from scoring.models import ContactScore, Qualification, ScoreChange, ScoringModel, ScoringRule
 
 DEFAULT_CONTACTS = 10_000
 DEFAULT_SINGLE = 300
 WARM_UP_CALLS = 3  # single-activity calls made first and not counted
-YARDSTICK_TRIES = 3
 
 TARGET_RATIO = 3.0
 TARGET_P95_MS = 20.0
 TARGETS = "target: full rescore within 3x the yardstick; single-activity p95 < 20 ms"
 
-# ---- What the data looks like ------------------------------------------------------------
-
-
 # ---- Measuring ---------------------------------------------------------------------------
-
-
-def live_model(report: Report) -> ScoringModel:
-    model = selectors.live_model()
-    if model is None:
-        model = default_model_create(name=f"{BENCH_PREFIX}Default model")
-        report.notes.append("No live scoring model: created the default one (bench-Default model).")
-    report.parameters["scoring_model"] = (
-        f"{model.name} ({model.rules.filter(is_active=True).count()} active rules)"
-    )
-    return model
-
-
-def yardstick_sql(spec: engine.ModelSpec) -> tuple[str, list[Any]]:
-    """
-    Each contact's activity points in one GROUP BY: per kind, the points of the model's first
-    interest rule for that kind; no conditions, caps, windows or decay.
-    """
-    points: dict[str, float] = {}
-    for rule in spec.rules:
-        if rule.dimension == engine.INTEREST:
-            points.setdefault(rule.activity_kind, float(rule.points))
-    quote = connection.ops.quote_name
-    contact = quote(Activity._meta.get_field("contact").column)
-    kind = quote(Activity._meta.get_field("kind").column)
-    whens = " ".join("WHEN %s THEN %s" for _ in points)
-    sql = (
-        f"SELECT {contact}, SUM(CASE {kind} {whens} ELSE 0 END) "
-        f"FROM {quote(Activity._meta.db_table)} GROUP BY {contact}"
-    )
-    params = [value for item in points.items() for value in item]
-    return sql, params
-
-
-def yardstick(spec: engine.ModelSpec) -> dict[str, Any]:
-    sql, params = yardstick_sql(spec)
-    times, rows = [], 0
-    with timed(f"Yardstick (best of {YARDSTICK_TRIES})"):
-        for _ in range(YARDSTICK_TRIES):
-            with connection.cursor() as cursor:
-                start = time.perf_counter()
-                cursor.execute(sql, params)
-                rows = len(cursor.fetchall())
-                times.append(time.perf_counter() - start)
-    return {"seconds": min(times), "tries": times, "rows": rows}
-
-
-@contextmanager
-def held_tasks() -> Iterator[None]:
-    """Rescore runs are created but not started on commit: the bench starts them, timed."""
-    from scoring.services import rescore_runs
-
-    original = rescore_runs.enqueue_safely
-    rescore_runs.enqueue_safely = lambda *args: False
-    try:
-        yield
-    finally:
-        rescore_runs.enqueue_safely = original
-
-
-@contextmanager
-def held_deliveries() -> Iterator[list[int]]:
-    """
-    Outbox messages are queued for a worker, not delivered in the request: without a broker
-    Celery runs tasks eagerly, inside the request, which a deployment never does. Yields the
-    held message ids, for the bench to deliver (and time) apart.
-    """
-    from scoring.services import outbox
-
-    held: list[int] = []
-    original = outbox.enqueue_safely
-    outbox.enqueue_safely = lambda task, message_id: held.append(message_id) or True
-    try:
-        yield held
-    finally:
-        outbox.enqueue_safely = original
-
-
-def deliver_held(held: list[int]) -> float:
-    """Deliver the held messages as a worker would; milliseconds."""
-    start = time.perf_counter()
-    while held:
-        services.outbox_message_deliver(message_id=held.pop(0))
-    return (time.perf_counter() - start) * 1000
-
-
-def settle() -> None:
-    """
-    Between timed phases (untimed): clear the dead score rows the last phase left and refresh
-    statistics, as autovacuum does between a deployment's rule changes. This server runs with
-    autovacuum off (reported), so without it each phase would read every earlier phase's
-    dead rows.
-    """
-    if connection.vendor == "postgresql":
-        analyze_tables(ContactScore, ScoreChange, vacuum=True)
-
-
-def autovacuum_setting() -> str:
-    if connection.vendor != "postgresql":
-        return "n/a"
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW autovacuum")
-        return cursor.fetchone()[0]
-
-
-def rescore_after(change: Callable[[], None], model: ScoringModel, label: str) -> dict[str, Any]:
-    """Make a change to the live model (untimed), then time the rescore run it asked for."""
-    settle()
-    with held_tasks():
-        change()
-    run = model.runs.filter(status="queued").order_by("-pk").first()
-    if run is None:
-        raise BenchError(f"{label}: the change asked for no rescore run.")
-    with held_deliveries() as held, timed(f"Full rescore ({label})") as t:
-        run = services.rescore_run_execute(run_id=run.pk)
-    # The every-account pass the run published, delivered as a worker would: timed apart.
-    with timed(f"Its account pass, in a worker ({label})") as accounts:
-        deliver_held(held)
-    return {
-        "seconds": t["seconds"],
-        "accounts_seconds": accounts["seconds"],
-        "contacts": run.done,
-        "refolded_definitions": run.refolded,
-        "changed": run.changed,
-    }
 
 
 def busiest_interest_rule(model: ScoringModel) -> ScoringRule:
@@ -362,6 +234,42 @@ def _accounts_after(report: Report, key: str, rescore: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace, report: Report) -> None:
+    _sizes(args, report)
+    contact_ids = build(args, report)
+    model = live_model(report)
+    stick = yardstick(selectors.model_spec(model))
+    first = _first_rescore(model)
+    definition, points = _rule_change_rescores(model)
+    model.refresh_from_db()
+    whatif_points = whatif(model, _more_points, "points-only draft")
+    whatif_new_rule = whatif(model, _new_rule, "draft with a new rule")
+    refresh, account_refresh = _time_refreshes()
+    settle()
+    latency = single_activity(contact_ids, args.single, args.seed) if args.single > 0 else {}
+
+    _report_yardstick(report, stick)
+    _report_rescoring(
+        report,
+        stick,
+        first=first,
+        definition=definition,
+        points=points,
+        whatifs=(whatif_points, whatif_new_rule),
+        refresh=refresh,
+        account_refresh=account_refresh,
+    )
+    if latency:
+        _report_single_activity(report, latency)
+    _report_stored(report)
+    if args.profile:
+        seconds, text = profile_rescore(model, args.profile, args.profile_top)
+        report.figures["profiled_rescore_seconds"] = seconds
+        report.appendix.append(text)
+    say("Done.")
+
+
+def _sizes(args: argparse.Namespace, report: Report) -> None:
+    """Check the sizes, fill in the activities and companies not given, report them."""
     if args.contacts < 1:
         raise BenchError("--contacts must be at least 1.")
     args.activities = (
@@ -378,10 +286,10 @@ def run(args: argparse.Namespace, report: Report) -> None:
         single_activity_samples=args.single,
         autovacuum=autovacuum_setting(),
     )
-    contact_ids = build(args, report)
-    model = live_model(report)
-    stick = yardstick(selectors.model_spec(model))
 
+
+def _first_rescore(model: ScoringModel) -> dict[str, Any]:
+    """The first full rescore: every contact's rule states built from its history."""
     with held_tasks():
         first_run = services.scoring_model_changed(
             model_id=model.pk, reason=f"{BENCH_PREFIX}first scores", refold_all=True
@@ -390,7 +298,11 @@ def run(args: argparse.Namespace, report: Report) -> None:
         with timed("Full rescore (first scores: every state from the history)") as t:
             first_run = services.rescore_run_execute(run_id=first_run.pk)
         deliver_held(held)  # every account's first score: untimed, not the subject
-    first = {"seconds": t["seconds"], "contacts": first_run.done}
+    return {"seconds": t["seconds"], "contacts": first_run.done}
+
+
+def _rule_change_rescores(model: ScoringModel) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Full rescores after a definition change and a points-only change of the busiest rule."""
     rule = busiest_interest_rule(model)
 
     def change_definition() -> None:
@@ -403,9 +315,11 @@ def run(args: argparse.Namespace, report: Report) -> None:
 
     definition = rescore_after(change_definition, model, f"window of '{rule.name}' changed")
     points = rescore_after(change_points, model, f"points of '{rule.name}' changed")
-    model.refresh_from_db()
-    whatif_points = whatif(model, _more_points, "points-only draft")
-    whatif_new_rule = whatif(model, _new_rule, "draft with a new rule")
+    return definition, points
+
+
+def _time_refreshes() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The beat's time refresh of every score, and the accounts' own, a day later."""
     a_day_later = timezone.now() + timedelta(days=1)
     settle()
     with timed("Time refresh (beat) of every score, a day later") as t:
@@ -414,9 +328,10 @@ def run(args: argparse.Namespace, report: Report) -> None:
     with timed("Account time refresh (beat), a day later") as t:
         accounts_refreshed = services.accounts_refresh_time(now=a_day_later)
     account_refresh = {"seconds": t["seconds"], "rewritten": accounts_refreshed}
-    settle()
-    latency = single_activity(contact_ids, args.single, args.seed) if args.single > 0 else {}
+    return refresh, account_refresh
 
+
+def _report_yardstick(report: Report, stick: dict[str, Any]) -> None:
     report.section(f"Yardstick (one SQL GROUP BY over all activities, best of {YARDSTICK_TRIES})")
     report.add(
         "yardstick",
@@ -425,6 +340,22 @@ def run(args: argparse.Namespace, report: Report) -> None:
         f"{stick['seconds']:.2f} s",
         f"{stick['rows']:,} rows fetched",
     )
+
+
+def _report_rescoring(
+    report: Report,
+    stick: dict[str, Any],
+    *,
+    first: dict[str, Any],
+    definition: dict[str, Any],
+    points: dict[str, Any],
+    whatifs: tuple[float, float],
+    refresh: dict[str, Any],
+    account_refresh: dict[str, Any],
+) -> None:
+    """Each rescore, what-if and time refresh beside the yardstick."""
+    whatif_points, whatif_new_rule = whatifs
+    accounts_refreshed = account_refresh["rewritten"]
     s_ = stick["seconds"]
     report.section("Rescoring and time, each beside the yardstick")
     report.add(
@@ -473,27 +404,33 @@ def run(args: argparse.Namespace, report: Report) -> None:
         time_refresh=refresh,
         account_time_refresh=account_refresh,
     )
-    if latency:
-        report.section(
-            f"One activity through POST /api/v1/activities/ ({latency['samples']} contacts; "
-            "scored in the request's transaction)"
-        )
-        for key in ("p50", "p95", "p99", "max", "mean"):
-            note = ""
-            if key == "p95":
-                note = f"target < {TARGET_P95_MS:g} ms: "
-                note += "met" if latency[key] < TARGET_P95_MS else "MISSED"
-            report.add(f"single_{key}_ms", key, latency[key], f"{latency[key]:.1f} ms", note)
-        report.figures["single_p95_target_met"] = latency["p95"] < TARGET_P95_MS
-        worker = latency["deliveries"]
-        report.add(
-            "single_deliveries_ms",
-            "its outbox deliveries, in a worker (accounts, routing)",
-            worker,
-            f"p50 {worker['p50']:.1f} ms",
-            f"p95 {worker['p95']:.1f} ms; not in the request",
-        )
 
+
+def _report_single_activity(report: Report, latency: dict[str, Any]) -> None:
+    """The single-activity latency through the API, and its deliveries in a worker."""
+    report.section(
+        f"One activity through POST /api/v1/activities/ ({latency['samples']} contacts; "
+        "scored in the request's transaction)"
+    )
+    for key in ("p50", "p95", "p99", "max", "mean"):
+        note = ""
+        if key == "p95":
+            note = f"target < {TARGET_P95_MS:g} ms: "
+            note += "met" if latency[key] < TARGET_P95_MS else "MISSED"
+        report.add(f"single_{key}_ms", key, latency[key], f"{latency[key]:.1f} ms", note)
+    report.figures["single_p95_target_met"] = latency["p95"] < TARGET_P95_MS
+    worker = latency["deliveries"]
+    report.add(
+        "single_deliveries_ms",
+        "its outbox deliveries, in a worker (accounts, routing)",
+        worker,
+        f"p50 {worker['p50']:.1f} ms",
+        f"p95 {worker['p95']:.1f} ms; not in the request",
+    )
+
+
+def _report_stored(report: Report) -> None:
+    """How many scores, timeline entries and qualifications the run left."""
     report.section("Stored afterwards")
     for key, label, count in (
         ("contact_scores", "contact scores", ContactScore.objects.count()),
@@ -501,8 +438,3 @@ def run(args: argparse.Namespace, report: Report) -> None:
         ("qualifications", "qualifications", Qualification.objects.count()),
     ):
         report.add(key, label, count, f"{count:,}")
-    if args.profile:
-        seconds, text = profile_rescore(model, args.profile, args.profile_top)
-        report.figures["profiled_rescore_seconds"] = seconds
-        report.appendix.append(text)
-    say("Done.")

@@ -1,0 +1,148 @@
+"""
+What bench scoring and the benches built on its data (accounts, api, models, whatif) measure
+with: the live model, the plain-SQL yardstick, rescore runs and outbox deliveries held back so
+the bench starts and times them itself, the untimed settling between timed phases, and a timed
+full rescore after a change. bench/scoring.py re-exports them (read as scoring_bench.X).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection
+
+from bench._common import BENCH_PREFIX, BenchError, Report, analyze_tables, timed
+from contacts.models import Activity
+from scoring import engine, selectors, services
+from scoring.defaults import default_model_create
+from scoring.models import ContactScore, ScoreChange, ScoringModel
+
+YARDSTICK_TRIES = 3
+
+
+def live_model(report: Report) -> ScoringModel:
+    model = selectors.live_model()
+    if model is None:
+        model = default_model_create(name=f"{BENCH_PREFIX}Default model")
+        report.notes.append("No live scoring model: created the default one (bench-Default model).")
+    report.parameters["scoring_model"] = (
+        f"{model.name} ({model.rules.filter(is_active=True).count()} active rules)"
+    )
+    return model
+
+
+def yardstick_sql(spec: engine.ModelSpec) -> tuple[str, list[Any]]:
+    """
+    Each contact's activity points in one GROUP BY: per kind, the points of the model's first
+    interest rule for that kind; no conditions, caps, windows or decay.
+    """
+    points: dict[str, float] = {}
+    for rule in spec.rules:
+        if rule.dimension == engine.INTEREST:
+            points.setdefault(rule.activity_kind, float(rule.points))
+    quote = connection.ops.quote_name
+    contact = quote(Activity._meta.get_field("contact").column)
+    kind = quote(Activity._meta.get_field("kind").column)
+    whens = " ".join("WHEN %s THEN %s" for _ in points)
+    sql = (
+        f"SELECT {contact}, SUM(CASE {kind} {whens} ELSE 0 END) "
+        f"FROM {quote(Activity._meta.db_table)} GROUP BY {contact}"
+    )
+    params = [value for item in points.items() for value in item]
+    return sql, params
+
+
+def yardstick(spec: engine.ModelSpec) -> dict[str, Any]:
+    sql, params = yardstick_sql(spec)
+    times, rows = [], 0
+    with timed(f"Yardstick (best of {YARDSTICK_TRIES})"):
+        for _ in range(YARDSTICK_TRIES):
+            with connection.cursor() as cursor:
+                start = time.perf_counter()
+                cursor.execute(sql, params)
+                rows = len(cursor.fetchall())
+                times.append(time.perf_counter() - start)
+    return {"seconds": min(times), "tries": times, "rows": rows}
+
+
+@contextmanager
+def held_tasks() -> Iterator[None]:
+    """Rescore runs are created but not started on commit: the bench starts them, timed."""
+    from scoring.services import rescore_runs
+
+    original = rescore_runs.enqueue_safely
+    rescore_runs.enqueue_safely = lambda *args: False
+    try:
+        yield
+    finally:
+        rescore_runs.enqueue_safely = original
+
+
+@contextmanager
+def held_deliveries() -> Iterator[list[int]]:
+    """
+    Outbox messages are queued for a worker, not delivered in the request: without a broker
+    Celery runs tasks eagerly, inside the request, which a deployment never does. Yields the
+    held message ids, for the bench to deliver (and time) apart.
+    """
+    from scoring.services import outbox
+
+    held: list[int] = []
+    original = outbox.enqueue_safely
+    outbox.enqueue_safely = lambda task, message_id: held.append(message_id) or True
+    try:
+        yield held
+    finally:
+        outbox.enqueue_safely = original
+
+
+def deliver_held(held: list[int]) -> float:
+    """Deliver the held messages as a worker would; milliseconds."""
+    start = time.perf_counter()
+    while held:
+        services.outbox_message_deliver(message_id=held.pop(0))
+    return (time.perf_counter() - start) * 1000
+
+
+def settle() -> None:
+    """
+    Between timed phases (untimed): clear the dead score rows the last phase left and refresh
+    statistics, as autovacuum does between a deployment's rule changes. This server runs with
+    autovacuum off (reported), so without it each phase would read every earlier phase's
+    dead rows.
+    """
+    if connection.vendor == "postgresql":
+        analyze_tables(ContactScore, ScoreChange, vacuum=True)
+
+
+def autovacuum_setting() -> str:
+    if connection.vendor != "postgresql":
+        return "n/a"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        return cursor.fetchone()[0]
+
+
+def rescore_after(change: Callable[[], None], model: ScoringModel, label: str) -> dict[str, Any]:
+    """Make a change to the live model (untimed), then time the rescore run it asked for."""
+    settle()
+    with held_tasks():
+        change()
+    run = model.runs.filter(status="queued").order_by("-pk").first()
+    if run is None:
+        raise BenchError(f"{label}: the change asked for no rescore run.")
+    with held_deliveries() as held, timed(f"Full rescore ({label})") as t:
+        run = services.rescore_run_execute(run_id=run.pk)
+    # The every-account pass the run published, delivered as a worker would: timed apart.
+    with timed(f"Its account pass, in a worker ({label})") as accounts:
+        deliver_held(held)
+    return {
+        "seconds": t["seconds"],
+        "accounts_seconds": accounts["seconds"],
+        "contacts": run.done,
+        "refolded_definitions": run.refolded,
+        "changed": run.changed,
+    }
