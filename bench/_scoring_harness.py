@@ -145,4 +145,5 @@ def rescore_after(change: Callable[[], None], model: ScoringModel, label: str) -
         "contacts": run.done,
         "refolded_definitions": run.refolded,
         "changed": run.changed,
+        "untouched": run.untouched,
     }

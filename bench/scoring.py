@@ -382,6 +382,14 @@ def _report_rescoring(
         s_,
         1.0,
     )
+    untouched = points["untouched"]
+    report.add(
+        "points_change_untouched",
+        "  scores the change could not move, left untouched",
+        untouched,
+        f"{untouched:,} of {points['contacts']:,}",
+        "they count nothing the changed rule counts (RescoreScope)",
+    )
     _accounts_after(report, "points_change", points)
     _ratio(report, "whatif_points", "what-if of a points-only draft", whatif_points, s_, 2.0)
     _ratio(

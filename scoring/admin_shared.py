@@ -17,7 +17,7 @@ def progress_bar(run: RescoreRun | None) -> str:
         return "No rescore yet."
     return format_html(
         '<progress max="100" value="{}" style="width:12em"></progress> {}% · {} · '
-        "{} of {} contacts, {} changed, {} newly qualified{}",
+        "{} of {} contacts, {} changed, {} newly qualified, {} untouched by the change{}",
         run.percent,
         run.percent,
         run.get_status_display(),
@@ -25,6 +25,7 @@ def progress_bar(run: RescoreRun | None) -> str:
         run.total,
         run.changed,
         run.newly_qualified,
+        run.untouched,
         f" · {run.error}" if run.error else "",
     )
 
