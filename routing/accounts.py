@@ -14,7 +14,7 @@ from django.utils import timezone
 from contacts.models import Company, Contact
 from routing.models import AccountAssignment
 from routing.selectors import display_name
-from routing.services import _decide, _take
+from routing.services.deciding import _decide, _take
 from scoring.models import AccountQualification, AccountScore, QualificationStatus
 
 

@@ -12,7 +12,7 @@ ERASED_NOTE = "Not sent: the contact's personal data was erased."
 
 
 def _deliveries(contact: Contact):
-    # Every payload puts the lead under data.contact (routing.services._lead_payload).
+    # Every payload puts the lead under data.contact (routing.services.webhooks._lead_payload).
     return WebhookDelivery.objects.filter(payload__data__contact__id=contact.pk)
 
 

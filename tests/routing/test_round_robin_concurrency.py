@@ -12,6 +12,7 @@ from django.db import connection, connections
 
 from routing import services
 from routing.models import Assignment, RoutingRule, Strategy
+from routing.services import deciding
 from tests.routing.conftest import RoutingRuleFactory, make_rep, qualify
 
 pytestmark = [
@@ -32,14 +33,14 @@ def test_two_leads_routed_at_the_same_moment_never_take_the_same_slot(team, monk
 
     # Widen the race: each routing holds its locks a moment after reading the cursor, so without
     # the row lock both threads would read position 0 and both pick Ana.
-    real_decide = services.engine.decide
+    real_decide = deciding.engine.decide
 
     def slow_decide(**kwargs):
         decision = real_decide(**kwargs)
         time.sleep(0.3)
         return decision
 
-    monkeypatch.setattr(services.engine, "decide", slow_decide)
+    monkeypatch.setattr(deciding.engine, "decide", slow_decide)
     barrier = threading.Barrier(2)
     errors = []
 
