@@ -31,6 +31,28 @@ from routing.services.sla_clock import _minutes_for, _sla_clock
 from routing.services.webhooks import _assigned_payload, _webhooks_emit
 
 
+def _profile_locked(rep: AbstractBaseUser) -> RepProfile:
+    """The rep's profile, locked while their load is counted; RoutingError when they have none."""
+    profile = (
+        RepProfile.objects.select_for_update(of=("self",))
+        .select_related("team", "user")
+        .filter(user=rep)
+        .first()
+    )
+    if profile is None:
+        raise RoutingError(f"{display_name(rep)} is not set up to receive leads.")
+    return profile
+
+
+def _override_words(warnings: list[str], *, profile: RepProfile, load: int) -> str:
+    """What the log adds when the manager went ahead despite warnings: ' (over capacity 5/4)'..."""
+    over = f" (over capacity {load + 1}/{profile.capacity})" if load >= profile.capacity else ""
+    overridden = [w for w in warnings if not w.startswith("At capacity")]
+    if overridden:
+        over += " despite: " + " ".join(overridden)
+    return over
+
+
 @transaction.atomic
 def assignment_reassign(
     *,
@@ -56,23 +78,13 @@ def assignment_reassign(
         raise RoutingError(f"This lead is {assignment.get_status_display().lower()} already.")
     if assignment.rep_id == to_rep.pk:
         raise RoutingError(f"{display_name(to_rep)} already has this lead.")
-    profile = (
-        RepProfile.objects.select_for_update(of=("self",))
-        .select_related("team", "user")
-        .filter(user=to_rep)
-        .first()
-    )
-    if profile is None:
-        raise RoutingError(f"{display_name(to_rep)} is not set up to receive leads.")
+    profile = _profile_locked(to_rep)
     load = selectors.rep_loads([to_rep.pk]).get(to_rep.pk, 0)
     warnings = reassign_warnings(assignment=assignment, profile=profile, load=load, now=now)
     if warnings and not force:
         raise ReassignWarning(warnings)
     previous = display_name(assignment.rep) if assignment.rep_id else "Unassigned"
-    over = f" (over capacity {load + 1}/{profile.capacity})" if load >= profile.capacity else ""
-    overridden = [w for w in warnings if not w.startswith("At capacity")]
-    if overridden:
-        over += " despite: " + " ".join(overridden)
+    over = _override_words(warnings, profile=profile, load=load)
     assignment.rep = to_rep
     assignment.team_id = profile.team_id
     clock = ""
