@@ -65,7 +65,8 @@ ACTION_PERMISSIONS = {
     "reassign": "routing.reassign_assignment",
 }
 # Actions a manager (reassign permission) may take on a visible lead they do not hold; the
-# others are the holding rep's alone. The same rule as the queue's (routing.views._actionable).
+# others are the holding rep's alone. The same rule as the queue's
+# (routing.action_views._actionable).
 MANAGER_ACTIONS = {"disqualify", "reassign"}
 
 ACTION_ERRORS = {
