@@ -183,18 +183,8 @@ def _tabs(scope: str) -> list[tuple[str, str]]:
     return tabs
 
 
-def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
-    """Everything the queue page or its fragment shows; a fixed number of queries."""
-    user = request.user
-    scope = selectors.queue_scope(user)
-    now = timezone.now()
-    tabs = _tabs(scope)
-    tab = params.get("tab", "open")
-    if tab not in dict(tabs):
-        tab = "open"
-    next_url = request.get_full_path()
-    visible = selectors.assignments_visible_to(user)
-    counts = selectors.queue_counts(visible, now=now)
+def _tab_page(user, tab: str, params: QueryDict) -> tuple[QueueFilter, list[Assignment]]:
+    """The tab's leads as the filters in `params` narrow them: the filter and one page."""
     ranked = selectors.queue_tab(selectors.queue(user=user), tab)
     if tab == "unassigned":
         # Each row says why nobody took it: the latest log line, all fetched in one query.
@@ -207,9 +197,18 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
         if queue_filter.is_valid()
         else []
     )
-    unread = set(selectors.unread_notifications(user=user).values_list("assignment_id", flat=True))
-    lines = scoring_selectors.lines()
-    models = {line.pk: line.name for line in lines} if len(lines) > 1 else {}
+    return queue_filter, assignments
+
+
+def _ranked_rows(
+    assignments: list[Assignment],
+    *,
+    tab: str,
+    now: datetime,
+    unread: set[int],
+    models: dict[int, str],
+) -> list[QueueRow]:
+    """The page's rows, each computed once; the open and unassigned tabs ranked as of now."""
     rows = [_row(a, now=now, unread=unread, models=models) for a in assignments]
     for row in rows:
         row.tab = tab
@@ -217,13 +216,39 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
         # The database ranked by the stored scores; rank again by the scores as of now
         # (interest decays), so the order always matches the grades and bands shown.
         rows.sort(key=lambda row: row.rank_key)
+    return rows
 
-    # The filters in effect (also when the params are an action's POST, which carries the
-    # filter form along), for links, the refresh and "Clear".
+
+def _filters_in_effect(params: QueryDict) -> QueryDict:
+    """
+    The filters in effect (also when the params are an action's POST, which carries the
+    filter form along), for links, the refresh and "Clear".
+    """
     filter_query = QueryDict(mutable=True)
     for name in QueueFilter.base_filters:
         if params.get(name):
             filter_query[name] = params[name]
+    return filter_query
+
+
+def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
+    """Everything the queue page or its fragment shows; a fixed number of queries."""
+    user = request.user
+    scope = selectors.queue_scope(user)
+    now = timezone.now()
+    tabs = _tabs(scope)
+    tab = params.get("tab", "open")
+    if tab not in dict(tabs):
+        tab = "open"
+    next_url = request.get_full_path()
+    visible = selectors.assignments_visible_to(user)
+    counts = selectors.queue_counts(visible, now=now)
+    queue_filter, assignments = _tab_page(user, tab, params)
+    unread = set(selectors.unread_notifications(user=user).values_list("assignment_id", flat=True))
+    lines = scoring_selectors.lines()
+    models = {line.pk: line.name for line in lines} if len(lines) > 1 else {}
+    rows = _ranked_rows(assignments, tab=tab, now=now, unread=unread, models=models)
+    filter_query = _filters_in_effect(params)
     query = filter_query.copy()
     query["tab"] = tab
 
