@@ -7,23 +7,19 @@ same as the sales queue: reps the leads they hold, managers their teams' (and le
 take), admins all; Marketing ops works no leads and sees none. The actions are thin: serializers
 check the shape, routing.services does the work and raises RoutingError (409) when the lead's
 state does not allow it.
+
+Here: the viewset, its filter and the schema's examples; who may act is in
+routing.api_permissions, the serializers are in routing.api_serializers.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import django_filters
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_field,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
@@ -31,43 +27,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contacts.api_docs import ERRORS
-from contacts.models import Contact, OutcomeResult
 from integrations.api import ApiCursorPagination, ErrorSerializer
 from integrations.filters import IdFilter, StrictBooleanFilter
-from integrations.models import ApiKey, Scope
-from integrations.permissions import HasScopeAndRole, role_of
-from integrations.strict import StrictTypesMixin
+from integrations.models import Scope
 from routing import selectors, services
-from routing.models import (
-    Assignment,
-    AssignmentStatus,
-    DisqualifyReason,
-    RejectReason,
-    RoutingDecision,
+from routing.api_permissions import ACTION_PERMISSIONS, AssignmentPermission
+from routing.api_serializers import (
+    LOG_LINES,
+    LOG_LINES_DEFAULT,
+    AssignmentSerializer,
+    DisqualifySerializer,
+    OutcomeSerializer,
+    ReassignSerializer,
+    RejectSerializer,
 )
-from scoring import score_reads
-from scoring import wording as scoring_wording
-
-# Ids are 64-bit; a bigger number must be refused (400), not sent to the database (500).
-ID_MAX = 2**63 - 1
-# Decision log lines shown per assignment, newest first: a list page stays light.
-LOG_LINES = {"list": 5}
-LOG_LINES_DEFAULT = 50
-# A decision date this far ahead of the server's clock is still taken (clock skew).
-CLOCK_SKEW = timedelta(minutes=5)
-
-# The routing permission each action needs, on top of the API key's 'write' scope.
-ACTION_PERMISSIONS = {
-    "accept": "routing.change_assignment",
-    "reject": "routing.change_assignment",
-    "disqualify": "routing.change_assignment",
-    "outcome": "routing.change_assignment",
-    "reassign": "routing.reassign_assignment",
-}
-# Actions a manager (reassign permission) may take on a visible lead they do not hold; the
-# others are the holding rep's alone. The same rule as the queue's
-# (routing.action_views._actionable).
-MANAGER_ACTIONS = {"disqualify", "reassign"}
+from routing.models import Assignment, AssignmentStatus, RoutingDecision
 
 ACTION_ERRORS = {
     **ERRORS,
@@ -82,223 +56,6 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The lead's state does not allow this."
     default_code = "conflict"
-
-
-# ---- Who may act -------------------------------------------------------------------------
-
-
-class AssignmentPermission(HasScopeAndRole):
-    """
-    Reading is checked as on every endpoint (the 'read' scope). An action needs the 'write'
-    scope on an API key, but the role rule is routing's: a Sales rep's or manager's role grants
-    no 'write' (they may not write contacts), yet working the leads they hold is what routing
-    gives them (change_assignment; reassign_assignment for managers). Then the object check:
-    only the holding rep acts, except that a manager may also disqualify and reassign.
-    """
-
-    def has_permission(self, request: Request, view) -> bool:
-        needed = ACTION_PERMISSIONS.get(getattr(view, "action", None))
-        if needed is None:
-            return super().has_permission(request, view)
-        user = request.user
-        if not (user and user.is_authenticated):
-            raise exceptions.NotAuthenticated(
-                "Send an API key (Authorization: Bearer lsk_…) or log in."
-            )
-        if not user.has_perm(needed):
-            role = role_of(user)
-            who = f"the {role.value} role" if role else "a user without a role"
-            raise exceptions.PermissionDenied(
-                f"Acting on assignments ({view.action}) is not something {who} may do."
-            )
-        api_key = request.auth if isinstance(request.auth, ApiKey) else None
-        if api_key is not None and not api_key.has_scope(Scope.WRITE):
-            raise exceptions.PermissionDenied(
-                f"API key {api_key.prefix} lacks the '{Scope.WRITE.value}' scope."
-            )
-        return True
-
-    def has_object_permission(self, request: Request, view, obj: Assignment) -> bool:
-        if getattr(view, "action", None) not in ACTION_PERMISSIONS:
-            return True
-        if view.action != "reassign" and obj.rep_id == request.user.pk:
-            return True
-        if view.action in MANAGER_ACTIONS and request.user.has_perm("routing.reassign_assignment"):
-            return True
-        raise exceptions.PermissionDenied(f"Only the rep who holds this lead may {view.action} it.")
-
-
-# ---- Serializers: shape only -------------------------------------------------------------
-
-
-class ContactRefSerializer(serializers.ModelSerializer):
-    name = serializers.SerializerMethodField()
-    company_name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Contact
-        fields = ["id", "email", "name", "company_name"]
-        read_only_fields = fields
-
-    @staticmethod
-    def get_name(contact: Contact) -> str:
-        """First and last name; the email when there is none."""
-        return str(contact)
-
-    @staticmethod
-    def get_company_name(contact: Contact) -> str | None:
-        return contact.company.name if contact.company_id else None
-
-
-class RepRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    username = serializers.SerializerMethodField()
-    name = serializers.SerializerMethodField()
-
-    @staticmethod
-    def get_username(user) -> str:
-        return user.get_username()
-
-    @staticmethod
-    def get_name(user) -> str:
-        return user.get_full_name() or user.get_username()
-
-
-class DecisionSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = RoutingDecision
-        fields = ["occurred_at", "kind", "sentence"]
-        read_only_fields = fields
-
-
-class AssignmentSerializer(serializers.ModelSerializer):
-    contact = ContactRefSerializer(read_only=True)
-    rep = RepRefSerializer(read_only=True, allow_null=True)
-    team = serializers.CharField(source="team.name", read_only=True, allow_null=True)
-    rule = serializers.CharField(
-        source="rule.name", read_only=True, allow_null=True, help_text="The routing rule's name."
-    )
-    accept_by = serializers.DateTimeField(
-        source="sla_due_at",
-        read_only=True,
-        allow_null=True,
-        help_text="The SLA deadline: the rep must accept by then or the lead is re-routed.",
-    )
-    overdue = serializers.SerializerMethodField()
-    decisions = serializers.SerializerMethodField()
-    reasons = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Assignment
-        fields = [
-            "id",
-            "contact",
-            "rep",
-            "team",
-            "status",
-            "hand_raise",
-            "assigned_at",
-            "accept_by",
-            "overdue",
-            "accepted_at",
-            "closed_at",
-            "close_reason",
-            "rule",
-            "decisions",
-            "reasons",
-        ]
-        read_only_fields = fields
-
-    def _now(self) -> datetime:
-        return self.context.get("now") or timezone.now()
-
-    def get_overdue(self, assignment: Assignment) -> bool:
-        """Awaiting acceptance past its SLA deadline."""
-        due = assignment.sla_due_at
-        return (
-            assignment.status == AssignmentStatus.PENDING
-            and due is not None
-            and due < (self._now())
-        )
-
-    @extend_schema_field(DecisionSerializer(many=True))
-    def get_decisions(self, assignment: Assignment) -> list[dict[str, Any]]:
-        """The decision log, newest first: who got the lead, who was skipped and why."""
-        entries = getattr(assignment, "latest_decisions", None)
-        if entries is None:
-            entries = list(selectors.decision_log(assignment=assignment)[:LOG_LINES_DEFAULT])
-        return DecisionSerializer(entries, many=True).data
-
-    def get_reasons(self, assignment: Assignment) -> list[str]:
-        """Why the lead scored as it did, the reasons that weigh most first (as of now)."""
-        stored = selectors.lead_score(assignment)
-        if stored is None:
-            return []
-        now = self._now()
-        return scoring_wording.top_reasons(score_reads.score_now(stored, now=now), now)
-
-
-class RejectSerializer(StrictTypesMixin, serializers.Serializer):
-    reason = serializers.ChoiceField(choices=RejectReason.choices)
-    note = serializers.CharField(
-        max_length=255, required=False, allow_blank=True, help_text="Needed for 'other'."
-    )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["reason"] == RejectReason.OTHER and not attrs.get("note", "").strip():
-            raise serializers.ValidationError(
-                {"note": ["Say why in a few words when the reason is 'other'."]}
-            )
-        return attrs
-
-
-class DisqualifySerializer(StrictTypesMixin, serializers.Serializer):
-    reason = serializers.ChoiceField(choices=DisqualifyReason.choices)
-    note = serializers.CharField(max_length=255, required=False, allow_blank=True)
-
-
-class OutcomeSerializer(StrictTypesMixin, serializers.Serializer):
-    result = serializers.ChoiceField(choices=OutcomeResult.choices)
-    decided_at = serializers.DateTimeField(
-        required=False, help_text="When the deal was won or lost; default now. Not in the future."
-    )
-    lost_reason = serializers.CharField(
-        max_length=255, required=False, allow_blank=True, help_text="Needed when lost."
-    )
-    amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
-    )
-
-    def validate_decided_at(self, value: datetime) -> datetime:
-        try:
-            value = value.astimezone(UTC)
-        except (OverflowError, ValueError) as exc:
-            raise serializers.ValidationError("This moment is out of range.") from exc
-        if value > timezone.now() + CLOCK_SKEW:
-            raise serializers.ValidationError("The decision date may not be in the future.")
-        return value
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        lost_reason = attrs.get("lost_reason", "").strip()
-        if attrs["result"] == OutcomeResult.LOST and not lost_reason:
-            raise serializers.ValidationError({"lost_reason": ["Say why the deal was lost."]})
-        if attrs["result"] == OutcomeResult.WON and lost_reason:
-            raise serializers.ValidationError(
-                {"lost_reason": ["Only a lost outcome has a lost reason."]}
-            )
-        return attrs
-
-
-class ReassignSerializer(StrictTypesMixin, serializers.Serializer):
-    to_rep = serializers.IntegerField(
-        min_value=1, max_value=ID_MAX, help_text="The user id of a rep of your team."
-    )
-    reason = serializers.CharField(max_length=500, help_text="Goes in the lead's decision log.")
-    force = serializers.BooleanField(
-        default=False,
-        help_text="Reassign even if the rep is away, inactive, at capacity or rejected this "
-        "lead within the cool-off. Without it such a reassignment answers 409 with `warnings`.",
-    )
 
 
 # ---- Filters -----------------------------------------------------------------------------
