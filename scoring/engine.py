@@ -4,12 +4,12 @@ The scoring engine: rules and data in, points and reasons out.
 Pure Python with no database access, so the same code scores one contact after an activity,
 rescores every contact after a rule change, replays a draft model for a what-if preview, and
 runs in property-based tests. The ORM adapters live in scoring.services. The inputs and outputs
-(rules, specs, events, scores) live in scoring.engine_types and are re-exported here.
+(rules, specs, events, scores, units) live in scoring.engine_types and fit rules' evaluation in
+scoring.engine_fit; both are re-exported here.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,11 +29,17 @@ from scoring.conditions import (  # noqa: F401  (callers read these as engine.X)
     seniority_of,
     split_values,
 )
+from scoring.engine_fit import (  # noqa: F401  (callers read these as engine.X)
+    evaluate_fit_rule,
+    fit_part,
+    profile_value,
+)
 from scoring.engine_types import (  # noqa: F401  (callers read these as engine.X)
     BOTH,
     COMBINED,
     FIT,
     INTEREST,
+    NO_UNITS,
     Condition,
     Event,
     ModelSpec,
@@ -41,61 +47,13 @@ from scoring.engine_types import (  # noqa: F401  (callers read these as engine.
     Rule,
     RuleScore,
     Score,
+    Units,
     definition_key,
     definition_tag,
     is_aggregated,
 )
 
 # ---- Evaluation --------------------------------------------------------------------------
-
-
-def profile_value(rule: Rule, profile: Profile, spec: ModelSpec) -> Any:
-    attribute = rule.attribute
-    if attribute == "seniority":
-        return seniority_of(profile.job_title)
-    if attribute == "email_domain":
-        return profile.email_domain
-    if attribute == "free_mail":
-        return profile.email_domain in spec.free_mail_domains
-    if attribute == "competitor":
-        return profile.email_domain in spec.competitor_domains
-    if attribute == "property":
-        return profile.properties.get(rule.property_name)
-    return getattr(profile, attribute)
-
-
-def _describe_value(value: Any, attribute: str) -> str:
-    if attribute == "seniority":
-        return SENIORITY_LABELS.get(value, str(value))
-    if isinstance(value, bool):
-        return ""
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value if not is_empty(v))
-    if isinstance(value, float) and value.is_integer():
-        return f"{int(value):,}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return "" if value is None else str(value)
-
-
-def evaluate_fit_rule(rule: Rule, profile: Profile, spec: ModelSpec) -> RuleScore | None:
-    value = profile_value(rule, profile, spec)
-    if not compare(rule.operator, value, rule.value, rule.min_value, rule.max_value):
-        return None
-    return fit_part(rule, _describe_value(value, rule.attribute))
-
-
-def fit_part(rule: Rule, matched: str) -> RuleScore:
-    return RuleScore(
-        rule_id=rule.id,
-        name=rule.name,
-        description=rule.description,
-        dimension=FIT,
-        points=float(rule.points),
-        raw_points=float(rule.points),
-        hand_raise=rule.hand_raise,
-        matched=matched,
-    )
 
 
 def event_matches(rule: Rule, event: Event) -> bool:
@@ -227,51 +185,6 @@ def fold(
             state.kept.append((event.id, event.occurred_at))
     _settle(rule, state, half_life_days)
     return state
-
-
-@dataclass(frozen=True)
-class Units:
-    """
-    What one interest rule definition counts of a contact at a moment, before points and caps:
-    the decay weights of the counted activities summed (`weight`), how many counted, how many
-    matched beyond "at most N times", and the oldest and newest counted. Pricing it
-    (price_units) gives a rule's points; while the counted activities stay the same, units
-    later in time are the same units with the weight decayed (units_later), so a points, cap or
-    threshold change and the passing of time re-price stored units without reading any state.
-    """
-
-    weight: float
-    count: int
-    ignored: int = 0
-    first_at: str = ""
-    last_at: str = ""
-    # When time alone next changes what this definition counts (an activity arriving or leaving
-    # its window; ISO time, "" for never): until then these units only decay.
-    next_at: str = ""
-
-    def to_json(self) -> list[Any]:
-        return [self.weight, self.count, self.ignored, self.first_at, self.last_at, self.next_at]
-
-    @classmethod
-    def from_json(cls, data: Sequence[Any]) -> Units:
-        weight, count, ignored, first_at, last_at, next_at = data
-        count = int(count)
-        if not count and not first_at and not last_at:
-            # Most definitions of most scores counted nothing: one shared value each.
-            return _counted_nothing(int(ignored), next_at)
-        return cls(float(weight), count, int(ignored), first_at, last_at, next_at)
-
-    def valid_at(self, moment: datetime) -> bool:
-        """Do these units still count the same activities at `moment` (not before their own)?"""
-        return not self.next_at or moment < datetime.fromisoformat(self.next_at)
-
-
-NO_UNITS = Units(weight=0.0, count=0)
-
-
-@functools.lru_cache(maxsize=1024)
-def _counted_nothing(ignored: int, next_at: str) -> Units:
-    return Units(weight=0.0, count=0, ignored=ignored, next_at=next_at)
 
 
 def units_of(rule: Rule, state: RuleState, now: datetime, half_life_days: float) -> Units:

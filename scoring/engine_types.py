@@ -1,7 +1,8 @@
 """
 The scoring engine's inputs and outputs: rules, model specs, profiles and events in; rule scores
-and scores out; and the identity of an interest rule definition (definition_key, its short tag in
-stored units), which names a rule state wherever it is stored. Pure, like scoring.engine, which
+and scores out; the identity of an interest rule definition (definition_key, its short tag in
+stored units), which names a rule state wherever it is stored; and Units, what a definition
+counts at a moment before points and caps. Pure, like scoring.engine, which
 re-exports every name here (callers read them as engine.X).
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -307,3 +308,51 @@ def definition_key(rule: Rule, half_life_days: float) -> str:
 def definition_tag(key: str) -> str:
     """A short, stable name for a definition key in stored units."""
     return hashlib.blake2b(key.encode(), digest_size=6).hexdigest()
+
+
+# ---- Units: what a definition counts at a moment, before points and caps ------------------
+
+
+@dataclass(frozen=True)
+class Units:
+    """
+    What one interest rule definition counts of a contact at a moment, before points and caps:
+    the decay weights of the counted activities summed (`weight`), how many counted, how many
+    matched beyond "at most N times", and the oldest and newest counted. Pricing it
+    (price_units) gives a rule's points; while the counted activities stay the same, units
+    later in time are the same units with the weight decayed (units_later), so a points, cap or
+    threshold change and the passing of time re-price stored units without reading any state.
+    """
+
+    weight: float
+    count: int
+    ignored: int = 0
+    first_at: str = ""
+    last_at: str = ""
+    # When time alone next changes what this definition counts (an activity arriving or leaving
+    # its window; ISO time, "" for never): until then these units only decay.
+    next_at: str = ""
+
+    def to_json(self) -> list[Any]:
+        return [self.weight, self.count, self.ignored, self.first_at, self.last_at, self.next_at]
+
+    @classmethod
+    def from_json(cls, data: Sequence[Any]) -> Units:
+        weight, count, ignored, first_at, last_at, next_at = data
+        count = int(count)
+        if not count and not first_at and not last_at:
+            # Most definitions of most scores counted nothing: one shared value each.
+            return _counted_nothing(int(ignored), next_at)
+        return cls(float(weight), count, int(ignored), first_at, last_at, next_at)
+
+    def valid_at(self, moment: datetime) -> bool:
+        """Do these units still count the same activities at `moment` (not before their own)?"""
+        return not self.next_at or moment < datetime.fromisoformat(self.next_at)
+
+
+NO_UNITS = Units(weight=0.0, count=0)
+
+
+@functools.lru_cache(maxsize=1024)
+def _counted_nothing(ignored: int, next_at: str) -> Units:
+    return Units(weight=0.0, count=0, ignored=ignored, next_at=next_at)
