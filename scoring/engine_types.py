@@ -8,6 +8,7 @@ re-exports every name here (callers read them as engine.X).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from collections.abc import Mapping, Sequence
@@ -120,19 +121,12 @@ class ModelSpec:
         fit rules (fit_key) and which definitions there are. Rules are compared one by one
         (scoring.repricing.repriced_tags).
         """
+        # Every field but the rules, derived so that a new setting cannot be left out; the
+        # domains are in fit_key (sorted: a frozenset's repr has no stable order).
         settings = [
-            self.half_life_days,
-            self.fit_cap,
-            self.interest_cap,
-            self.mql_mode,
-            self.mql_fit,
-            self.mql_interest,
-            self.mql_combined,
-            self.grade_a,
-            self.grade_b,
-            self.grade_c,
-            self.band_hot,
-            self.band_warm,
+            getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name not in ("rules", "free_mail_domains", "competitor_domains")
         ]
         parts = [repr(settings), self.fit_key, repr(sorted(self.definition_tags.values()))]
         return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()

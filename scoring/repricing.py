@@ -137,7 +137,6 @@ def _rule_digest(rule: engine.Rule) -> str:
 def pricing_snapshot(spec: engine.ModelSpec) -> dict[str, Any]:
     """What scores were priced with (JSON), for repriced_tags to tell what changed since."""
     return {
-        "key": spec.price_key,
         "settings": spec.settings_key,
         "rules": [
             [rule.id, spec.definition_tags[key], _rule_digest(rule)]
@@ -186,9 +185,9 @@ def counts_any(by_tag: Mapping[str, Any] | None, tags: Iterable[str]) -> bool:
     """
     for tag in tags:
         try:
-            _, count, _, _, _, next_at = by_tag[tag]  # type: ignore[index]
+            units = engine.Units.from_json(by_tag[tag])  # type: ignore[index]
         except (KeyError, TypeError, ValueError):
             return True
-        if count or next_at:
+        if units.count or units.next_at:
             return True
     return False
