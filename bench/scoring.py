@@ -8,7 +8,8 @@ then, under the live scoring model (the default model is created if none is live
 1. the first full rescore: every contact's rule states built from its history;
 2. a full rescore after a rule-definition change (the busiest rule's window): only that
    definition's states are rebuilt;
-3. a full rescore after a points-only change: no activity is read;
+3. a full rescore after a points-only change: no activity is read (made in place, then as
+   the admin and API make it: a draft published as a new version);
 4. what-if of a points-only draft and of a draft with a new rule;
 5. the beat time refresh of every score (decay, windows, activities dated in the future), and
    apart from it the accounts' own time refresh;
@@ -244,6 +245,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
     whatif_points = whatif(model, _more_points, "points-only draft")
     whatif_new_rule = whatif(model, _new_rule, "draft with a new rule")
     refresh, account_refresh = _time_refreshes()
+    published = _published_points_change(model)
     settle()
     latency = single_activity(contact_ids, args.single, args.seed) if args.single > 0 else {}
 
@@ -257,6 +259,14 @@ def run(args: argparse.Namespace, report: Report) -> None:
         whatifs=(whatif_points, whatif_new_rule),
         refresh=refresh,
         account_refresh=account_refresh,
+    )
+    _ratio(
+        report,
+        "published_points_change",
+        "full rescore after publishing a points-only version",
+        published["seconds"],
+        stick["seconds"],
+        1.0,
     )
     if latency:
         _report_single_activity(report, latency)
@@ -316,6 +326,25 @@ def _rule_change_rescores(model: ScoringModel) -> tuple[dict[str, Any], dict[str
     definition = rescore_after(change_definition, model, f"window of '{rule.name}' changed")
     points = rescore_after(change_points, model, f"points of '{rule.name}' changed")
     return definition, points
+
+
+def _published_points_change(model: ScoringModel) -> dict[str, Any]:
+    """
+    The same points-only change as the admin and API make it: the live version cannot be
+    edited in place, so a draft with one more point for the busiest rule is published, and
+    every score moves to the new version (its rules have new ids): nothing is left untouched.
+    """
+    draft = services.scoring_model_draft_create(
+        source=model, created_by=None, note=f"{BENCH_PREFIX}points change, published"
+    )
+    rule = busiest_interest_rule(draft)
+    rule.points += 1
+    rule.save(update_fields=["points"])
+
+    def publish() -> None:
+        services.scoring_model_publish(draft=draft, published_by=None)
+
+    return rescore_after(publish, draft, f"points of '{rule.name}' changed, published")
 
 
 def _time_refreshes() -> tuple[dict[str, Any], dict[str, Any]]:
