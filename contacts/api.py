@@ -96,7 +96,8 @@ class _BulkMixin:
                 {"detail": "The row was refused.", "code": "invalid", "errors": row.errors},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        instance = queryset.get(pk=row.id)
+        # Answered from the object written where the service kept it (activities), else read.
+        instance = row.written if row.written is not None else queryset.get(pk=row.id)
         code = status.HTTP_201_CREATED if row.status == RowStatus.CREATED else status.HTTP_200_OK
         body = {"status": row.status, **out_serializer(instance).data}
         return Response(body, status=code)

@@ -28,6 +28,9 @@ class RowResult:
     status: str
     id: int | None = None
     errors: dict[str, list[str]] | None = None
+    # The object as written, where the service has it: the single-row API answers from it
+    # rather than reading the row back (one query less on the busiest write). Never serialised.
+    written: Any = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"index": self.index, "status": self.status, "id": self.id}

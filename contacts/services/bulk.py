@@ -336,7 +336,7 @@ def write_rows_or_fallback(
             if retry_conflicts and isinstance(exc, IntegrityError):
                 raise _ConcurrentInsert from exc
             plan.result.status = RowStatus.ERROR
-            plan.result.id = None
+            plan.result.id = plan.result.written = None
             plan.result.errors = _db_error_message(exc)
 
 
@@ -383,6 +383,7 @@ def batch_finish(
 def atomic_failed(result: BulkResult) -> BulkResult:
     result.committed = False
     for row in result.results:
+        row.written = None  # rolled back
         if row.status != RowStatus.ERROR:
             row.status = RowStatus.SKIPPED
             row.id = row.id if row.id is not None and row.errors is None else None

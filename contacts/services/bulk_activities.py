@@ -171,7 +171,7 @@ def activities_bulk_record(
             def write(items: Sequence[_ActivityPlan]) -> None:
                 Activity.objects.bulk_create([p.activity for p in items], batch_size=WRITE_BATCH)
                 for p in items:
-                    p.result.id = p.activity.pk
+                    p.result.id, p.result.written = p.activity.pk, p.activity
 
             write_rows_or_fallback(new, write, lambda items: [p.activity for p in items])
             # A re-sent event that lost a race to a concurrent insert is the stored one.
