@@ -190,12 +190,14 @@ def _spec_with(model: ScoringModel, rules: tuple[engine.Rule, ...]) -> engine.Mo
 # updated_at (scoring.signals.rules_changed), so a changed model gets a new key in every
 # process. The model's own settings are read from the instance each time.
 _RULES: dict[tuple[int, Any], tuple[engine.Rule, ...]] = {}
+_SPECS: dict[tuple[int, Any], engine.ModelSpec] = {}
 
 
 def forget_cached_rules() -> None:
     """A rule changed in this process: drop the cache now (a rolled-back change, a test's frozen
     clock, can leave a model with an updated_at it had before, under other rules)."""
     _RULES.clear()
+    _SPECS.clear()
 
 
 def cached_rules(model: ScoringModel) -> tuple[engine.Rule, ...]:
@@ -211,8 +213,23 @@ def cached_rules(model: ScoringModel) -> tuple[engine.Rule, ...]:
 
 
 def cached_model_spec(model: ScoringModel) -> engine.ModelSpec:
-    """model_spec() without a query when the model's rules have not changed since last read."""
-    return _spec_with(model, cached_rules(model))
+    """
+    model_spec() without a query when the model's rules have not changed since last read, and
+    the same spec object while its settings are the same too: its derived keys (definition
+    tags, price key) are then computed once per process, not once per request.
+    """
+    rules = cached_rules(model)
+    spec = _spec_with(model, rules)
+    key = (model.pk, model.updated_at)
+    cached = _SPECS.get(key)
+    # The rules by identity (cached_rules hands out one tuple per key), the settings by value:
+    # an unsaved or queryset-updated setting gives another spec.
+    if cached is not None and cached.rules is rules and cached == spec:
+        return cached
+    if len(_SPECS) > 64:
+        _SPECS.clear()
+    _SPECS[key] = spec
+    return spec
 
 
 def profile_of(contact: Contact) -> engine.Profile:
