@@ -18,7 +18,7 @@ from bench._common import BENCH_PREFIX, BenchError, Report, analyze_tables, time
 from contacts.models import Activity
 from scoring import engine, selectors, services
 from scoring.defaults import default_model_create
-from scoring.models import ContactScore, ScoreChange, ScoringModel
+from scoring.models import ContactScore, OutboxMessage, ScoreChange, ScoringModel
 
 YARDSTICK_TRIES = 3
 
@@ -147,3 +147,46 @@ def rescore_after(change: Callable[[], None], model: ScoringModel, label: str) -
         "changed": run.changed,
         "untouched": run.untouched,
     }
+
+
+def _rescore_worker(run_id: int) -> None:
+    """One worker process's part of a shared rescore run (forked; its own connection)."""
+    from django.db import connections
+
+    connections.close_all()
+    with held_deliveries():  # the run's every-account pass is a worker's next task, not this
+        services.rescore_run_execute(run_id=run_id)
+    connections.close_all()
+
+
+def rescore_shared(change: Callable[[], None], model: ScoringModel, workers: int) -> dict[str, Any]:
+    """
+    Make a change to the live model (untimed), then time its rescore run shared by `workers`
+    processes, as that many Celery workers share one (each takes the slices nobody holds).
+    """
+    import multiprocessing
+
+    from django.db import connections
+
+    settle()
+    with held_tasks():
+        change()
+    run = model.runs.filter(status="queued").order_by("-pk").first()
+    if run is None:
+        raise BenchError("the change asked for no rescore run.")
+    connections.close_all()  # a forked process must not share the parent's connection
+    context = multiprocessing.get_context("fork")
+    processes = [context.Process(target=_rescore_worker, args=(run.pk,)) for _ in range(workers)]
+    with timed(f"Full rescore shared by {workers} worker processes") as t:
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join()
+    if any(process.exitcode for process in processes):
+        raise BenchError("a rescore worker process failed (see its output above).")
+    run.refresh_from_db()
+    if run.status != "done":
+        raise BenchError(f"the shared rescore run ended {run.status}: {run.error}")
+    # Its every-account pass, delivered as a worker would (untimed: not the subject here).
+    deliver_held(list(OutboxMessage.objects.filter(delivered_at=None).values_list("pk", flat=True)))
+    return {"seconds": t["seconds"], "workers": workers, "contacts": run.done}

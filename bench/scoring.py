@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import random
 import time
@@ -55,6 +56,7 @@ from bench._scoring_harness import (  # noqa: F401  (other benches read these as
     held_tasks,
     live_model,
     rescore_after,
+    rescore_shared,
     settle,
     yardstick,
     yardstick_sql,
@@ -214,6 +216,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-copy", action="store_true", help="build with bulk_create even on PostgreSQL"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="processes sharing one more points-only rescore, as Celery workers do (2; 1: skip)",
+    )
 
 
 def _ratio(report: Report, key: str, label: str, seconds: float, stick: float, target: float):
@@ -241,6 +249,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
     stick = yardstick(selectors.model_spec(model))
     first = _first_rescore(model)
     definition, points = _rule_change_rescores(model)
+    shared = _shared_points_change(model, args.workers) if args.workers > 1 else None
     model.refresh_from_db()
     whatif_points = whatif(model, _more_points, "points-only draft")
     whatif_new_rule = whatif(model, _new_rule, "draft with a new rule")
@@ -268,6 +277,8 @@ def run(args: argparse.Namespace, report: Report) -> None:
         stick["seconds"],
         1.0,
     )
+    if shared:
+        _report_shared(report, shared, points, stick["seconds"])
     if latency:
         _report_single_activity(report, latency)
     _report_stored(report)
@@ -345,6 +356,33 @@ def _published_points_change(model: ScoringModel) -> dict[str, Any]:
         services.scoring_model_publish(draft=draft, published_by=None)
 
     return rescore_after(publish, draft, f"points of '{rule.name}' changed, published")
+
+
+def _shared_points_change(model: ScoringModel, workers: int) -> dict[str, Any]:
+    """The points-only change again, its rescore run shared by `workers` processes."""
+    rule = busiest_interest_rule(model)
+
+    def change_points() -> None:
+        rule.points += 1
+        rule.save(update_fields=["points"])
+
+    return rescore_shared(change_points, model, workers)
+
+
+def _report_shared(
+    report: Report, shared: dict[str, Any], alone: dict[str, Any], stick: float
+) -> None:
+    seconds, workers = shared["seconds"], shared["workers"]
+    report.add(
+        "points_change_shared",
+        f"  the same change, its run shared by {workers} worker processes",
+        seconds / stick,
+        f"{seconds / stick:.2f}x",
+        f"{seconds:.2f} s against {alone['seconds']:.2f} s in one "
+        f"({alone['seconds'] / seconds:.2f}x faster; this machine has {os.cpu_count()} cores, "
+        "PostgreSQL on them too)",
+    )
+    report.figures["points_change_shared"] = shared
 
 
 def _time_refreshes() -> tuple[dict[str, Any], dict[str, Any]]:

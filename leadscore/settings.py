@@ -211,6 +211,10 @@ OUTBOUND_ALLOW_LOCAL = env_bool("OUTBOUND_ALLOW_LOCAL", default=DEBUG)
 # interest points earned after it was recycled (scoring.recycling).
 SCORING_RECYCLED_REQUALIFY_POINTS = float(os.environ.get("SCORING_RECYCLED_REQUALIFY_POINTS", "20"))
 
+# A full rescore is cut into slices of 1,000 contacts that any worker takes in turn: the worker
+# that starts a run asks for this many workers in all (scoring.services.rescore_runs).
+SCORING_RESCORE_WORKERS = max(1, int(os.environ.get("SCORING_RESCORE_WORKERS", "4")))
+
 # Celery: without a broker, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

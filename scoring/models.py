@@ -416,6 +416,7 @@ from scoring.run_models import (  # noqa: E402, F401
     OutboxTopic,
     OutcomeLevel,
     RescoreRun,
+    RescoreSlice,
     RescoreStatus,
     WhatIfRun,
     WhatIfStatus,

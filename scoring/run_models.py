@@ -59,6 +59,9 @@ class RescoreRun(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # When a slice was last finished: a running run with none for a while lost its workers,
+    # and the beat re-drive sends it to another (services.rescore_runs.rescore_runs_redrive).
+    progressed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -85,6 +88,44 @@ class RescoreRun(models.Model):
         return (
             100 if self.status == RescoreStatus.DONE else int(100 * self.done / max(self.total, 1))
         )
+
+
+class RescoreSlice(models.Model):
+    """
+    One slice of a rescore run: the contacts with ids first_id..last_id, rescored in one
+    transaction by whichever worker claims it (SKIP LOCKED), and marked done in that same
+    transaction. Several workers share a run this way, and a run whose worker died resumes
+    where it stopped: an unfinished slice is unlocked again and another worker takes it.
+    """
+
+    run = models.ForeignKey(RescoreRun, on_delete=models.CASCADE, related_name="slices")
+    first_id = models.BigIntegerField()
+    # None for the last slice: it also takes contacts created after the run was cut.
+    last_id = models.BigIntegerField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    # What the slice did, summed into the run when the last slice is done.
+    contacts = models.PositiveIntegerField(default=0)
+    untouched = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    newly_qualified = models.PositiveIntegerField(default=0)
+    refolded = models.JSONField(default=list, blank=True)  # definition keys rebuilt
+    priced_key = models.CharField(max_length=32, blank=True)  # the rules it priced with
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "first_id"], name="rescoreslice_run_first_id")
+        ]
+        indexes = [
+            # A worker's claim: the run's first slice not done yet (FOR UPDATE SKIP LOCKED).
+            models.Index(
+                fields=["run", "first_id"],
+                condition=Q(done_at__isnull=True),
+                name="rescoreslice_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Slice {self.first_id}..{self.last_id or ''} of rescore {self.run_id}"
 
 
 class AuditAction(models.TextChoices):

@@ -201,3 +201,45 @@ def test_two_workers_delivering_every_message_twice_route_each_lead_once(
         c.pk for c in contacts
     )
     assert set(OutboxMessage.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_two_workers_share_one_rescore_run_slice_by_slice(monkeypatch):
+    """Every slice is taken by one worker (SKIP LOCKED), each contact rescored once."""
+    from django.db.models import F
+
+    from scoring.models import ChangeReason, OutboxTopic, RescoreSlice, RescoreStatus, ScoreChange
+
+    model = default_model_create()
+    contacts = [ContactFactory() for _ in range(24)]
+    for contact in contacts:
+        activity_record(contact=contact, kind="pricing_page_view", occurred_at=timezone.now())
+    # Points changed without the signal's own (eager) run: this test runs the run itself.
+    model.rules.filter(activity_kind="pricing_page_view").update(points=F("points") + 3)
+    run = services.scoring_model_changed(model_id=model.pk, reason="points", enqueue=False)
+    monkeypatch.setattr(rescore_runs, "CHUNK", 2)  # twelve slices
+    real, taken = rescore_runs.score_batch, {}
+
+    def slow_batch(**kwargs):  # long enough for the other worker to take the next slice
+        taken[threading.get_ident()] = taken.get(threading.get_ident(), 0) + 1
+        time.sleep(0.05)
+        return real(**kwargs)
+
+    monkeypatch.setattr(rescore_runs, "score_batch", slow_batch)
+    errors: list = []
+    workers = [
+        _in_thread(lambda: services.rescore_run_execute(run_id=run.pk), errors) for _ in range(2)
+    ]
+    for worker in workers:
+        worker.join(60)
+    assert errors == []
+    run.refresh_from_db()
+    assert run.status == RescoreStatus.DONE
+    assert (run.done, run.total, run.changed) == (24, 24, 24)
+    assert len(taken) == 2 and sum(taken.values()) == 12  # both worked, no slice twice
+    assert not RescoreSlice.objects.filter(run=run, done_at__isnull=True).exists()
+    rescored = ScoreChange.objects.filter(reason=ChangeReason.RULE_CHANGE)
+    assert sorted(rescored.values_list("contact_id", flat=True)) == sorted(c.pk for c in contacts)
+    model.refresh_from_db()
+    spec = selectors.model_spec(model)
+    assert set(ContactScore.objects.values_list("priced_key", flat=True)) == {spec.price_key}
+    assert OutboxMessage.objects.filter(topic=OutboxTopic.ACCOUNTS_RESCORE_ALL).count() == 1

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from contacts.models import Contact
@@ -22,6 +24,7 @@ from scoring.models import (
     ContactScore,
     OutboxTopic,
     RescoreRun,
+    RescoreSlice,
     RescoreStatus,
     ScoringModel,
 )
@@ -87,23 +90,69 @@ class RescoreBusy(Exception):
     """Another run of the same model is still running; this one waits its turn."""
 
 
-def _claim(run_id: int) -> RescoreRun | None:
-    """Start a queued run, unless another run of its model is running (RescoreBusy)."""
+def _claim(run_id: int) -> tuple[RescoreRun | None, bool]:
+    """
+    Start a queued run, cut into slices (unless another run of its model is running:
+    RescoreBusy), or join a running one. Returns the run and whether this call started it; no
+    run when it is over (a re-drive and its task both arrived).
+    """
     with transaction.atomic():
         run = (
             RescoreRun.objects.select_for_update(of=("self",))
             .select_related("scoring_model__line")
             .get(pk=run_id)
         )
+        if run.status == RescoreStatus.RUNNING:
+            return run, False
         if run.status != RescoreStatus.QUEUED:
-            return None  # already run (a re-drive and its task both arrived)
+            return None, False
         ScoringModel.objects.select_for_update().get(pk=run.scoring_model_id)
         if run.scoring_model.runs.filter(status=RescoreStatus.RUNNING).exists():
             raise RescoreBusy
-        run.status, run.started_at = RescoreStatus.RUNNING, timezone.now()
-        run.total = Contact.objects.count()
-        run.save(update_fields=["status", "started_at", "total"])
-    return run
+        run.status = RescoreStatus.RUNNING
+        run.started_at = run.progressed_at = timezone.now()
+        run.total = _slices_create(run)
+        run.save(update_fields=["status", "started_at", "progressed_at", "total"])
+    return run, True
+
+
+def _slices_create(run: RescoreRun) -> int:
+    """
+    Cut the contacts into slices of CHUNK ids, in one query (every CHUNK-th id starts one);
+    returns how many contacts there are. The last slice is open-ended: it takes contacts
+    created meanwhile too.
+    """
+    table = Contact._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM {table}) "
+            "AS numbered WHERE (n - 1) %% %s = 0 ORDER BY id",
+            [CHUNK],
+        )
+        # The first slice from 0: no id is below it, whatever the first one is.
+        starts = [0, *(row[0] for row in cursor.fetchall()[1:])]
+    ends = [*(start - 1 for start in starts[1:]), None]
+    RescoreSlice.objects.bulk_create(
+        RescoreSlice(run=run, first_id=first, last_id=last)
+        for first, last in zip(starts, ends, strict=True)
+    )
+    return Contact.objects.count()
+
+
+def _ask_for_helpers(run: RescoreRun) -> None:
+    """
+    Queue tasks for more workers to join a run just started (settings.SCORING_RESCORE_WORKERS
+    in all): each takes slices until none is left. Without a broker tasks run in this process,
+    one after another, so none is asked for.
+    """
+    from leadscore.celery import app
+    from scoring import tasks
+
+    if app.conf.task_always_eager:
+        return
+    slices = run.slices.count()
+    for _ in range(min(settings.SCORING_RESCORE_WORKERS, slices) - 1):
+        enqueue_safely(tasks.execute_rescore_run, run.pk)
 
 
 # How many keys of older pricing a run's snapshot carries forward (RescoreScope.covers).
@@ -160,33 +209,117 @@ class RescoreScope:
 @fewer_collections()
 def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreRun:
     """
-    Rescore every contact in chunks of CHUNK, each chunk one transaction under the contacts'
-    row locks, at the moment it runs (a concurrent activity is never lost or overwritten).
-    Only definitions the stored states lack are rebuilt from the history, and only the scores
-    the change can move are rewritten (RescoreScope). Free of side effects by default: leads
-    that newly qualify wait for marketing to release them unless the run says so; hand-raises
-    are routed at once.
+    Rescore every contact, a slice of CHUNK contacts at a time, each slice one transaction
+    under the contacts' row locks, at the moment it runs (a concurrent activity is never lost
+    or overwritten). The call that starts a run asks for more workers; each call, the first or
+    one that joins it, takes slices until none is left, and the one that finishes the last
+    slice closes the run. Only definitions the stored states lack are rebuilt from the
+    history, and only the scores the change can move are rewritten (RescoreScope). Free of
+    side effects by default: leads that newly qualify wait for marketing to release them
+    unless the run says so; hand-raises are routed at once.
     """
-    run = _claim(run_id)
+    run, started = _claim(run_id)
     if run is None:
         return RescoreRun.objects.get(pk=run_id)
+    if started:
+        _ask_for_helpers(run)
     model = run.scoring_model
     spec = selectors.model_spec(model)
     scope = RescoreScope.of(model, spec, refold_all=run.refold_all)
     try:
-        _run_chunks(run, spec, scope, now=now)
+        while _slice_rescore(run, spec, scope, now=now):
+            pass
     except Exception as exc:
-        run.status, run.error, run.finished_at = RescoreStatus.FAILED, repr(exc), timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        RescoreRun.objects.filter(pk=run.pk, status=RescoreStatus.RUNNING).update(
+            status=RescoreStatus.FAILED, error=repr(exc), finished_at=timezone.now()
+        )
         raise
+    return _finish(run.pk, spec, scope)
+
+
+def _slice_rescore(
+    run: RescoreRun, spec: engine.ModelSpec, scope: RescoreScope, *, now: datetime | None
+) -> bool:
+    """
+    Claim the run's next slice no other worker holds and rescore it, in one transaction that
+    also marks it done; False when none is left (or the run failed elsewhere).
+    """
+    model = run.scoring_model
     with transaction.atomic():
+        piece = (
+            RescoreSlice.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(run=run, done_at=None, run__status=RescoreStatus.RUNNING)
+            .order_by("first_id")
+            .first()
+        )
+        if piece is None:
+            return False
+        ids = Contact.objects.filter(pk__gte=piece.first_id).order_by("pk").select_for_update()
+        if piece.last_id is not None:
+            ids = ids.filter(pk__lte=piece.last_id)
+        ids = list(ids.values_list("pk", flat=True))
+        # Chosen under the locks: a score written meanwhile is judged as it now stands.
+        contacts = locked_contacts(scope.contacts_moved(ids, model=model)) if ids else []
+        batch = BatchResult()  # nothing in this slice the change can move
+        if contacts:
+            batch = score_batch(
+                model=model,
+                spec=spec,
+                contacts=contacts,
+                reason=ChangeReason.RULE_CHANGE,
+                now=now or timezone.now(),
+                release=run.release_new_mqls,
+                refold=rules_by_definition(spec).keys() if run.refold_all else (),
+                # A full rebuild (manage.py rescore, first scores) evaluates fit as well.
+                profile_changed=run.refold_all,
+            )
+        piece.done_at, piece.contacts = timezone.now(), len(ids)
+        piece.untouched, piece.changed = len(ids) - len(contacts), batch.changed
+        piece.newly_qualified, piece.refolded = batch.newly_qualified, sorted(batch.refolded)
+        piece.priced_key = spec.price_key
+        piece.save()
+    # Progress for the pages, apart from the slice: the run's row is not held while it works.
+    # Not once the run is closed: _finish summed this slice already.
+    RescoreRun.objects.filter(pk=run.pk, status=RescoreStatus.RUNNING).update(
+        done=F("done") + piece.contacts,
+        untouched=F("untouched") + piece.untouched,
+        changed=F("changed") + piece.changed,
+        newly_qualified=F("newly_qualified") + piece.newly_qualified,
+        progressed_at=piece.done_at,
+    )
+    return True
+
+
+def _finish(run_id: int, spec: engine.ModelSpec, scope: RescoreScope) -> RescoreRun:
+    """
+    Close the run once every slice is done, once (under its row lock): its figures summed from
+    the slices, what it priced with, and every account's rescore queued. A worker that finds
+    a slice still held by another leaves the closing to that one.
+    """
+    with transaction.atomic():
+        run = (
+            RescoreRun.objects.select_for_update(of=("self",))
+            .select_related("scoring_model__line")
+            .get(pk=run_id)
+        )
+        if run.status != RescoreStatus.RUNNING or run.slices.filter(done_at=None).exists():
+            return run
+        slices = list(run.slices.values_list(*_SLICE_FIGURES, "refolded", "priced_key"))
+        for position, name in enumerate(_SLICE_FIGURES):
+            setattr(run, "done" if name == "contacts" else name, sum(s[position] for s in slices))
+        run.total = max(run.total, run.done)  # with the contacts created during the run
+        run.refolded = len({key for s in slices for key in s[-2]})
         run.status, run.finished_at = RescoreStatus.DONE, timezone.now()
-        run.priced_with = scope.snapshot(spec)
-        run.save(update_fields=["status", "finished_at", "priced_with"])
+        # Slices priced by workers that read other rules (an edit during the run) leave the
+        # next run nothing to compare with: it rewrites every score.
+        same_rules = {s[-1] for s in slices} <= {spec.price_key}
+        run.priced_with = scope.snapshot(spec) if same_rules else None
+        run.save()
+        run.slices.all().delete()  # summed into the run: a run of 10M contacts leaves 10k
         # Then every account, once, from the contact scores just written (accounts follow the
         # default model): a durable message a worker delivers, so the run ends when the
         # contacts' scores are current, and an account failure cannot fail or repeat it.
-        if model.line.is_default:
+        if run.scoring_model.line.is_default:
             outbox_publish(
                 topic=OutboxTopic.ACCOUNTS_RESCORE_ALL,
                 payload={"run_id": run.pk, "release": run.release_new_mqls},
@@ -195,48 +328,7 @@ def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreR
     return run
 
 
-def _run_chunks(
-    run: RescoreRun, spec: engine.ModelSpec, scope: RescoreScope, *, now: datetime | None
-) -> None:
-    """Go through every contact, CHUNK at a time, each chunk one transaction."""
-    model = run.scoring_model
-    refold = rules_by_definition(spec).keys() if run.refold_all else ()
-    refolded: set[str] = set()
-    last_id = 0
-    while True:
-        with transaction.atomic():
-            ids = list(
-                Contact.objects.filter(pk__gt=last_id)
-                .order_by("pk")
-                .select_for_update()
-                .values_list("pk", flat=True)[:CHUNK]
-            )
-            if not ids:
-                return
-            # Chosen under the locks: a score written meanwhile is judged as it now stands.
-            contacts = locked_contacts(scope.contacts_moved(ids, model=model))
-            if not contacts:
-                batch = BatchResult()  # nothing in this chunk the change can move
-            else:
-                batch = score_batch(
-                    model=model,
-                    spec=spec,
-                    contacts=contacts,
-                    reason=ChangeReason.RULE_CHANGE,
-                    now=now or timezone.now(),
-                    release=run.release_new_mqls,
-                    refold=refold,
-                    # A full rebuild (manage.py rescore, first scores) evaluates fit as well.
-                    profile_changed=run.refold_all,
-                )
-            last_id = ids[-1]
-            run.done += len(ids)
-            run.untouched += len(ids) - len(contacts)
-            run.changed += batch.changed
-            run.newly_qualified += batch.newly_qualified
-            refolded |= batch.refolded
-            run.refolded = len(refolded)
-            run.save(update_fields=["done", "untouched", "changed", "newly_qualified", "refolded"])
+_SLICE_FIGURES = ("contacts", "untouched", "changed", "newly_qualified")
 
 
 def _scores_analyze() -> None:
@@ -265,16 +357,24 @@ def scoring_model_rescore(*, model_id: int, reason: str, release: bool | None = 
         return run
 
 
+# A running run with no slice finished for this long has lost its workers (a deploy, a crash):
+# the re-drive sends it to a new one, which takes up the slices left.
+STALLED_AFTER = timedelta(minutes=5)
+
+
 def rescore_runs_redrive(*, older_than_seconds: int = 60) -> int:
-    """Queue the tasks of runs still waiting (their task was lost with the broker)."""
+    """
+    Queue the tasks of runs still waiting (their task was lost with the broker), and of runs
+    whose workers stopped before the last slice.
+    """
     from scoring import tasks
 
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    ids = list(
-        RescoreRun.objects.filter(status=RescoreStatus.QUEUED, created_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )
+    now = timezone.now()
+    waiting = Q(
+        status=RescoreStatus.QUEUED, created_at__lt=now - timedelta(seconds=older_than_seconds)
     )
+    stalled = Q(status=RescoreStatus.RUNNING, progressed_at__lt=now - STALLED_AFTER)
+    ids = list(RescoreRun.objects.filter(waiting | stalled).values_list("pk", flat=True))
     for run_id in ids:
         enqueue_safely(tasks.execute_rescore_run, run_id)
     return len(ids)
