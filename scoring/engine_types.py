@@ -104,6 +104,11 @@ class ModelSpec:
         return {key: definition_tag(key) for _, key in self.keyed_interest_rules}
 
     @functools.cached_property
+    def derived(self) -> dict[Any, Any]:
+        """Room for what callers derive from this spec and keep with it (a what-if's plans)."""
+        return {}
+
+    @functools.cached_property
     def fit_key(self) -> str:
         """
         A digest of everything fit parts depend on besides the profile: a stored score with the

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -86,6 +87,41 @@ def fit_test(rule: engine.Rule) -> tuple[Any, ...]:
     )
 
 
+@dataclass(frozen=True)
+class _FitPlan:
+    """What fit_parts_from needs of two specs, worked out once per pair (not per contact)."""
+
+    base_tests: tuple[tuple[int, tuple[Any, ...]], ...]  # each base fit rule's id and test
+    # Each fit rule of the spec, its test, and whether a base rule's match answers it.
+    rules: tuple[tuple[engine.Rule, tuple[Any, ...], bool], ...]
+
+
+def _fit_plan(spec: engine.ModelSpec, base: engine.ModelSpec) -> _FitPlan:
+    plans = spec.derived  # kept with the spec: a what-if asks once per contact
+    plan = plans.get(("fit_plan", base.price_key))
+    if plan is None:
+        same_domains = (spec.free_mail_domains, spec.competitor_domains) == (
+            base.free_mail_domains,
+            base.competitor_domains,
+        )
+        base_tests = tuple(
+            (rule.id, fit_test(rule)) for rule in base.rules if rule.dimension == engine.FIT
+        )
+        tested = {test for _, test in base_tests}
+        rules = tuple(
+            (
+                rule,
+                fit_test(rule),
+                fit_test(rule) in tested
+                and (same_domains or rule.attribute not in ("free_mail", "competitor")),
+            )
+            for rule in spec.rules
+            if rule.dimension == engine.FIT
+        )
+        plan = plans[("fit_plan", base.price_key)] = _FitPlan(base_tests, rules)
+    return plan
+
+
 def fit_parts_from(
     spec: engine.ModelSpec,
     base: engine.ModelSpec,
@@ -95,29 +131,19 @@ def fit_parts_from(
     """
     A profile's fit parts under `spec` from the parts `base`'s fit rules gave it: a rule that
     tests what a base rule tested matches where that one did (with its own points and words);
-    only a rule testing something new reads the profile (`profile()`).
+    only a rule testing something new reads the profile (`profile()`, once).
     """
-    same_domains = (spec.free_mail_domains, spec.competitor_domains) == (
-        base.free_mail_domains,
-        base.competitor_domains,
-    )
+    plan = _fit_plan(spec, base)
     matched_by_id = {part.rule_id: part.matched for part in base_parts}
-    tested, matched = set(), {}
-    for rule in base.rules:
-        if rule.dimension == engine.FIT:
-            tested.add(fit_test(rule))
-            if rule.id in matched_by_id:
-                matched[fit_test(rule)] = matched_by_id[rule.id]
-    parts = []
-    for rule in spec.rules:
-        if rule.dimension != engine.FIT:
-            continue
-        test = fit_test(rule)
-        if test in tested and (same_domains or rule.attribute not in ("free_mail", "competitor")):
+    matched = {test: matched_by_id[i] for i, test in plan.base_tests if i in matched_by_id}
+    parts, read = [], None
+    for rule, test, answered in plan.rules:
+        if answered:
             if test in matched:
                 parts.append(engine.fit_part(rule, matched[test]))
             continue
-        part = engine.evaluate_fit_rule(rule, profile(), spec)
+        read = read or profile()
+        part = engine.evaluate_fit_rule(rule, read, spec)
         if part is not None:
             parts.append(part)
     return parts
