@@ -143,12 +143,12 @@ def _ask_for_helpers(run: RescoreRun) -> None:
     """
     Queue tasks for more workers to join a run just started (settings.SCORING_RESCORE_WORKERS
     in all): each takes slices until none is left. Without a broker tasks run in this process,
-    one after another, so none is asked for.
+    one after another, and SQLite writes one transaction at a time: none is asked for.
     """
     from leadscore.celery import app
     from scoring import tasks
 
-    if app.conf.task_always_eager:
+    if app.conf.task_always_eager or connection.vendor != "postgresql":
         return
     slices = run.slices.count()
     for _ in range(min(settings.SCORING_RESCORE_WORKERS, slices) - 1):
