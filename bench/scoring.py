@@ -268,6 +268,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
         whatifs=(whatif_points, whatif_new_rule),
         refresh=refresh,
         account_refresh=account_refresh,
+        shared=shared,
     )
     _ratio(
         report,
@@ -277,8 +278,6 @@ def run(args: argparse.Namespace, report: Report) -> None:
         stick["seconds"],
         1.0,
     )
-    if shared:
-        _report_shared(report, shared, points, stick["seconds"])
     if latency:
         _report_single_activity(report, latency)
     _report_stored(report)
@@ -378,8 +377,8 @@ def _report_shared(
         f"  the same change, its run shared by {workers} worker processes",
         seconds / stick,
         f"{seconds / stick:.2f}x",
-        f"{seconds:.2f} s against {alone['seconds']:.2f} s in one "
-        f"({alone['seconds'] / seconds:.2f}x faster; this machine has {os.cpu_count()} cores, "
+        f"{seconds:.2f} s against {alone['seconds']:.2f} s in one (a speed-up of "
+        f"{alone['seconds'] / seconds:.2f}x; this machine has {os.cpu_count()} cores, "
         "PostgreSQL on them too)",
     )
     report.figures["points_change_shared"] = shared
@@ -419,6 +418,7 @@ def _report_rescoring(
     whatifs: tuple[float, float],
     refresh: dict[str, Any],
     account_refresh: dict[str, Any],
+    shared: dict[str, Any] | None,
 ) -> None:
     """Each rescore, what-if and time refresh beside the yardstick."""
     whatif_points, whatif_new_rule = whatifs
@@ -458,6 +458,8 @@ def _report_rescoring(
         "they count nothing the changed rule counts (RescoreScope)",
     )
     _accounts_after(report, "points_change", points)
+    if shared:
+        _report_shared(report, shared, points, s_)
     _ratio(report, "whatif_points", "what-if of a points-only draft", whatif_points, s_, 2.0)
     _ratio(
         report, "whatif_new_rule", "what-if of a draft with a new rule", whatif_new_rule, s_, 5.0
