@@ -45,7 +45,7 @@ from bench.accounts import account_step
 from contacts.models import Activity
 from scoring import selectors, services
 from scoring.models import ContactScore, Qualification, ScoringLine, ScoringModel, ScoringRule
-from scoring.services.accounts import accounts_rescore_all
+from scoring.services.accounts import accounts_rescore_all_publish
 
 ENTERPRISE = f"{BENCH_PREFIX}Enterprise"
 DROPPED_KIND = "email_open"  # the default counts it, Enterprise does not
@@ -121,8 +121,11 @@ def default_first_scores(model: ScoringModel) -> dict[str, float]:
         )
     with account_step(False), timed("Default model: first scores (account step apart)") as t:
         run = services.rescore_run_execute(run_id=run.pk)
-    with timed("Default model: every account, once") as a:
-        accounts_rescore_all(model=model)
+    # Every account, once: the pass a run publishes, its chunks delivered as a worker would.
+    with timed("Default model: every account, once") as a, scoring_bench.held_deliveries() as held:
+        with transaction.atomic():
+            accounts_rescore_all_publish(release=False)
+        scoring_bench.deliver_held(held)
     return {"seconds": t["seconds"], "contacts": run.done, "accounts_seconds": a["seconds"]}
 
 

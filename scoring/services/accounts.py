@@ -306,25 +306,26 @@ def _in_chunks(
     return scored
 
 
-@fewer_collections()
-def accounts_rescore_all(
-    *, model: ScoringModel, now: datetime | None = None, release: bool = False
-) -> int:
+def accounts_rescore_all_publish(*, release: bool) -> int:
     """
-    Score every account under a model after a full contact rescore (a rule change), once, in
-    chunks of companies under their row locks. MQAs it finds wait for marketing unless
-    `release` (like the contacts' run). Returns how many accounts it scored.
+    Every account's rescore after a full contact rescore (a rule change), in the caller's
+    transaction: one accounts message per REFRESH_CHUNK companies. Each is delivered in its own
+    transaction by whichever worker takes it, so the pass spreads over the workers and a
+    chunk holds its companies' locks only while it is scored (the pass used to hold them all
+    for its whole length, in one delivery). MQAs it finds wait for marketing unless `release`
+    (like the contacts' run). Returns how many messages it wrote.
     """
     ids = list(Company.objects.order_by("pk").values_list("pk", flat=True))
-    return _in_chunks(
-        ids,
-        model=model,
-        reason=ChangeReason.RULE_CHANGE,
-        release=release,
-        now=now or timezone.now(),
-        skip_locked=False,
-        only_moved=False,
-    )
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        outbox_publish(
+            topic=OutboxTopic.ACCOUNTS_SCORE,
+            payload={
+                "company_ids": ids[start : start + REFRESH_CHUNK],
+                "reason": ChangeReason.RULE_CHANGE,
+                "release": release,
+            },
+        )
+    return -(-len(ids) // REFRESH_CHUNK)
 
 
 @fewer_collections()

@@ -136,17 +136,16 @@ def _accounts_score(payload: dict[str, Any]) -> None:
         company_ids=payload["company_ids"],
         now=timezone.now(),
         reason=payload.get("reason", "new_activity"),
+        # After a rule change an MQA waits for marketing (accounts_rescore_all_publish).
+        release=payload.get("release", True),
     )
 
 
 def _accounts_rescore_all(payload: dict[str, Any]) -> None:
-    from scoring.selectors import live_model
-    from scoring.services.accounts import accounts_rescore_all
+    from scoring.services.accounts import accounts_rescore_all_publish
 
-    # Accounts follow the default line's live model: a newer version's own run publishes again.
-    model = live_model()
-    if model is not None:
-        accounts_rescore_all(model=model, release=payload.get("release", False))
+    # Accounts follow the default line's live model when each chunk is delivered.
+    accounts_rescore_all_publish(release=payload.get("release", False))
 
 
 HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {

@@ -24,8 +24,9 @@ def test_publishing_retires_the_old_version_and_rescores_everyone_under_the_new_
     rule.points = 30
     rule.save()
     callbacks = _publish(draft, marketing_ops, django_capture_on_commit_callbacks)
-    # One rescore, queued once; its end queues the delivery of its every-account pass.
-    assert len(callbacks) == 2
+    # One rescore, queued once; its end queues the delivery of its every-account pass, whose
+    # delivery queues its one chunk of companies (accounts_rescore_all_publish).
+    assert len(callbacks) == 3
     live.refresh_from_db()
     draft.refresh_from_db()
     assert (live.is_live, live.status) == (False, "retired")
