@@ -6,6 +6,7 @@ fetches when one opens.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -69,40 +70,53 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, ok=True, text=f"Accepted {_name(assignment)}: it is in Accepted now.")
 
 
+def _close_with_reason(
+    request: HttpRequest,
+    assignment: Assignment,
+    *,
+    close: Callable[..., Assignment],
+    reasons: type[RejectReason] | type[DisqualifyReason],
+    unchosen: str,
+) -> str:
+    """
+    Reject or disqualify through the service `close`, with one of `reasons` (else RoutingError
+    saying `unchosen`) and the rep's note. Returns the reason's label.
+    """
+    reason = request.POST.get("reason", "")
+    if reason not in reasons.values:
+        raise services.RoutingError(unchosen)
+    note = request.POST.get("note", "")
+    close(assignment=assignment, user=request.user, reason=reason, note=note)
+    return reasons(reason).label
+
+
 @require_POST
 def reject(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _actionable(request, pk)
-    reason = request.POST.get("reason", "")
-    if reason not in RejectReason.values:
-        return _done(request, ok=False, text="Choose why you are rejecting this lead.")
     try:
-        services.assignment_reject(
-            assignment=assignment,
-            user=request.user,
-            reason=reason,
-            note=request.POST.get("note", ""),
+        label = _close_with_reason(
+            request,
+            assignment,
+            close=services.assignment_reject,
+            reasons=RejectReason,
+            unchosen="Choose why you are rejecting this lead.",
         )
     except services.RoutingError as exc:
         return _done(request, ok=False, text=str(exc))
-    return _done(
-        request,
-        ok=True,
-        text=f"Rejected {_name(assignment)}: back to marketing ({RejectReason(reason).label}).",
-    )
+    text = f"Rejected {_name(assignment)}: back to marketing ({label})."
+    return _done(request, ok=True, text=text)
 
 
 @require_POST
 def disqualify(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _actionable(request, pk, holder_only=False)
-    reason = request.POST.get("reason", "")
-    if reason not in DisqualifyReason.values:
-        return _done(request, ok=False, text="Choose why this lead is disqualified.")
     try:
-        services.assignment_disqualify(
-            assignment=assignment,
-            user=request.user,
-            reason=reason,
-            note=request.POST.get("note", ""),
+        _close_with_reason(
+            request,
+            assignment,
+            close=services.assignment_disqualify,
+            reasons=DisqualifyReason,
+            unchosen="Choose why this lead is disqualified.",
         )
     except services.RoutingError as exc:
         return _done(request, ok=False, text=str(exc))

@@ -87,6 +87,40 @@ def _reason_text(label: str, note: str) -> str:
     return f"{label}: {note}"[:255] if note else label
 
 
+def _close(
+    assignment: Assignment,
+    *,
+    status: AssignmentStatus,
+    stage: LifecycleStage,
+    kind: DecisionKind,
+    user: AbstractBaseUser,
+    closed: str,
+    text: str,
+    sentence: str,
+    qualification_id: int | None,
+    now: datetime,
+) -> Assignment:
+    """
+    Close a held lead for a reason (rejected, disqualified): the assignment with its reason and
+    no SLA, the contact's stage, its qualification (the one given, or every open one), and the
+    decision log.
+    """
+    assignment.status = status
+    assignment.closed_at = now
+    assignment.sla_due_at = None
+    assignment.close_reason = text
+    assignment.save()
+    contact_set_stage(contact=assignment.contact, stage=stage, at=now)
+    qualification_close(
+        contact=assignment.contact,
+        reason=f"{closed}: {text}",
+        now=now,
+        qualification_id=qualification_id,
+    )
+    _log(assignment, kind=kind, actor=user, now=now, sentence=sentence)
+    return assignment
+
+
 @transaction.atomic
 def assignment_reject(
     *,
@@ -108,26 +142,19 @@ def assignment_reject(
     if assignment.status not in HELD_STATUSES:
         raise RoutingError(f"This lead is {assignment.get_status_display().lower()} already.")
     text = _reason_text(reason.label, note)
-    assignment.status = AssignmentStatus.REJECTED
-    assignment.closed_at = now
-    assignment.sla_due_at = None
-    assignment.close_reason = text
-    assignment.save()
-    contact_set_stage(contact=assignment.contact, stage=LifecycleStage.RECYCLED, at=now)
-    qualification_close(
-        contact=assignment.contact,
-        reason=f"Rejected by {display_name(user)}: {text}",
-        now=now,
-        qualification_id=assignment.qualification_id,
-    )
-    _log(
+    # Only this line's qualification closes: the contact may be another line's lead.
+    return _close(
         assignment,
+        status=AssignmentStatus.REJECTED,
+        stage=LifecycleStage.RECYCLED,
         kind=DecisionKind.REJECTED,
-        actor=user,
-        now=now,
+        user=user,
+        closed=f"Rejected by {display_name(user)}",
+        text=text,
         sentence=f"Rejected by {display_name(user)} ({text}); recycled to marketing",
+        qualification_id=assignment.qualification_id,
+        now=now,
     )
-    return assignment
 
 
 @transaction.atomic
@@ -146,25 +173,19 @@ def assignment_disqualify(
     if assignment.status not in ACTIVE_STATUSES:
         raise RoutingError(f"This lead is {assignment.get_status_display().lower()} already.")
     text = _reason_text(reason.label, note)
-    assignment.status = AssignmentStatus.DISQUALIFIED
-    assignment.closed_at = now
-    assignment.sla_due_at = None
-    assignment.close_reason = text
-    assignment.save()
-    contact_set_stage(contact=assignment.contact, stage=LifecycleStage.DISQUALIFIED, at=now)
-    qualification_close(
-        contact=assignment.contact,
-        reason=f"Disqualified by {display_name(user)}: {text}",
-        now=now,
-    )
-    _log(
+    # Every line's qualification closes: a contact who will never buy is nobody's lead.
+    return _close(
         assignment,
+        status=AssignmentStatus.DISQUALIFIED,
+        stage=LifecycleStage.DISQUALIFIED,
         kind=DecisionKind.DISQUALIFIED,
-        actor=user,
-        now=now,
+        user=user,
+        closed=f"Disqualified by {display_name(user)}",
+        text=text,
         sentence=f"Disqualified by {display_name(user)} ({text})",
+        qualification_id=None,
+        now=now,
     )
-    return assignment
 
 
 @transaction.atomic
