@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from scoring import engine, repricing
 from scoring.models import ContactScore
-from scoring.selectors import cached_model_spec
+from scoring.specs import cached_model_spec
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,7 +150,7 @@ def contacts_changed_in_bulk(
 
 def _live_model_id(instance) -> int | None:
     from scoring.models import RuleCondition, ScoringModel, ScoringRule
-    from scoring.selectors import forget_cached_rules
+    from scoring.specs import forget_cached_rules
 
     forget_cached_rules()
     if isinstance(instance, ScoringModel):
@@ -168,7 +168,7 @@ def _touch_model(instance) -> None:
     from django.utils import timezone
 
     from scoring.models import RuleCondition, ScoringModel, ScoringRule
-    from scoring.selectors import forget_cached_rules
+    from scoring.specs import forget_cached_rules
 
     forget_cached_rules()
     if isinstance(instance, ScoringModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from scoring.models import ScoringModel
-from scoring.selectors import cached_model_spec
+from scoring.specs import cached_model_spec
 from tests.factories import InterestRuleFactory, ScoringModelFactory
 
 pytestmark = pytest.mark.django_db
