@@ -108,17 +108,15 @@ def _fit_plan(spec: engine.ModelSpec, base: engine.ModelSpec) -> _FitPlan:
             (rule.id, fit_test(rule)) for rule in base.rules if rule.dimension == engine.FIT
         )
         tested = {test for _, test in base_tests}
-        rules = tuple(
-            (
-                rule,
-                fit_test(rule),
-                fit_test(rule) in tested
-                and (same_domains or rule.attribute not in ("free_mail", "competitor")),
-            )
-            for rule in spec.rules
-            if rule.dimension == engine.FIT
-        )
-        plan = plans[("fit_plan", base.price_key)] = _FitPlan(base_tests, rules)
+        rules = []
+        for rule in spec.rules:
+            if rule.dimension == engine.FIT:
+                test = fit_test(rule)
+                answered = test in tested and (
+                    same_domains or rule.attribute not in ("free_mail", "competitor")
+                )
+                rules.append((rule, test, answered))
+        plan = plans[("fit_plan", base.price_key)] = _FitPlan(base_tests, tuple(rules))
     return plan
 
 

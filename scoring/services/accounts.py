@@ -316,7 +316,8 @@ def accounts_rescore_all_publish(*, release: bool) -> int:
     (like the contacts' run). Returns how many messages it wrote.
     """
     ids = list(Company.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), REFRESH_CHUNK):
+    starts = range(0, len(ids), REFRESH_CHUNK)
+    for start in starts:
         outbox_publish(
             topic=OutboxTopic.ACCOUNTS_SCORE,
             payload={
@@ -325,7 +326,7 @@ def accounts_rescore_all_publish(*, release: bool) -> int:
                 "release": release,
             },
         )
-    return -(-len(ids) // REFRESH_CHUNK)
+    return len(starts)
 
 
 @fewer_collections()

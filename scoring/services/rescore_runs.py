@@ -6,6 +6,7 @@ activity is never lost or overwritten (scoring.services.rescoring.score_batch do
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -150,7 +151,7 @@ def _ask_for_helpers(run: RescoreRun) -> None:
 
     if app.conf.task_always_eager or connection.vendor != "postgresql":
         return
-    slices = run.slices.count()
+    slices = max(1, math.ceil(run.total / CHUNK))  # as _slices_create cut them
     for _ in range(min(settings.SCORING_RESCORE_WORKERS, slices) - 1):
         enqueue_safely(tasks.execute_rescore_run, run.pk)
 
@@ -304,15 +305,17 @@ def _finish(run_id: int, spec: engine.ModelSpec, scope: RescoreScope) -> Rescore
         )
         if run.status != RescoreStatus.RUNNING or run.slices.filter(done_at=None).exists():
             return run
-        slices = list(run.slices.values_list(*_SLICE_FIGURES, "refolded", "priced_key"))
-        for position, name in enumerate(_SLICE_FIGURES):
-            setattr(run, "done" if name == "contacts" else name, sum(s[position] for s in slices))
+        slices = list(run.slices.values())
+        run.done = sum(s["contacts"] for s in slices)
+        run.untouched = sum(s["untouched"] for s in slices)
+        run.changed = sum(s["changed"] for s in slices)
+        run.newly_qualified = sum(s["newly_qualified"] for s in slices)
         run.total = max(run.total, run.done)  # with the contacts created during the run
-        run.refolded = len({key for s in slices for key in s[-2]})
+        run.refolded = len({key for s in slices for key in s["refolded"]})
         run.status, run.finished_at = RescoreStatus.DONE, timezone.now()
         # Slices priced by workers that read other rules (an edit during the run) leave the
         # next run nothing to compare with: it rewrites every score.
-        same_rules = {s[-1] for s in slices} <= {spec.price_key}
+        same_rules = {s["priced_key"] for s in slices} <= {spec.price_key}
         run.priced_with = scope.snapshot(spec) if same_rules else None
         run.save()
         run.slices.all().delete()  # summed into the run: a run of 10M contacts leaves 10k
@@ -326,9 +329,6 @@ def _finish(run_id: int, spec: engine.ModelSpec, scope: RescoreScope) -> Rescore
             )
     _scores_analyze()
     return run
-
-
-_SLICE_FIGURES = ("contacts", "untouched", "changed", "newly_qualified")
 
 
 def _scores_analyze() -> None:
