@@ -10,6 +10,7 @@ scoring.engine_fit; both are re-exported here.
 
 from __future__ import annotations
 
+import decimal
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,6 +70,26 @@ def decay_factor(age: timedelta, half_life_days: float) -> float:
         return 1.0
     age_days = max(age.total_seconds(), 0.0) / 86400.0
     return 0.5 ** (age_days / half_life_days)
+
+
+_SCORE_STEP = decimal.Decimal("0.0001")
+# Room for any finite double's 15 digits at 4 decimals (the default 28 digits stop at 1e24).
+_SCORE_CONTEXT = decimal.Context(prec=400)
+
+
+def round_score(value: float) -> float:
+    """
+    A fit or interest total as stored: its 15 significant digits rounded to 4 decimals, half
+    away from zero. PostgreSQL's round(value::numeric, 4) gives the same (scoring.repricing_sql
+    re-prices stored scores in SQL), where Python's round() works on the exact binary value
+    and differs at some halves (1.00005 is stored as 1.0000499999...).
+    """
+    if not math.isfinite(value):
+        return value
+    exact = decimal.Decimal(f"{value:.15g}")
+    return float(
+        exact.quantize(_SCORE_STEP, rounding=decimal.ROUND_HALF_UP, context=_SCORE_CONTEXT)
+    )
 
 
 def cap_total(total: float, cap: float | None) -> tuple[float, bool]:
@@ -345,7 +366,7 @@ def combine(
 ) -> Score:
     fit, fit_capped = cap_total(sum(r.points for r in fit_parts), spec.fit_cap)
     interest, interest_capped = cap_total(sum(r.points for r in interest_parts), spec.interest_cap)
-    fit, interest = round(fit, 4), round(interest, 4)
+    fit, interest = round_score(fit), round_score(interest)
     hand_raise = next((r.name for r in (*fit_parts, *interest_parts) if r.hand_raise), "")
     return Score(
         fit=fit,

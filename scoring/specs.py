@@ -25,7 +25,7 @@ def rule_spec(rule: ScoringRule) -> engine.Rule:
         name=rule.name,
         description=rule.description,
         dimension=rule.dimension,
-        points=rule.points,
+        points=float(rule.points),
         hand_raise=rule.is_hand_raise,
         attribute=rule.attribute,
         property_name=rule.property_name,
@@ -40,7 +40,7 @@ def rule_spec(rule: ScoringRule) -> engine.Rule:
             for c in rule.conditions.all()
         ),
         max_occurrences=rule.max_occurrences,
-        max_points=rule.max_points,
+        max_points=_float_or_none(rule.max_points),
         window_days=rule.window_days,
     )
 
@@ -61,23 +61,29 @@ def model_spec(
 
 
 def _spec_with(model: ScoringModel, rules: tuple[engine.Rule, ...]) -> engine.ModelSpec:
+    # Numbers as floats, as the database gives them back: a model just created with whole
+    # numbers gives the same spec, and price key, as the one read back.
     return engine.ModelSpec(
         rules=rules,
-        half_life_days=model.decay_half_life_days,
-        fit_cap=model.fit_cap,
-        interest_cap=model.interest_cap,
+        half_life_days=float(model.decay_half_life_days),
+        fit_cap=_float_or_none(model.fit_cap),
+        interest_cap=_float_or_none(model.interest_cap),
         mql_mode=model.mql_mode,
-        mql_fit=model.mql_fit_threshold,
-        mql_interest=model.mql_interest_threshold,
-        mql_combined=model.mql_combined_threshold,
-        grade_a=model.grade_a_min,
-        grade_b=model.grade_b_min,
-        grade_c=model.grade_c_min,
-        band_hot=model.band_hot_min,
-        band_warm=model.band_warm_min,
+        mql_fit=float(model.mql_fit_threshold),
+        mql_interest=float(model.mql_interest_threshold),
+        mql_combined=float(model.mql_combined_threshold),
+        grade_a=float(model.grade_a_min),
+        grade_b=float(model.grade_b_min),
+        grade_c=float(model.grade_c_min),
+        band_hot=float(model.band_hot_min),
+        band_warm=float(model.band_warm_min),
         free_mail_domains=engine.FREE_MAIL_DOMAINS | _domains(model.extra_free_mail_domains),
         competitor_domains=_domains(model.competitor_domains),
     )
+
+
+def _float_or_none(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 # Rules by (model id, updated_at): every rule or condition change touches its model's

@@ -21,6 +21,8 @@ from scoring.models import ChangeReason, ContactScore, ScoreChange, ScoringModel
 COPY_MIN_ROWS = 100
 # A change smaller than this (decay drift) is not worth a timeline entry.
 MIN_VISIBLE_CHANGE = 0.5
+# A timeline entry names at most this many rules that moved.
+DETAIL_RULES = 5
 
 
 def change_detail(old: dict | None, new: engine.Score) -> str:
@@ -35,12 +37,14 @@ def change_detail(old: dict | None, new: engine.Score) -> str:
         after[part.rule_id] = part.points
         names[part.rule_id] = part.name
     deltas = [
-        (names[rule_id], after.get(rule_id, 0.0) - before.get(rule_id, 0.0))
+        (names[rule_id], after.get(rule_id, 0.0) - before.get(rule_id, 0.0), rule_id)
         for rule_id in before.keys() | after.keys()
     ]
-    deltas = [(n, d) for n, d in deltas if abs(d) >= MIN_VISIBLE_CHANGE]
-    deltas.sort(key=lambda item: -abs(item[1]))
-    return "; ".join(f"{name} {delta:+.0f}" for name, delta in deltas[:5])
+    deltas = [item for item in deltas if abs(item[1]) >= MIN_VISIBLE_CHANGE]
+    # Biggest first; ties by name then rule in one fixed order, which the SQL re-price
+    # (repricing_sql) follows too.
+    deltas.sort(key=lambda item: (-abs(item[1]), item[0], item[2]))
+    return "; ".join(f"{name} {delta:+.0f}" for name, delta, _ in deltas[:DETAIL_RULES])
 
 
 def score_moved(stored: score_reads.StoredRow, score: engine.Score) -> bool:
