@@ -52,9 +52,11 @@ def test_a_full_rescore_runs_with_the_raised_threshold(default_threshold, db, mo
     InterestRuleFactory(scoring_model=model, name="Pricing", points=5)
     ContactFactory()
     seen = []
-    real = rescore_runs.score_batch
+    real = rescore_runs._slice_scores  # each slice's work, in SQL or in Python
     monkeypatch.setattr(
-        rescore_runs, "score_batch", lambda **kw: seen.append(gc.get_threshold()) or real(**kw)
+        rescore_runs,
+        "_slice_scores",
+        lambda *args, **kw: seen.append(gc.get_threshold()) or real(*args, **kw),
     )
     run = rescore_runs.scoring_model_changed(model_id=model.pk, reason="x", enqueue=False)
     rescore_runs.rescore_run_execute(run_id=run.pk)

@@ -15,7 +15,7 @@ from scoring.models import (
     ScoreChange,
     ScoringModel,
 )
-from scoring.services import rescore_run_execute, rescore_runs, rescoring, scoring_model_changed
+from scoring.services import rescore_run_execute, rescore_runs, scoring_model_changed
 from tests.factories import (
     ContactFactory,
     FitRuleFactory,
@@ -49,22 +49,18 @@ def test_a_demo_request_during_a_rescore_is_released_and_counted_once(
     contacts = [ContactFactory(company__industry="Retail") for _ in range(3)]
     lead = contacts[1]
     run = scoring_model_changed(model_id=model.pk, reason="rule change", release=False)
-    real = rescoring.score_batch
-    calls = []
+    real = rescore_runs._slice_scores  # a slice's work, in SQL or in Python
 
-    def batch(**kwargs):
-        calls.append(kwargs["reason"])
-        first_of_run = calls.count(ChangeReason.RULE_CHANGE) == 1
-        if arrives == "before its chunk" and first_of_run and len(calls) == 1:
+    def rescore(run, spec, scope, ids, **kwargs):
+        if arrives == "before its chunk" and ids == [lead.pk]:
             # Recorded (and scored) between the run's reading of the ids and its chunk.
             activity_record(contact=lead, kind="demo_request", occurred_at=timezone.now())
-        result = real(**kwargs)
-        if arrives == "after its chunk" and len(calls) == 1:
+        done = real(run, spec, scope, ids, **kwargs)
+        if arrives == "after its chunk" and ids == [lead.pk]:
             activity_record(contact=lead, kind="demo_request", occurred_at=timezone.now())
-        return result
+        return done
 
-    monkeypatch.setattr(rescoring, "score_batch", batch)
-    monkeypatch.setattr(rescore_runs, "score_batch", batch)
+    monkeypatch.setattr(rescore_runs, "_slice_scores", rescore)
     monkeypatch.setattr(rescore_runs, "CHUNK", 1)
     with django_capture_on_commit_callbacks(execute=True):
         rescore_run_execute(run_id=run.pk)

@@ -50,15 +50,17 @@ def world(django_capture_on_commit_callbacks):
 
 
 def _kill_on_slice(monkeypatch, number: int) -> None:
-    real, calls = rescore_runs.score_batch, []
+    """The worker dies on its Nth slice, after rescoring it and before marking it done."""
+    real, calls = rescore_runs._slice_scores, []
 
-    def batch(**kwargs):
+    def rescore(*args, **kwargs):
         calls.append(1)
+        done = real(*args, **kwargs)
         if len(calls) == number:
             raise WorkerKilled
-        return real(**kwargs)
+        return done
 
-    monkeypatch.setattr(rescore_runs, "score_batch", batch)
+    monkeypatch.setattr(rescore_runs, "_slice_scores", rescore)
 
 
 def _points_changed(model, rule) -> RescoreRun:
@@ -116,16 +118,16 @@ def test_contacts_created_after_the_run_was_cut_are_in_its_last_slice(world, mon
     model, rule, _ = world
     monkeypatch.setattr(rescore_runs, "CHUNK", 3)
     run = _points_changed(model, rule)
-    real = rescore_runs.score_batch
+    real = rescore_runs._slice_scores
     late = []
 
-    def batch(**kwargs):
+    def rescore(*args, **kwargs):
         if not late:  # while the first slice is rescored, a contact arrives
             late.append(ContactFactory())
             ActivityFactory(contact=late[0], kind="pricing_page_view")
-        return real(**kwargs)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(rescore_runs, "score_batch", batch)
+    monkeypatch.setattr(rescore_runs, "_slice_scores", rescore)
     run = rescore_run_execute(run_id=run.pk)
     assert run.status == RescoreStatus.DONE
     assert (run.done, run.total, run.percent) == (8, 8, 100)

@@ -217,14 +217,14 @@ def test_two_workers_share_one_rescore_run_slice_by_slice(monkeypatch):
     model.rules.filter(activity_kind="pricing_page_view").update(points=F("points") + 3)
     run = services.scoring_model_changed(model_id=model.pk, reason="points", enqueue=False)
     monkeypatch.setattr(rescore_runs, "CHUNK", 2)  # twelve slices
-    real, taken = rescore_runs.score_batch, {}
+    real, taken = rescore_runs._slice_scores, {}
 
-    def slow_batch(**kwargs):  # long enough for the other worker to take the next slice
+    def slow_slice(*args, **kwargs):  # long enough for the other worker to take the next slice
         taken[threading.get_ident()] = taken.get(threading.get_ident(), 0) + 1
         time.sleep(0.05)
-        return real(**kwargs)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(rescore_runs, "score_batch", slow_batch)
+    monkeypatch.setattr(rescore_runs, "_slice_scores", slow_slice)
     errors: list = []
     workers = [
         _in_thread(lambda: services.rescore_run_execute(run_id=run.pk), errors) for _ in range(2)

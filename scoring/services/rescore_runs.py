@@ -19,7 +19,7 @@ from django.utils import timezone
 from contacts.models import Contact
 from leadscore.batch_gc import fewer_collections
 from leadscore.on_commit import enqueue_safely
-from scoring import engine, repricing, score_reads, selectors
+from scoring import engine, repricing, repricing_sql, score_reads, selectors
 from scoring.models import (
     ChangeReason,
     ContactScore,
@@ -245,7 +245,6 @@ def _slice_rescore(
     Claim the run's next slice no other worker holds and rescore it, in one transaction that
     also marks it done; False when none is left (or the run failed elsewhere).
     """
-    model = run.scoring_model
     with transaction.atomic():
         piece = (
             RescoreSlice.objects.select_for_update(skip_locked=True, of=("self",))
@@ -259,24 +258,10 @@ def _slice_rescore(
         if piece.last_id is not None:
             ids = ids.filter(pk__lte=piece.last_id)
         ids = list(ids.values_list("pk", flat=True))
-        # Chosen under the locks: a score written meanwhile is judged as it now stands.
-        contacts = locked_contacts(scope.contacts_moved(ids, model=model)) if ids else []
-        batch = BatchResult()  # nothing in this slice the change can move
-        if contacts:
-            batch = score_batch(
-                model=model,
-                spec=spec,
-                contacts=contacts,
-                reason=ChangeReason.RULE_CHANGE,
-                now=now or timezone.now(),
-                release=run.release_new_mqls,
-                refold=rules_by_definition(spec).keys() if run.refold_all else (),
-                # A full rebuild (manage.py rescore, first scores) evaluates fit as well.
-                profile_changed=run.refold_all,
-            )
+        done = _slice_scores(run, spec, scope, ids, now=now or timezone.now())
         piece.done_at, piece.contacts = timezone.now(), len(ids)
-        piece.untouched, piece.changed = len(ids) - len(contacts), batch.changed
-        piece.newly_qualified, piece.refolded = batch.newly_qualified, sorted(batch.refolded)
+        piece.untouched, piece.changed = len(ids) - done.moved, done.changed
+        piece.newly_qualified, piece.refolded = done.newly_qualified, sorted(done.refolded)
         piece.priced_key = spec.price_key
         piece.save()
     # Progress for the pages, apart from the slice: the run's row is not held while it works.
@@ -289,6 +274,111 @@ def _slice_rescore(
         progressed_at=piece.done_at,
     )
     return True
+
+
+@dataclass(frozen=True)
+class SliceDone:
+    """What rescoring a slice did: scores the change could move, moved, qualified, rebuilt."""
+
+    moved: int
+    changed: int
+    newly_qualified: int
+    refolded: frozenset[str]
+
+
+def _slice_scores(
+    run: RescoreRun, spec: engine.ModelSpec, scope: RescoreScope, ids: list[int], *, now: datetime
+) -> SliceDone:
+    """
+    Rescore a slice's contacts (their rows locked) at `now`: those the change can move, in SQL
+    where it only re-prices them (PostgreSQL), the rest through the Python path, which also
+    opens and follows qualifications (new MQLs wait for marketing unless the run releases
+    them; hand-raises are routed at once).
+    """
+    model = run.scoring_model
+    # Chosen under the locks: a score written meanwhile is judged as it now stands.
+    moved = scope.contacts_moved(ids, model=model) if ids else []
+    left, repriced = (moved, 0) if run.refold_all else _reprice_in_sql(model, spec, moved, now)
+    contacts = locked_contacts(left) if left else []
+    batch = BatchResult()  # nothing left in this slice for the Python path
+    if contacts:
+        batch = score_batch(
+            model=model,
+            spec=spec,
+            contacts=contacts,
+            reason=ChangeReason.RULE_CHANGE,
+            now=now,
+            release=run.release_new_mqls,
+            refold=rules_by_definition(spec).keys() if run.refold_all else (),
+            # A full rebuild (manage.py rescore, first scores) evaluates fit as well.
+            profile_changed=run.refold_all,
+        )
+    return SliceDone(
+        moved=len(moved),
+        changed=batch.changed + repriced,
+        newly_qualified=batch.newly_qualified,
+        refolded=frozenset(batch.refolded),
+    )
+
+
+def _reprice_in_sql(
+    model: ScoringModel, spec: engine.ModelSpec, ids: list[int], now: datetime
+) -> tuple[list[int], int]:
+    """
+    Re-price in SQL (PostgreSQL) the stored scores of these locked contacts that the change
+    only re-prices (repricing_sql): one statement per version and fit rules they were written
+    with, usually one. Returns the contacts left to the Python path (no score yet, units of
+    another shape, fit rules that test something new, a price that may qualify) and how many
+    scores moved.
+    """
+    if connection.vendor != "postgresql" or not ids:
+        return ids, 0
+    written_by = (
+        ContactScore.objects.filter(line_id=model.line_id, contact_id__in=ids)
+        .values_list("scoring_model_id", "fit_key")
+        .distinct()
+    )
+    left, moved = set(ids), 0
+    for base_model_id, fit_key in written_by:
+        base = _base_spec(model, spec, base_model_id, fit_key)
+        if base is None:
+            continue
+        sql, params = repricing_sql.reprice_statement(
+            spec,
+            base,
+            model_id=model.pk,
+            base_model_id=base_model_id,
+            line_id=model.line_id,
+            contact_ids=ids,
+            now=now,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for contact_id, to_python, score_moved in cursor.fetchall():
+                if not to_python:
+                    left.discard(contact_id)
+                    moved += score_moved
+    return [i for i in ids if i in left], moved
+
+
+def _base_spec(
+    model: ScoringModel, spec: engine.ModelSpec, base_model_id: int, fit_key: str
+) -> engine.ModelSpec | None:
+    """
+    The rules scores written by this version with these fit rules were priced with, when the
+    SQL re-price can carry their fit parts over: the model itself (fit rules unchanged), or
+    the version a publish replaced. None when those rules are gone (edited in place).
+    """
+    if base_model_id == model.pk:
+        base = spec
+    else:
+        written = ScoringModel.objects.filter(pk=base_model_id, line_id=model.line_id).first()
+        if written is None:
+            return None
+        base = selectors.cached_model_spec(written)
+    if base.fit_key != fit_key or not repricing_sql.fits_carried(spec, base):
+        return None
+    return base
 
 
 def _finish(run_id: int, spec: engine.ModelSpec, scope: RescoreScope) -> RescoreRun:

@@ -85,10 +85,11 @@ def test_a_run_that_fails_publishes_no_account_pass(acme, account_model, monkeyp
     _pricing_views(acme, 1)
     run = scoring_model_changed(model_id=account_model.pk, reason="will fail")
 
-    def broken(**kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("scoring.services.rescore_runs.score_batch", broken)
+    # A slice's work, whichever path (SQL or Python) re-prices its scores.
+    monkeypatch.setattr("scoring.services.rescore_runs._slice_scores", broken)
     with pytest.raises(RuntimeError):
         rescore_run_execute(run_id=run.pk)
 
