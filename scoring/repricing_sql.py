@@ -100,44 +100,61 @@ def _array(items: list[str]) -> str:
 
 
 def _parts_of(breakdown: str) -> str:
-    """The (rule id, name, points) rows of a breakdown's parts, skipping anything malformed."""
+    """
+    The (rule id, name, points, dimension, position) rows of a breakdown's parts, skipping
+    anything malformed, as score_rows._stored_parts does.
+    """
     selects = []
-    for key in ("fit", "interest"):
+    for offset, key in enumerate(("fit", "interest")):
         array = (
             f"CASE WHEN jsonb_typeof({breakdown}->'{key}') = 'array' "
             f"THEN {breakdown}->'{key}' ELSE '[]'::jsonb END"
         )
         selects.append(
-            "SELECT (e->>'rule_id')::numeric AS rid, e->>'name' AS name, "
-            "(e->>'points')::float8 AS points "
-            f"FROM jsonb_array_elements({array}) AS e "
+            "SELECT (e->>'rule_id')::numeric AS rid, coalesce(e->>'name', '') AS name, "
+            f"(e->>'points')::float8 AS points, '{key}' AS dim, {offset * 100000} + n AS pos "
+            f"FROM jsonb_array_elements({array}) WITH ORDINALITY AS p(e, n) "
             "WHERE jsonb_typeof(e->'rule_id') = 'number' AND jsonb_typeof(e->'points') = 'number'"
         )
     return " UNION ALL ".join(selects)
 
 
+def _keyed(parts: str, others: str) -> str:
+    """
+    A side's parts by rule: its id when the other side has a part of that id, else its
+    dimension and name (a published version's rules have new ids); the last one of a key wins.
+    """
+    key = (
+        f"CASE WHEN z.rid IN (SELECT rid FROM {others}) THEN '#' || z.rid::text "
+        "ELSE z.dim || ':' || z.name END"
+    )
+    return f"SELECT DISTINCT ON (k) {key} AS k, z.* FROM {parts} AS z ORDER BY k, z.pos DESC"
+
+
 def _detail() -> str:
     """score_rows.change_detail in SQL: which rules moved, biggest first, in words."""
-    order = 'abs({0}.delta) DESC, {0}.name COLLATE "C", {0}.rid'
+    order = 'abs(y.delta) DESC, y.name COLLATE "C", y.rid'
     # '+.0f' rounds half to even, as round(float8) does.
     words = (
-        "x.name || ' ' || CASE WHEN x.delta < 0 THEN '-' ELSE '+' END || "
-        "(abs(round(x.delta))::numeric)::text"
+        "y.name || ' ' || CASE WHEN y.delta < 0 THEN '-' ELSE '+' END || "
+        "(abs(round(y.delta))::numeric)::text"
     )
-    deltas = (
-        "SELECT coalesce(a.rid, b.rid) AS rid, coalesce(a.name, b.name) AS name, "
-        "coalesce(a.points, 0) - coalesce(b.points, 0) AS delta "
-        f"FROM ({_parts_of('d.breakdown')}) AS a "
-        f"FULL JOIN ({_parts_of('d.old_breakdown')}) AS b ON a.rid = b.rid"
-    )
-    top = (
-        f"SELECT * FROM ({deltas}) AS y WHERE abs(y.delta) >= {MIN_VISIBLE_CHANGE} "
-        f"ORDER BY {order.format('y')} LIMIT {DETAIL_RULES}"
-    )
-    return (
-        f"coalesce(left((SELECT string_agg({words}, '; ' ORDER BY {order.format('x')}) "
-        f"FROM ({top}) AS x), 500), '')"
-    )
+    return f"""coalesce(left((
+        WITH now_parts AS ({_parts_of("d.breakdown")}),
+            then_parts AS ({_parts_of("d.old_breakdown")}),
+            a AS ({_keyed("now_parts", "then_parts")}),
+            b AS ({_keyed("then_parts", "now_parts")}),
+            x AS (
+                SELECT coalesce(a.rid, b.rid) AS rid, coalesce(a.name, b.name) AS name,
+                    coalesce(a.points, 0) - coalesce(b.points, 0) AS delta
+                FROM a FULL JOIN b ON a.k = b.k
+            ),
+            y AS (
+                SELECT * FROM x AS y WHERE abs(y.delta) >= {MIN_VISIBLE_CHANGE}
+                ORDER BY {order} LIMIT {DETAIL_RULES}
+            )
+        SELECT string_agg({words}, '; ' ORDER BY {order}) FROM y
+    ), 500), '')"""
 
 
 def _units_columns(

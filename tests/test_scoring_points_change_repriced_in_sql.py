@@ -132,6 +132,9 @@ def test_a_published_points_change_moves_every_score_to_the_new_version_in_sql(m
     assert (score.scoring_model_id, score.interest) == (draft.pk, 12)
     assert [p["rule_id"] for p in score.breakdown["interest"]] == [new_rule.pk]
     assert score.priced_key == selectors.model_spec(draft).price_key
+    # The timeline says what the new version changed, though its rules have new ids.
+    (entry,) = ScoreChange.objects.filter(contact=viewer, reason=ChangeReason.RULE_CHANGE)
+    assert entry.detail == "Viewed pricing +2"
     # Read back as pages read it (as of now), the score is the new version's.
     shown = score_reads.score_now(score)
     assert shown.interest == 12

@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection, transaction
-from hypothesis import HealthCheck, event, given, note, settings
+from hypothesis import HealthCheck, event, example, given, note, settings
 from hypothesis import strategies as st
 
 from contacts.models import Activity, Company, Contact
@@ -69,7 +69,7 @@ activities = st.lists(
         st.integers(0, 3),
         st.sampled_from(KINDS),
         st.sampled_from(URLS),
-        st.integers(-150 * 24, 20 * 24),  # hours from START: back-dated or in the future
+        st.integers(-60 * 24, 5 * 24),  # hours from START: back-dated or in the future
     ),
     max_size=30,
 )
@@ -169,6 +169,62 @@ def _expected(spec, base, stored: score_reads.StoredRow, breakdown: dict) -> eng
     return engine.combine(spec, fit_parts, engine.priced_parts(spec, units), stored.scored_at)
 
 
+def _interest_rule(points, kind, **extra) -> dict:
+    rule = {
+        "points": points,
+        "activity_kind": kind,
+        "max_occurrences": None,
+        "max_points": None,
+        "window_days": None,
+        "is_hand_raise": False,
+        "url_contains": None,
+    }
+    return {**rule, **extra}
+
+
+# Scores that move both ways, a rename, a cap, and two rules given one name.
+_MOVES = {
+    "fit": [
+        {
+            "points": 12,
+            "attribute": "industry",
+            "operator": "equals",
+            "value": "Software",
+            "min_value": 10.0,
+            "max_value": 500.0,
+            "is_hand_raise": False,
+        }
+    ],
+    "interest": [
+        _interest_rule(10, "page_view"),
+        _interest_rule(5, "email_click", max_points=12.5),
+        _interest_rule(4, "pricing_page_view", window_days=30, max_occurrences=2),
+    ],
+    "events": [
+        (0, "page_view", "/pricing", -24),
+        (0, "page_view", "/blog/a", -48),
+        (1, "email_click", "/pricing", -5),
+        (1, "email_click", "/pricing", -7),
+        (2, "pricing_page_view", "/pricing", -30),
+        (0, "pricing_page_view", "/pricing", -3),
+        (3, "page_view", "/careers/x", -400),
+    ],
+    "half_life": 30.0,
+    "settings_values": {
+        "mql_mode": "both",
+        "mql_fit_threshold": 1000.0,
+        "mql_interest_threshold": 1000.0,
+        "mql_combined_threshold": 1000.0,
+    },
+    "changes": [
+        {"points": 14, "max_points": None, "name": "Pricing page", "is_hand_raise": False},
+        {"points": 9, "max_points": 12.5, "name": "a; b", "is_hand_raise": False},
+        {"points": 1.00005, "max_points": 2.0, "name": "a; b", "is_hand_raise": False},
+        *[None] * 6,
+    ],
+}
+
+
 @settings(
     max_examples=100,
     deadline=None,
@@ -183,6 +239,8 @@ def _expected(spec, base, stored: score_reads.StoredRow, breakdown: dict) -> eng
     changes=st.lists(rule_change, min_size=9, max_size=9),
     publish=st.booleans(),
 )
+@example(**_MOVES, publish=False)
+@example(**_MOVES, publish=True)
 def test_sql_reprice_equals_the_python_path(
     fit, interest, events, half_life, settings_values, changes, publish
 ):

@@ -1,7 +1,8 @@
 """
 A rule change's timeline entry says which rules moved the score, by name, including a rule that
 no longer gives points (its name is only in the stored breakdown, read for the scores that
-moved); scores that did not move get no entry.
+moved); scores that did not move get no entry. Across a published version, whose rules have
+new ids, a rule is known by its name.
 """
 
 import pytest
@@ -67,3 +68,28 @@ def test_one_activity_reads_its_stored_score_once_and_names_its_rule(
     assert len(reads) == 1, reads
     entry = ScoreChange.objects.filter(contact=contact).latest("pk")
     assert entry.detail == "Viewed pricing +30"
+
+
+def test_a_published_version_is_named_by_what_it_changed_though_its_rules_have_new_ids():
+    from scoring.services import scoring_model_draft_create, scoring_model_publish
+
+    model = ScoringModelFactory(decay_half_life_days=0)
+    InterestRuleFactory(
+        scoring_model=model, name="Viewed pricing", activity_kind="pricing_page_view", points=10
+    )
+    InterestRuleFactory(
+        scoring_model=model, name="Attended webinar", activity_kind="webinar_attended", points=8
+    )
+    lead = ContactFactory()
+    activity_record(contact=lead, kind="pricing_page_view", occurred_at=timezone.now())
+    activity_record(contact=lead, kind="webinar_attended", occurred_at=timezone.now())
+
+    draft = scoring_model_draft_create(source=model, created_by=None)
+    ScoringRule.objects.filter(scoring_model=draft, name="Viewed pricing").update(points=13)
+    scoring_model_publish(draft=draft, published_by=None)
+    rescore_run_execute(run_id=draft.runs.latest("pk").pk)
+
+    (entry,) = ScoreChange.objects.filter(contact=lead, reason=ChangeReason.RULE_CHANGE)
+    # Not "Viewed pricing -10; Viewed pricing +13; Attended webinar -8; ...": the rules match
+    # by name across versions.
+    assert entry.detail == "Viewed pricing +3"

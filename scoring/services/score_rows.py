@@ -25,26 +25,54 @@ MIN_VISIBLE_CHANGE = 0.5
 DETAIL_RULES = 5
 
 
+def _stored_parts(old: dict | None) -> list[tuple[int, str, float, str]]:
+    """A stored breakdown's (rule id, name, points, dimension), skipping malformed parts."""
+    parts = []
+    for dimension in (engine.FIT, engine.INTEREST):
+        listed = (old or {}).get(dimension)
+        for part in listed if isinstance(listed, list) else ():
+            if not isinstance(part, dict):
+                continue
+            rule_id, points = part.get("rule_id"), part.get("points")
+            if _is_number(rule_id) and _is_number(points):
+                parts.append((rule_id, str(part.get("name") or ""), points, dimension))
+    return parts
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def change_detail(old: dict | None, new: engine.Score) -> str:
-    """Which rules moved, in words: 'Pricing page +5; Webinar attended +8'."""
-    before: dict[int, float] = {}
-    names: dict[int, str] = {}
-    for part in (old or {}).get("fit", []) + (old or {}).get("interest", []):
-        before[part["rule_id"]] = part["points"]
-        names[part["rule_id"]] = part["name"]
-    after: dict[int, float] = {}
-    for part in (*new.fit_breakdown, *new.interest_breakdown):
-        after[part.rule_id] = part.points
-        names[part.rule_id] = part.name
-    deltas = [
-        (names[rule_id], after.get(rule_id, 0.0) - before.get(rule_id, 0.0), rule_id)
-        for rule_id in before.keys() | after.keys()
+    """
+    Which rules moved, in words: 'Pricing page +5; Webinar attended +8'. A rule is known by
+    its id; one the other side has no rule of that id for (a published version's rules have new
+    ids) by its dimension and name, so a publish says what changed, not every rule twice.
+    """
+    old_parts = _stored_parts(old)
+    new_parts = [
+        (part.rule_id, part.name, part.points, part.dimension)
+        for part in (*new.fit_breakdown, *new.interest_breakdown)
     ]
-    deltas = [item for item in deltas if abs(item[1]) >= MIN_VISIBLE_CHANGE]
+    old_ids = {rule_id for rule_id, *_ in old_parts}
+    new_ids = {rule_id for rule_id, *_ in new_parts}
+    before: dict[Any, float] = {}
+    after: dict[Any, float] = {}
+    names: dict[Any, tuple[str, int]] = {}
+    for parts, others, points_of in ((old_parts, new_ids, before), (new_parts, old_ids, after)):
+        for rule_id, name, points, dimension in parts:
+            key = ("#", rule_id) if rule_id in others else (dimension, name)
+            points_of[key] = points
+            names[key] = (name, rule_id)
+    deltas = [
+        (*names[key], after.get(key, 0.0) - before.get(key, 0.0))
+        for key in before.keys() | after.keys()
+    ]
+    deltas = [item for item in deltas if abs(item[2]) >= MIN_VISIBLE_CHANGE]
     # Biggest first; ties by name then rule in one fixed order, which the SQL re-price
     # (repricing_sql) follows too.
-    deltas.sort(key=lambda item: (-abs(item[1]), item[0], item[2]))
-    return "; ".join(f"{name} {delta:+.0f}" for name, delta, _ in deltas[:DETAIL_RULES])
+    deltas.sort(key=lambda item: (-abs(item[2]), item[0], item[1]))
+    return "; ".join(f"{name} {delta:+.0f}" for name, _, delta in deltas[:DETAIL_RULES])
 
 
 def score_moved(stored: score_reads.StoredRow, score: engine.Score) -> bool:
