@@ -330,7 +330,7 @@ def reprice_statement(
         f"CASE WHEN n.interest >= {p.add(float(spec.band_hot), '::float8')} THEN 1 "
         f"WHEN n.interest >= {p.add(float(spec.band_warm), '::float8')} THEN 2 ELSE 3 END"
     )
-    now_at, line = p.add(now), p.add(line_id)
+    now_at, line, ids = p.add(now), p.add(line_id), p.add(list(contact_ids))
     sql = f"""
 WITH src AS MATERIALIZED (
     SELECT s.id, s.contact_id, s.fit AS old_fit, s.interest AS old_interest,
@@ -338,9 +338,15 @@ WITH src AS MATERIALIZED (
         s.next_change_at, s.units->'d' AS d,
         (SELECT jsonb_object_agg(e->>'rule_id', coalesce(e->>'matched', ''))
             FROM jsonb_array_elements({_FIT_ARRAY}) AS e
-            WHERE jsonb_typeof(e->'rule_id') = 'number') AS fm
+            WHERE jsonb_typeof(e->'rule_id') = 'number') AS fm,
+        -- The batch's open qualifications, found once by contact (per row, the planner
+        -- walked every qualification of the line).
+        s.contact_id IN (
+            SELECT o.contact_id FROM {Qualification._meta.db_table} AS o
+            WHERE o.contact_id = ANY({ids}) AND o.line_id = {line} AND o.closed_at IS NULL
+        ) AS open_qualification
     FROM {ContactScore._meta.db_table} AS s
-    WHERE s.line_id = {line} AND s.contact_id = ANY({p.add(list(contact_ids))})
+    WHERE s.line_id = {line} AND s.contact_id = ANY({ids})
         AND s.scoring_model_id = {p.add(base_model_id)} AND s.fit_key = {p.add(base.fit_key)}
         AND jsonb_typeof(s.units->'h') = 'number'
         AND (s.units->>'h')::float8 = {p.add(float(spec.half_life_days), "::float8")}
@@ -352,7 +358,7 @@ r AS MATERIALIZED (SELECT u.*{_columns(priced.raw)} FROM u),
 q AS MATERIALIZED (SELECT r.*{_columns(priced.capped)} FROM r),
 t AS MATERIALIZED (
     SELECT q.id, q.contact_id, q.old_fit, q.old_interest, q.old_grade, q.old_band,
-        q.old_breakdown, q.next_change_at, q.fit_sum, q.interest_sum, q.gains,
+        q.old_breakdown, q.next_change_at, q.open_qualification, q.fit_sum, q.interest_sum, q.gains,
         (0::float8 - {_sum(priced.interest_points, "<")}) AS losses,
         CASE{hand_raise or " WHEN false THEN ''"} ELSE '' END AS hand_raise,
         ('{{"fit":' || {_array(priced.fit_parts)}
@@ -378,9 +384,7 @@ d AS MATERIALIZED (
         {_meets(spec, "n.fit", "n.interest", p)} AS meets,
         coalesce(coalesce(n.next_change_at <= {now_at}, false) OR n.hand_raise <> ''
             OR {_meets(spec, "n.fit", "n.interest_upper", p)}
-            OR EXISTS (SELECT 1 FROM {Qualification._meta.db_table} AS o
-                WHERE o.contact_id = n.contact_id AND o.line_id = {line}
-                AND o.closed_at IS NULL), true) AS left_to_python
+            OR n.open_qualification, true) AS left_to_python
     FROM n
 ),
 m AS MATERIALIZED (

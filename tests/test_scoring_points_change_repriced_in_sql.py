@@ -139,3 +139,20 @@ def test_a_published_points_change_moves_every_score_to_the_new_version_in_sql(m
     shown = score_reads.score_now(score)
     assert shown.interest == 12
     assert [p.rule_id for p in shown.interest_breakdown] == [new_rule.pk]
+
+
+def test_a_lead_with_an_open_qualification_goes_to_the_python_path_which_follows_it(
+    model, python_path
+):
+    lead = ContactFactory()
+    _views(lead, "pricing_page_view", 3)
+    _views(lead, "webinar_attended", 2)  # 46: qualified as it arrived
+    assert Qualification.objects.filter(contact=lead, closed_at=None).exists()
+
+    ScoringRule.objects.filter(name="Attended webinar").update(points=1)
+    _rescore(model)
+
+    assert python_path == [lead.pk]
+    qualification = Qualification.objects.get(contact=lead)
+    assert qualification.fell_below_at is not None  # 32 now: below the rule, still with sales
+    assert ContactScore.objects.get(contact=lead).interest == 32
