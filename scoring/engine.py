@@ -84,6 +84,17 @@ def round_score(value: float) -> float:
     re-prices stored scores in SQL), where Python's round() works on the exact binary value
     and differs at some halves (1.00005 is stored as 1.0000499999...).
     """
+    # round() gives the same except next to a half: decimals are only worked out there (this
+    # runs twice for every score the write path and a what-if finish).
+    if abs(value) < 1e6:
+        fraction = abs(value) * 1e4 % 1.0
+        if abs(fraction - 0.5) > 1e-5:
+            return round(value, 4)
+    return round_score_exactly(value)
+
+
+def round_score_exactly(value: float) -> float:
+    """round_score, always through the decimal digits."""
     if not math.isfinite(value):
         return value
     exact = decimal.Decimal(f"{value:.15g}")

@@ -351,6 +351,9 @@ WITH src AS MATERIALIZED (
         AND jsonb_typeof(s.units->'h') = 'number'
         AND (s.units->>'h')::float8 = {p.add(float(spec.half_life_days), "::float8")}
         AND jsonb_typeof(s.units->'d') = 'object'
+        -- Units of every definition the rules count: after a definition change, a score
+        -- without the new one is left at once (the Python path builds it from the history).
+        AND s.units->'d' ?& {p.add(sorted(index), "::text[]")}
 ),
 v AS MATERIALIZED (SELECT src.*{_columns(vectors)} FROM src),
 u AS MATERIALIZED (SELECT v.*{_columns(units)} FROM v WHERE {" AND ".join(valid) or "true"}),
