@@ -283,15 +283,25 @@ def units_later(units: Units, factor: float) -> Units:
     return Units(u.weight * factor, u.count, u.ignored, u.first_at, u.last_at, u.next_at)
 
 
+def occurrences_cap_text(rule: Rule) -> str:
+    """How a part says its 'at most N times' limit left some activities out."""
+    return "at most once" if rule.max_occurrences == 1 else f"at most {rule.max_occurrences} times"
+
+
+def points_cap_text(rule: Rule) -> str:
+    """How a part says its points were capped."""
+    return f"at most {rule.max_points:g} points"
+
+
 def price_units(rule: Rule, units: Units) -> RuleScore | None:
     """A rule's points from its definition's units: points each, then its caps."""
     if units.count == 0:
         return None
     points_each = float(rule.points)
-    caps = [f"at most {rule.max_occurrences} times"] if units.ignored else []
+    caps = [occurrences_cap_text(rule)] if units.ignored else []
     points, capped = cap_total(points_each * units.weight, rule.max_points)
     if capped:
-        caps.append(f"at most {rule.max_points:g} points")
+        caps.append(points_cap_text(rule))
     return RuleScore(
         rule_id=rule.id,
         name=rule.name,

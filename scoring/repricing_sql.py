@@ -235,8 +235,8 @@ def _interest_rules(
         out.raw.append(f"CASE WHEN c{k} > 0 THEN {each} * w{k} END AS t{j}")
         points, capped = _cap(f"t{j}", rule.max_points, p)
         out.capped.append(f"{points} AS q{j}, coalesce({capped}, false) AS x{j}")
-        times = p.add(f"at most {rule.max_occurrences} times")
-        most = p.add(f"at most {rule.max_points:g} points" if rule.max_points is not None else "")
+        times = p.add(engine.occurrences_cap_text(rule))
+        most = p.add(engine.points_cap_text(rule) if rule.max_points is not None else "")
         caps = (
             f"concat_ws('; ', CASE WHEN g{k} > 0 THEN {times} END, CASE WHEN x{j} THEN {most} END)"
         )
