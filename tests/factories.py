@@ -112,6 +112,23 @@ class InterestRuleFactory(factory.django.DjangoModelFactory):
     activity_kind = "pricing_page_view"
 
 
+def fit_test_contacts() -> list[Contact]:
+    """
+    Contacts the property tests' fit rules tell apart: a VP at a mid-size software company, a
+    manager at a large retailer on free mail, one with no company or title, and a CTO.
+    """
+    a = Company.objects.create(
+        name="A", domain="a.example", industry="Software", employee_count=250
+    )
+    b = Company.objects.create(name="B", domain="b.example", industry="Retail", employee_count=9000)
+    return [
+        Contact.objects.create(email="vp@a.example", job_title="VP Sales", company=a),
+        Contact.objects.create(email="x@gmail.com", job_title="Manager", company=b),
+        Contact.objects.create(email="none@c.example"),
+        Contact.objects.create(email="cto@a.example", job_title="CTO", company=a),
+    ]
+
+
 def score_of(contact: Contact, line=None):
     """The contact's stored score under a scoring model (the default one unless given)."""
     from scoring.models import ContactScore

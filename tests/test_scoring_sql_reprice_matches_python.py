@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, event, example, given, note, settings
 from hypothesis import strategies as st
 
-from contacts.models import Activity, Company, Contact
+from contacts.models import Activity, Contact
 from scoring import engine, repricing, score_reads, selectors
 from scoring.models import (
     ChangeReason,
@@ -29,6 +29,7 @@ from scoring.models import (
 from scoring.services import rescore_runs, scoring_model_draft_create
 from scoring.services.rescoring import contacts_score
 from scoring.services.score_rows import change_detail, score_moved
+from tests.factories import fit_test_contacts
 
 pytestmark = [
     pytest.mark.skipif(
@@ -128,16 +129,7 @@ def _build(fit, interest, half_life) -> tuple[ScoringModel, list[Contact]]:
         )
         if url:
             RuleCondition.objects.create(rule=rule, property="url", operator="contains", value=url)
-    a = Company.objects.create(
-        name="A", domain="a.example", industry="Software", employee_count=250
-    )
-    b = Company.objects.create(name="B", domain="b.example", industry="Retail", employee_count=9000)
-    contacts = [
-        Contact.objects.create(email="vp@a.example", job_title="VP Sales", company=a),
-        Contact.objects.create(email="x@gmail.com", job_title="Manager", company=b),
-        Contact.objects.create(email="none@c.example"),
-        Contact.objects.create(email="cto@a.example", job_title="CTO", company=a),
-    ]
+    contacts = fit_test_contacts()
     model.refresh_from_db()  # the settings as stored (floats), as every reader sees them
     return model, contacts
 

@@ -14,11 +14,12 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from contacts.models import Activity, Company, Contact
+from contacts.models import Activity, Contact
 from contacts.services import ActivityRow, activities_bulk_record, activity_record
 from scoring import engine, score_reads, selectors
 from scoring.models import ContactScore, RuleCondition, ScoringModel, ScoringRule
 from scoring.services import rescore_run_execute, scores_refresh_time, scoring_model_changed
+from tests.factories import fit_test_contacts
 
 pytestmark = pytest.mark.django_db
 
@@ -95,16 +96,7 @@ def _build(fit, interest, options) -> tuple[ScoringModel, list[Contact]]:
         rule = ScoringRule.objects.create(scoring_model=model, name="i", **data)
         if url:
             RuleCondition.objects.create(rule=rule, property="url", operator="contains", value=url)
-    a = Company.objects.create(
-        name="A", domain="a.example", industry="Software", employee_count=250
-    )
-    b = Company.objects.create(name="B", domain="b.example", industry="Retail", employee_count=9000)
-    contacts = [
-        Contact.objects.create(email="vp@a.example", job_title="VP Sales", company=a),
-        Contact.objects.create(email="x@gmail.com", job_title="Manager", company=b),
-        Contact.objects.create(email="none@c.example"),
-    ]
-    return model, contacts
+    return model, fit_test_contacts()[:3]
 
 
 def _record(batch, contacts, start, single: bool) -> None:
