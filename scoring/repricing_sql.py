@@ -29,8 +29,9 @@ from scoring import engine, repricing
 from scoring.models import ChangeReason, ContactScore, Qualification, ScoreChange
 from scoring.services.score_rows import DETAIL_RULES, MIN_VISIBLE_CHANGE
 
-# A score's interest may only fall from its scored_at until its next change (decay shrinks
-# gains and losses alike); this margin covers the rounding of the stored total.
+# Until its next change a score's interest stays at most the sum of its positive parts (decay
+# only shrinks them; capped, as the total is): the bound a new price must stay under to be
+# re-priced here. This margin covers the rounding of the stored total.
 _QUALIFY_MARGIN = 0.001
 _TAG = re.compile(r"^[0-9a-f]+$")
 
@@ -52,9 +53,13 @@ def fits_carried(spec: engine.ModelSpec, base: engine.ModelSpec) -> bool:
     return all(answered for _, _, answered in repricing._fit_plan(spec, base).rules)
 
 
+class NotPriceable(ValueError):
+    """Rules this statement cannot price (a number that is not finite): the Python path does."""
+
+
 def _number(value: float) -> float:
     if not math.isfinite(value):
-        raise ValueError("a finite number")
+        raise NotPriceable(f"{value!r} points")
     return float(value)
 
 
@@ -169,7 +174,7 @@ def _units_columns(
     vectors, columns, valid, index = [], [], [], {}
     for k, tag in enumerate(sorted(set(spec.definition_tags.values()))):
         if not _TAG.match(tag):
-            raise ValueError(f"unexpected definition tag {tag!r}")
+            raise NotPriceable(f"unexpected definition tag {tag!r}")
         index[tag] = k
         vectors.append(f"d->'{tag}' AS v{k}")
         columns += [

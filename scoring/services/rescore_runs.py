@@ -343,15 +343,18 @@ def _reprice_in_sql(
         base = _base_spec(model, spec, base_model_id, fit_key)
         if base is None:
             continue
-        sql, params = repricing_sql.reprice_statement(
-            spec,
-            base,
-            model_id=model.pk,
-            base_model_id=base_model_id,
-            line_id=model.line_id,
-            contact_ids=ids,
-            now=now,
-        )
+        try:
+            sql, params = repricing_sql.reprice_statement(
+                spec,
+                base,
+                model_id=model.pk,
+                base_model_id=base_model_id,
+                line_id=model.line_id,
+                contact_ids=ids,
+                now=now,
+            )
+        except repricing_sql.NotPriceable:
+            continue  # the Python path prices them
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             for contact_id, to_python, score_moved in cursor.fetchall():
