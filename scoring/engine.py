@@ -5,12 +5,11 @@ Pure Python with no database access, so the same code scores one contact after a
 rescores every contact after a rule change, replays a draft model for a what-if preview, and
 runs in property-based tests. The ORM adapters live in scoring.services. The inputs and outputs
 (rules, specs, events, scores, units) live in scoring.engine_types and fit rules' evaluation in
-scoring.engine_fit; both are re-exported here.
+scoring.engine_fit; a total's rounding in scoring.engine_rounding; all are re-exported here.
 """
 
 from __future__ import annotations
 
-import decimal
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from scoring.engine_fit import (  # noqa: F401  (callers read these as engine.X)
     fit_part,
     profile_value,
 )
+from scoring.engine_rounding import round_score
 from scoring.engine_types import (  # noqa: F401  (callers read these as engine.X)
     BOTH,
     COMBINED,
@@ -70,37 +70,6 @@ def decay_factor(age: timedelta, half_life_days: float) -> float:
         return 1.0
     age_days = max(age.total_seconds(), 0.0) / 86400.0
     return 0.5 ** (age_days / half_life_days)
-
-
-_SCORE_STEP = decimal.Decimal("0.0001")
-# Room for any finite double's 15 digits at 4 decimals (the default 28 digits stop at 1e24).
-_SCORE_CONTEXT = decimal.Context(prec=400)
-
-
-def round_score(value: float) -> float:
-    """
-    A fit or interest total as stored: its 15 significant digits rounded to 4 decimals, half
-    away from zero. PostgreSQL's round(value::numeric, 4) gives the same (scoring.repricing_sql
-    re-prices stored scores in SQL), where Python's round() works on the exact binary value
-    and differs at some halves (1.00005 is stored as 1.0000499999...).
-    """
-    # round() gives the same except next to a half: decimals are only worked out there (this
-    # runs twice for every score the write path and a what-if finish).
-    if abs(value) < 1e6:
-        fraction = abs(value) * 1e4 % 1.0
-        if abs(fraction - 0.5) > 1e-5:
-            return round(value, 4)
-    return round_score_exactly(value)
-
-
-def round_score_exactly(value: float) -> float:
-    """round_score, always through the decimal digits."""
-    if not math.isfinite(value):
-        return value
-    exact = decimal.Decimal(f"{value:.15g}")
-    return float(
-        exact.quantize(_SCORE_STEP, rounding=decimal.ROUND_HALF_UP, context=_SCORE_CONTEXT)
-    )
 
 
 def cap_total(total: float, cap: float | None) -> tuple[float, bool]:

@@ -88,7 +88,7 @@ def fit_test(rule: engine.Rule) -> tuple[Any, ...]:
 
 
 @dataclass(frozen=True)
-class _FitPlan:
+class FitPlan:
     """What fit_parts_from needs of two specs, worked out once per pair (not per contact)."""
 
     base_tests: tuple[tuple[int, tuple[Any, ...]], ...]  # each base fit rule's id and test
@@ -96,7 +96,11 @@ class _FitPlan:
     rules: tuple[tuple[engine.Rule, tuple[Any, ...], bool], ...]
 
 
-def _fit_plan(spec: engine.ModelSpec, base: engine.ModelSpec) -> _FitPlan:
+def fit_plan(spec: engine.ModelSpec, base: engine.ModelSpec) -> FitPlan:
+    """
+    Which of `spec`'s fit rules a base rule's stored match answers (fit_parts_from here, the
+    SQL re-price in scoring.repricing_sql), worked out once per pair and kept with the spec.
+    """
     plans = spec.derived  # kept with the spec: a what-if asks once per contact
     plan = plans.get(("fit_plan", base.price_key))
     if plan is None:
@@ -116,7 +120,7 @@ def _fit_plan(spec: engine.ModelSpec, base: engine.ModelSpec) -> _FitPlan:
                     same_domains or rule.attribute not in ("free_mail", "competitor")
                 )
                 rules.append((rule, test, answered))
-        plan = plans[("fit_plan", base.price_key)] = _FitPlan(base_tests, tuple(rules))
+        plan = plans[("fit_plan", base.price_key)] = FitPlan(base_tests, tuple(rules))
     return plan
 
 
@@ -131,7 +135,7 @@ def fit_parts_from(
     tests what a base rule tested matches where that one did (with its own points and words);
     only a rule testing something new reads the profile (`profile()`, once).
     """
-    plan = _fit_plan(spec, base)
+    plan = fit_plan(spec, base)
     matched_by_id = {part.rule_id: part.matched for part in base_parts}
     matched = {test: matched_by_id[i] for i, test in plan.base_tests if i in matched_by_id}
     parts, read = [], None

@@ -50,7 +50,7 @@ class _Params:
 
 def fits_carried(spec: engine.ModelSpec, base: engine.ModelSpec) -> bool:
     """Does every fit rule of `spec` test what a fit rule of `base` tested (no profile read)?"""
-    return all(answered for _, _, answered in repricing._fit_plan(spec, base).rules)
+    return all(answered for _, _, answered in repricing.fit_plan(spec, base).rules)
 
 
 class NotPriceable(ValueError):
@@ -208,7 +208,7 @@ class _Priced:
 
 def _fit_rules(spec: engine.ModelSpec, base: engine.ModelSpec, p: _Params, out: _Priced) -> None:
     """Fit parts carried from the base's stored parts (repricing.fit_parts_from), re-priced."""
-    plan = repricing._fit_plan(spec, base)
+    plan = repricing.fit_plan(spec, base)
     ids_by_test: dict[tuple, list[int]] = {}
     for rule_id, test in plan.base_tests:
         ids_by_test.setdefault(test, []).append(rule_id)
@@ -371,9 +371,9 @@ t AS MATERIALIZED (
         CASE{hand_raise or " WHEN false THEN ''"} ELSE '' END AS hand_raise,
         ('{{"fit":' || {_array(priced.fit_parts)}
             || ',"interest":' || {_array(priced.interest_parts)}
-            || ',"fit_cap_applied":' || ({fit_capped.replace("fit_sum", "q.fit_sum")})::text
+            || ',"fit_cap_applied":' || ({fit_capped})::text
             || ',"interest_cap_applied":'
-            || ({interest_capped.replace("interest_sum", "q.interest_sum")})::text
+            || ({interest_capped})::text
             || '}}')::jsonb AS breakdown
     FROM (
         SELECT q.*, {_sum(priced.fit_points)} AS fit_sum,

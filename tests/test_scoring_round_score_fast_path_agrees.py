@@ -7,7 +7,7 @@ round(value::numeric, 4)), for any total, halves and near-halves included.
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scoring.engine import round_score, round_score_exactly
+from scoring.engine_rounding import round_score, round_score_exactly
 
 totals = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e7, max_value=1e7)
 # Halves at the fifth decimal and their neighbours: where the two roundings could part.
