@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from scoring import engine, repricing
@@ -111,16 +113,44 @@ def scores_to_reprice(
     definitions (repricing.counts_any). A score priced with the current rules moves with none.
     """
     ids = list(contact_ids)
-    rows = ContactScore.objects.filter(contact_id__in=ids, line_id=line_id).values_list(
-        "contact_id", "scoring_model_id", "priced_key", "units__d"
-    )
+    rows = ContactScore.objects.filter(contact_id__in=ids, line_id=line_id)
+    if len(tags) > _FEW_TAGS or connection.vendor != "postgresql":
+        found = rows.values_list("contact_id", "scoring_model_id", "priced_key", "units__d")
+    else:
+        # Only these definitions' units travel (a short array each), not every definition's:
+        # decoding the whole units was most of a points change's read.
+        ordered = sorted(tags)
+        units = {f"unit_{n}": _unit_of(tag) for n, tag in enumerate(ordered)}
+        values = rows.annotate(**units).values_list(
+            "contact_id", "scoring_model_id", "priced_key", *units
+        )
+        found = (
+            (
+                contact_id,
+                model,
+                key,
+                {tag: u for tag, u in zip(ordered, got, strict=True) if u is not None},
+            )
+            for contact_id, model, key, *got in values
+        )
     unmoved = {
         contact_id
-        for contact_id, row_model_id, key, by_tag in rows
+        for contact_id, row_model_id, key, by_tag in found
         if row_model_id == model_id
         and (key == current_key or (key in covers and not repricing.counts_any(by_tag, tags)))
     }
     return [i for i in ids if i not in unmoved]
+
+
+# Up to this many changed definitions, scores_to_reprice reads their units one by one (on
+# PostgreSQL; SQLite reads the whole units).
+_FEW_TAGS = 4
+
+
+def _unit_of(tag: str) -> RawSQL:
+    """A stored score's units of one definition (NULL when it has none)."""
+    table = ContactScore._meta.db_table
+    return RawSQL(f'"{table}"."units" -> \'d\' -> %s', (tag,), output_field=models.JSONField())
 
 
 def stored_breakdowns(contact_ids: Iterable[int], *, line_id: int) -> dict[int, dict]:

@@ -15,21 +15,28 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, event, example, given, note, settings
 from hypothesis import strategies as st
 
-from contacts.models import Activity, Contact
+from contacts.models import Activity
 from scoring import engine, repricing, score_reads, selectors
 from scoring.models import (
     ChangeReason,
     ContactScore,
     Qualification,
-    RuleCondition,
     ScoreChange,
-    ScoringModel,
-    ScoringRule,
 )
 from scoring.services import rescore_runs, scoring_model_draft_create
 from scoring.services.rescoring import contacts_score
 from scoring.services.score_rows import change_detail, score_moved
-from tests.factories import fit_test_contacts
+from tests.pricing_strategies import (
+    START,
+    activities,
+    build_model,
+    change_pricing,
+    fit_rules,
+    interest_rule,
+    interest_rules,
+    rule_change,
+    settings_change,
+)
 
 pytestmark = [
     pytest.mark.skipif(
@@ -38,114 +45,6 @@ pytestmark = [
     ),
     pytest.mark.django_db,
 ]
-
-KINDS = ["page_view", "pricing_page_view", "email_click", "demo_request"]
-URLS = ["/pricing", "/blog/a", "/careers/x"]
-START = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
-
-fit_rules = st.fixed_dictionaries(
-    {
-        "points": st.integers(-30, 40),
-        "attribute": st.sampled_from(["industry", "employee_count", "seniority", "free_mail"]),
-        "operator": st.sampled_from(["equals", "one_of", "between", "is_true"]),
-        "value": st.sampled_from(["Software", "Retail, Software", "vp"]),
-        "min_value": st.sampled_from([10.0, 100.0]),
-        "max_value": st.sampled_from([500.0, 5000.0]),
-        "is_hand_raise": st.booleans(),
-    }
-)
-interest_rules = st.fixed_dictionaries(
-    {
-        "points": st.integers(-20, 30) | st.sampled_from([2.5, 0.1, 1e-05]),
-        "activity_kind": st.sampled_from(KINDS),
-        "max_occurrences": st.none() | st.integers(1, 3),
-        "max_points": st.none() | st.sampled_from([1.0, 7.5, 20.0, 0.0]),
-        "window_days": st.none() | st.integers(1, 60),
-        "is_hand_raise": st.booleans(),
-        "url_contains": st.none() | st.sampled_from(["/pricing", "/careers"]),
-    }
-)
-activities = st.lists(
-    st.tuples(
-        st.integers(0, 3),
-        st.sampled_from(KINDS),
-        st.sampled_from(URLS),
-        st.integers(-60 * 24, 5 * 24),  # hours from START: back-dated or in the future
-    ),
-    max_size=30,
-)
-# What a pricing change may touch: the model's settings ...
-settings_change = st.fixed_dictionaries(
-    {
-        # Thresholds low enough for some scores to qualify under the new rules.
-        "mql_mode": st.sampled_from(["both", "combined"]),
-        "mql_fit_threshold": st.sampled_from([0.0, 15.0, 60.0, 1000.0]),
-        "mql_interest_threshold": st.sampled_from([0.0, 12.5, 80.0, 1000.0]),
-        "mql_combined_threshold": st.sampled_from([20.0, 90.0, 1000.0]),
-    },
-    optional={
-        "fit_cap": st.none() | st.sampled_from([10.0, 45.0]),
-        "interest_cap": st.none() | st.sampled_from([5.0, 40.0]),
-        "grade_a_min": st.sampled_from([45.0, 60.0]),
-        "band_warm_min": st.sampled_from([1.0, 20.0]),
-    },
-)
-# ... and each rule's points, caps, name and hand-raise (None: unchanged).
-rule_change = (
-    st.fixed_dictionaries(
-        {
-            "points": st.integers(-25, 35) | st.sampled_from([0.5, 1.00005]),
-            "max_points": st.none() | st.sampled_from([2.0, 12.5]),
-            "name": st.sampled_from(["Pricing page", "Ünïcode 'quoted' \"rule\"", "a; b"]),
-            "is_hand_raise": st.booleans(),
-        }
-    )
-    | st.none()
-)
-
-
-def _build(fit, interest, half_life) -> tuple[ScoringModel, list[Contact]]:
-    model = ScoringModel.objects.create(
-        name="P",
-        is_live=True,
-        decay_half_life_days=half_life,
-        mql_fit_threshold=1000,  # nothing qualifies before the change: no open qualification
-        mql_interest_threshold=1000,
-        mql_combined_threshold=1000,
-    )
-    for number, data in enumerate(fit):
-        ScoringRule.objects.create(
-            scoring_model=model, name=f"fit {number}", dimension="fit", **data
-        )
-    for number, data in enumerate(interest):
-        data = dict(data)
-        url = data.pop("url_contains")
-        rule = ScoringRule.objects.create(
-            scoring_model=model,
-            name=f"interest {number}",
-            description="Counts 'this'" if number % 2 else "",
-            dimension="interest",
-            **data,
-        )
-        if url:
-            RuleCondition.objects.create(rule=rule, property="url", operator="contains", value=url)
-    contacts = fit_test_contacts()
-    model.refresh_from_db()  # the settings as stored (floats), as every reader sees them
-    return model, contacts
-
-
-def _change(model: ScoringModel, settings_values: dict, changes: list) -> None:
-    for field, value in settings_values.items():
-        setattr(model, field, value)
-    model.save()
-    rules = list(model.rules.all())  # fit rules first, as a spec orders them
-    for rule, change in zip(rules, changes, strict=False):
-        if change is None:
-            continue
-        for field, value in change.items():
-            setattr(rule, field, value)
-        rule.save()
-    model.refresh_from_db()
 
 
 def _expected(spec, base, stored: score_reads.StoredRow, breakdown: dict) -> engine.Score:
@@ -159,19 +58,6 @@ def _expected(spec, base, stored: score_reads.StoredRow, breakdown: dict) -> eng
 
     fit_parts = repricing.fit_parts_from(spec, base, base_parts, no_profile)
     return engine.combine(spec, fit_parts, engine.priced_parts(spec, units), stored.scored_at)
-
-
-def _interest_rule(points, kind, **extra) -> dict:
-    rule = {
-        "points": points,
-        "activity_kind": kind,
-        "max_occurrences": None,
-        "max_points": None,
-        "window_days": None,
-        "is_hand_raise": False,
-        "url_contains": None,
-    }
-    return {**rule, **extra}
 
 
 # Scores that move both ways, a rename, a cap, and two rules given one name.
@@ -188,9 +74,9 @@ _MOVES = {
         }
     ],
     "interest": [
-        _interest_rule(10, "page_view"),
-        _interest_rule(5, "email_click", max_points=12.5),
-        _interest_rule(4, "pricing_page_view", window_days=30, max_occurrences=2),
+        interest_rule(10, "page_view"),
+        interest_rule(5, "email_click", max_points=12.5),
+        interest_rule(4, "pricing_page_view", window_days=30, max_occurrences=2),
     ],
     "events": [
         (0, "page_view", "/pricing", -24),
@@ -242,7 +128,7 @@ def test_sql_reprice_equals_the_python_path(
 
 
 def _check(fit, interest, events, half_life, settings_values, changes, publish) -> None:
-    base_model, contacts = _build(fit, interest, half_life)
+    base_model, contacts = build_model(fit, interest, half_life)
     for number, (index, kind, url, hours) in enumerate(events):
         Activity.objects.create(
             contact=contacts[index],
@@ -261,7 +147,7 @@ def _check(fit, interest, events, half_life, settings_values, changes, publish) 
         model = scoring_model_draft_create(source=base_model, created_by=None, note="p")
     if fit and not publish:
         changes = [None] * len(fit) + changes  # in place, fit rules keep their points
-    _change(model, settings_values, changes)
+    change_pricing(model, settings_values, changes)
     spec = selectors.model_spec(model)
     stored = score_reads.stored_scores(ids, line_id=model.line_id, breakdowns=True)
     expected = {i: _expected(spec, base, row, row.breakdown) for i, row in stored.items()}

@@ -19,7 +19,7 @@ from django.utils import timezone
 from contacts.models import Contact
 from leadscore.batch_gc import fewer_collections
 from leadscore.on_commit import enqueue_safely
-from scoring import engine, repricing, repricing_sql, score_reads, selectors
+from scoring import engine, pricing_sql, repricing, repricing_sql, score_reads, selectors
 from scoring.models import (
     ChangeReason,
     ContactScore,
@@ -353,7 +353,7 @@ def _reprice_in_sql(
                 contact_ids=ids,
                 now=now,
             )
-        except repricing_sql.NotPriceable:
+        except pricing_sql.NotPriceable:
             continue  # the Python path prices them
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -379,7 +379,7 @@ def _base_spec(
         if written is None:
             return None
         base = selectors.cached_model_spec(written)
-    if base.fit_key != fit_key or not repricing_sql.fits_carried(spec, base):
+    if base.fit_key != fit_key or not pricing_sql.fits_carried(spec, base):
         return None
     return base
 
