@@ -203,7 +203,7 @@ class Contact(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.full_name or self.email or f"Contact #{self.pk}"
+        return self.display_name(self.first_name, self.last_name, self.email, self.pk)
 
     def save(self, *args, **kwargs) -> None:
         self.email_normalized = normalize_email(self.email)
@@ -211,6 +211,11 @@ class Contact(models.Model):
         if update_fields is not None and "email" in update_fields:
             kwargs["update_fields"] = {*update_fields, "email_normalized"}
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def display_name(first_name: str, last_name: str, email: str, pk: int | None) -> str:
+        """How a contact is named anywhere (also for rows read without a model instance)."""
+        return f"{first_name} {last_name}".strip() or email or f"Contact #{pk}"
 
     @property
     def full_name(self) -> str:

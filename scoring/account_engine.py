@@ -9,6 +9,7 @@ computed at `now` (scoring.engine finishes it from their rule states).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,8 +80,9 @@ class Member:
     last_engaged_at: datetime | None  # the newest activity its interest counts
     signals: tuple[tuple[str, int], ...] = ()  # (interest rule name, activities counted)
 
-    @property
+    @functools.cached_property
     def seniority(self) -> str | None:
+        # Read many times per account score (and a what-if scores each account twice).
         return engine.seniority_of(self.job_title)
 
 

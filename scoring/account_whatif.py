@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from scoring import account_engine, engine
+from scoring.whatif import Priced
 
 TOP = 20
 
@@ -39,8 +40,8 @@ class AccountWhatIf:
         contact_id: int,
         name: str,
         job_title: str,
-        live: engine.Score,
-        draft: engine.Score,
+        live: Priced,
+        draft: Priced,
     ) -> None:
         self.companies.setdefault(company_id, (company_name, company))
         for members, score in zip(self.members[company_id], (live, draft), strict=True):
@@ -50,8 +51,8 @@ class AccountWhatIf:
                     name=name,
                     job_title=job_title,
                     interest=score.interest,
-                    last_engaged_at=account_engine.last_engaged(score.interest_breakdown),
-                    signals=account_engine.member_signals(score.interest_breakdown),
+                    last_engaged_at=score.last_engaged_at,
+                    signals=score.signals,
                 )
             )
 

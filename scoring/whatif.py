@@ -15,10 +15,11 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from scoring import engine, wording
+from scoring import account_engine, engine, wording
 
 TOP = 20
 # Histogram buckets are this many points wide.
@@ -28,6 +29,52 @@ CELLS = [f"{grade}{band}" for grade in "ABCD" for band in (1, 2, 3)]
 
 def bucket_of(value: float, width: float = BUCKET) -> float:
     return float(math.floor(value / width) * width)
+
+
+@dataclass(frozen=True)
+class Priced:
+    """
+    One version's score of a contact, as the comparison reads it: the numbers, and what the
+    account comparison needs of its interest parts. `score` is the whole score where the Python
+    replay gave it; a lead shown in the result needs it (its reasons), and the caller completes
+    those (WhatIf.incomplete) when the SQL what-if priced them.
+    """
+
+    fit: float
+    interest: float
+    grade: str
+    band: int
+    meets_threshold: bool
+    hand_raise_rule: str
+    signals: tuple[tuple[str, int], ...]  # account_engine.member_signals
+    last_engaged_at: datetime | None  # account_engine.last_engaged
+    score: engine.Score | None = None
+
+    @classmethod
+    def of(cls, score: engine.Score) -> Priced:
+        return cls(
+            fit=score.fit,
+            interest=score.interest,
+            grade=score.grade,
+            band=score.band,
+            meets_threshold=score.meets_threshold,
+            hand_raise_rule=score.hand_raise_rule,
+            signals=account_engine.member_signals(score.interest_breakdown),
+            last_engaged_at=account_engine.last_engaged(score.interest_breakdown),
+            score=score,
+        )
+
+    @property
+    def qualifies(self) -> bool:
+        return self.meets_threshold or bool(self.hand_raise_rule)
+
+    @property
+    def combined(self) -> float:
+        return self.fit + self.interest
+
+    @property
+    def cell(self) -> str:
+        return f"{self.grade}{self.band}"
 
 
 class WhatIf:
@@ -49,7 +96,7 @@ class WhatIf:
         self._entering: list[tuple[float, int, dict]] = []
         self._leaving: list[tuple[float, int, dict]] = []
 
-    def add(self, contact_id: int, name: str, live: engine.Score, draft: engine.Score) -> None:
+    def add(self, contact_id: int, name: str, live: Priced, draft: Priced) -> None:
         self.contacts += 1
         self.mql_live += live.qualifies
         self.mql_draft += draft.qualifies
@@ -75,14 +122,30 @@ class WhatIf:
         contact_id: int,
         name: str,
         *,
-        shown: engine.Score,
-        other: engine.Score,
+        shown: Priced,
+        other: Priced,
     ) -> None:
         item = (key, -contact_id, {"id": contact_id, "name": name, "shown": shown, "other": other})
         if len(heap) < self.top:
             heapq.heappush(heap, item)
         elif item[:2] > heap[0][:2]:
             heapq.heapreplace(heap, item)
+
+    def incomplete(self) -> set[int]:
+        """The leads the result shows whose whole scores the caller has yet to give (complete)."""
+        return {
+            item["id"]
+            for _, _, item in (*self._entering, *self._leaving)
+            if item["shown"].score is None
+        }
+
+    def complete(self, contact_id: int, live: engine.Score, draft: engine.Score) -> None:
+        """Give a shown lead its whole scores (the same numbers, with the parts behind them)."""
+        for heap, shown, other in ((self._entering, draft, live), (self._leaving, live, draft)):
+            for _, _, item in heap:
+                if item["id"] == contact_id:
+                    item["shown"] = replace(item["shown"], score=shown)
+                    item["other"] = replace(item["other"], score=other)
 
     def _leads(self, heap: list) -> list[dict[str, Any]]:
         rows = []
@@ -100,7 +163,7 @@ class WhatIf:
                     "other_interest": other.interest,
                     "other_cell": other.cell,
                     "hand_raise": shown.hand_raise_rule,
-                    "reasons": wording.top_reasons(shown, self.now),
+                    "reasons": wording.top_reasons(shown.score, self.now),
                 }
             )
         return rows

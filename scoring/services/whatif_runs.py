@@ -8,14 +8,15 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from contacts.models import Contact, OutcomeResult
+from contacts.models import Company, Contact, OutcomeResult
 from contacts.selectors import contacts_with_outcome
 from leadscore.batch_gc import fewer_collections
 from scoring import (
@@ -24,10 +25,12 @@ from scoring import (
     account_whatif,
     backtest,
     engine,
+    pricing_sql,
     repricing,
     score_reads,
     selectors,
     whatif,
+    whatif_sql,
 )
 from scoring.models import OutcomeLevel, ScoringModel, WhatIfRun, WhatIfStatus
 from scoring.services.batch_states import (
@@ -183,14 +186,183 @@ def _account_comparison(run: WhatIfRun, now: datetime) -> account_whatif.Account
     return account_whatif.AccountWhatIf(live=live, draft=draft, now=now)
 
 
+def _replayed(
+    specs: tuple[engine.ModelSpec, engine.ModelSpec],
+    contacts: Sequence[Contact],
+    now: datetime,
+    *,
+    line_id: int,
+) -> dict[int, tuple[engine.Score, engine.Score]]:
+    """The Python replay: each contact's whole score under the live version and the draft."""
+    if not contacts:
+        return {}
+    live_spec, draft_spec = specs
+    stored, (live_units, draft_units) = _units_for(specs, contacts, now, line_id=line_id)
+    scores = {}
+    for contact in contacts:
+        live_fit, draft_fit = _fit_parts(specs, contact, stored.get(contact.pk))
+        live = engine.combine(
+            live_spec, live_fit, engine.priced_parts(live_spec, live_units[contact.pk]), now
+        )
+        draft = engine.combine(
+            draft_spec, draft_fit, engine.priced_parts(draft_spec, draft_units[contact.pk]), now
+        )
+        scores[contact.pk] = (live, draft)
+    return scores
+
+
+def _priced_in_sql(
+    specs: tuple[engine.ModelSpec, engine.ModelSpec],
+    contact_ids: list[int],
+    now: datetime,
+    *,
+    live_model_id: int,
+    line_id: int,
+) -> dict[int, tuple[whatif.Priced, whatif.Priced]]:
+    """
+    On PostgreSQL, the contacts whose stored scores the SQL what-if prices (whatif_sql), with
+    both versions' prices; the others are the Python replay's.
+    """
+    live_spec, draft_spec = specs
+    try:
+        whatif_sql.check_comparable(live_spec, draft_spec)
+        sql, params = whatif_sql.whatif_statement(
+            live_spec,
+            draft_spec,
+            live_model_id=live_model_id,
+            line_id=line_id,
+            contact_ids=contact_ids,
+            now=now,
+            built=_new_definitions(specs, contact_ids, now),
+        )
+    except pricing_sql.NotPriceable:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return whatif_sql.priced_pairs(live_spec, draft_spec, cursor.fetchall())
+
+
+def _new_definitions(
+    specs: tuple[engine.ModelSpec, engine.ModelSpec], contact_ids: list[int], now: datetime
+) -> dict[int, dict[str, engine.Units]]:
+    """
+    The units at `now` of the draft's definitions the live version lacks (no stored score has
+    them), built from the contacts' history of those activity kinds, as the replay builds them.
+    """
+    live_spec, draft_spec = specs
+    live_tags = set(live_spec.definition_tags.values())
+    new = {key for key, tag in draft_spec.definition_tags.items() if tag not in live_tags}
+    if not new:
+        return {}
+    built = states_from_history(
+        draft_spec, rules_by_definition(draft_spec), dict.fromkeys(contact_ids, new), now
+    )
+    return {pk: engine.interest_units(draft_spec, states, now) for pk, states in built.items()}
+
+
+def _in_sql() -> bool:
+    """Does the SQL what-if serve (PostgreSQL)? Tests turn it off to compare both paths."""
+    return connection.vendor == "postgresql"
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A contact as the comparison reads it: no model instance for the contacts SQL prices."""
+
+    pk: int
+    name: str
+    job_title: str
+    company_id: int | None
+
+    FIELDS = ("pk", "first_name", "last_name", "email", "job_title", "company_id")
+
+    @classmethod
+    def of(cls, pk, first_name, last_name, email, job_title, company_id) -> _Row:
+        name = Contact.display_name(first_name, last_name, email, pk)
+        return cls(pk, name, job_title, company_id)
+
+
+class _Companies(dict):
+    """Each company's name and account profile, read once per run (by id, as batches need)."""
+
+    def load(self, ids: set[int]) -> None:
+        missing = ids - self.keys()
+        for company in Company.objects.filter(pk__in=missing):
+            self[company.pk] = (company.name, account_selectors.company_profile(company))
+
+
+def _compare_batch(
+    run: WhatIfRun,
+    specs: tuple[engine.ModelSpec, engine.ModelSpec],
+    rows: Sequence[_Row],
+    loaded: Mapping[int, Contact],
+    *,
+    comparison: whatif.WhatIf,
+    accounts: account_whatif.AccountWhatIf,
+    companies: _Companies,
+) -> None:
+    """
+    Price a batch of contacts under both versions and add them to both comparisons. `loaded`
+    holds the model instances read already (for the backtest); the Python replay reads the
+    rest of those it takes.
+    """
+    now, line_id = run.as_of, run.draft.line_id
+    priced = {}
+    if run.baseline_id is not None and _in_sql():
+        ids = [row.pk for row in rows]
+        priced = _priced_in_sql(specs, ids, now, live_model_id=run.baseline_id, line_id=line_id)
+    rest = [row.pk for row in rows if row.pk not in priced]
+    unread = [pk for pk in rest if pk not in loaded]
+    contacts = {
+        **loaded,
+        **Contact.objects.select_related("company").in_bulk(unread),
+    }
+    # A contact deleted since the batch was read is left out, as if read after.
+    found = [contacts[pk] for pk in rest if pk in contacts]
+    replayed = _replayed(specs, found, now, line_id=line_id)
+    for pk, (live, draft) in replayed.items():
+        priced[pk] = (whatif.Priced.of(live), whatif.Priced.of(draft))
+    companies.load({row.company_id for row in rows if row.company_id})
+    for row in (row for row in rows if row.pk in priced):
+        live, draft = priced[row.pk]
+        comparison.add(row.pk, row.name, live, draft)
+        if row.company_id:
+            company_name, profile = companies[row.company_id]
+            accounts.add(
+                company_id=row.company_id,
+                company_name=company_name,
+                company=profile,
+                contact_id=row.pk,
+                name=row.name,
+                job_title=row.job_title,
+                live=live,
+                draft=draft,
+            )
+
+
+def _complete_leads(
+    run: WhatIfRun, specs: tuple[engine.ModelSpec, engine.ModelSpec], comparison: whatif.WhatIf
+) -> None:
+    """The leads the result shows that SQL priced get their whole scores (for their reasons)."""
+    ids = comparison.incomplete()
+    if not ids:
+        return
+    contacts = list(Contact.objects.select_related("company").filter(pk__in=ids))
+    replayed = _replayed(specs, contacts, run.as_of, line_id=run.draft.line_id)
+    for pk, (live, draft) in replayed.items():
+        comparison.complete(pk, live, draft)
+
+
 @fewer_collections()
 def whatif_run_execute(*, run_id: int, chunk: int = WHATIF_CHUNK) -> WhatIfRun:
     """
     Compare the draft with the live version over every stored contact at the run's moment, and
-    over the contacts with known outcomes at their outcome's moment (the backtest). Stored rule
-    states serve every definition the draft shares with them, so only a draft's new
-    definitions read activities; the backtest replays the decided contacts' history. Writes
-    nothing but the run: no score, no qualification, no timeline entry.
+    over the contacts with known outcomes at their outcome's moment (the backtest). On
+    PostgreSQL most contacts are priced in one statement per batch from their stored units
+    (whatif_sql); the rest are replayed in Python, where stored rule states serve every
+    definition the draft shares with them, so only a draft's new definitions read activities.
+    The backtest replays the decided contacts' history. Writes nothing but the run: no score,
+    no qualification, no timeline entry.
     """
     run = WhatIfRun.objects.select_related("draft", "baseline").get(pk=run_id)
     run.status, run.started_at = WhatIfStatus.RUNNING, timezone.now()
@@ -212,46 +384,35 @@ def whatif_run_execute(*, run_id: int, chunk: int = WHATIF_CHUNK) -> WhatIfRun:
                 "pk", "outcome_result", "outcome_at"
             )
         }
-        now = run.as_of
-        comparison = whatif.WhatIf(now=now)
-        accounts = _account_comparison(run, now)
+        comparison = whatif.WhatIf(now=run.as_of)
+        accounts = _account_comparison(run, run.as_of)
         observations = []
-        done, last_id = 0, 0
-        contacts = Contact.objects.select_related("company").order_by("pk")
+        done, last_id, companies = 0, 0, _Companies()
         while True:
-            batch = list(contacts.filter(pk__gt=last_id)[:chunk])
-            if not batch:
+            rows = [
+                _Row.of(*values)
+                for values in Contact.objects.filter(pk__gt=last_id)
+                .order_by("pk")
+                .values_list(*_Row.FIELDS)[:chunk]
+            ]
+            if not rows:
                 break
-            stored, (live_units, draft_units) = _units_for(
-                specs, batch, now, line_id=run.draft.line_id
+            decided = [row.pk for row in rows if row.pk in outcomes]
+            loaded = Contact.objects.select_related("company").order_by("pk").in_bulk(decided)
+            _compare_batch(
+                run,
+                specs,
+                rows,
+                loaded,
+                comparison=comparison,
+                accounts=accounts,
+                companies=companies,
             )
-            for contact in batch:
-                live_fit, draft_fit = _fit_parts(specs, contact, stored.get(contact.pk))
-                live = engine.combine(
-                    live_spec, live_fit, engine.priced_parts(live_spec, live_units[contact.pk]), now
-                )
-                draft = engine.combine(
-                    draft_spec,
-                    draft_fit,
-                    engine.priced_parts(draft_spec, draft_units[contact.pk]),
-                    now,
-                )
-                comparison.add(contact.pk, str(contact), live, draft)
-                if contact.company_id:
-                    accounts.add(
-                        company_id=contact.company_id,
-                        company_name=contact.company.name,
-                        company=account_selectors.company_profile(contact.company),
-                        contact_id=contact.pk,
-                        name=str(contact),
-                        job_title=contact.job_title,
-                        live=live,
-                        draft=draft,
-                    )
-            observations += _observations(specs, batch, outcomes, kinds)
-            last_id = batch[-1].pk
-            done += len(batch)
+            observations += _observations(specs, list(loaded.values()), outcomes, kinds)
+            last_id = rows[-1].pk
+            done += len(rows)
             WhatIfRun.objects.filter(pk=run.pk).update(done=done)
+        _complete_leads(run, specs, comparison)
     except Exception as exc:
         run.status, run.error, run.finished_at = WhatIfStatus.FAILED, repr(exc), timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])

@@ -1,0 +1,266 @@
+"""
+What-if in SQL (PostgreSQL): the live version and a draft priced side by side, at the run's
+moment, from the units and fit parts stored with each score: the numbers the Python replay
+(scoring.services.whatif_runs) gets from repricing.stored_units_at, repricing.fit_parts_from and
+engine.combine, for a batch of contacts in one read-only statement. Only the few numbers the
+comparison needs come back to Python, not the units.
+
+A stored score is priced here when its units serve both versions at that moment: written by the
+live version with its current pricing (priced_key), not changed by time since (before its next
+change), units of every definition both versions count, and a draft whose fit rules test
+nothing the live ones did not. The statement returns only those; the caller replays the rest in
+Python. The rules are priced by the same SQL as a rescore's re-price (scoring.pricing_sql).
+
+tests/test_scoring_whatif_in_sql_matches_python.py holds the two paths to the same result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from scoring import account_engine, engine
+from scoring.models import ContactScore
+from scoring.pricing_sql import (
+    NotPriceable,
+    Params,
+    RuleColumns,
+    cap,
+    cells,
+    columns,
+    fit_matches,
+    fit_rules,
+    fits_carried,
+    interest_rules,
+    joined,
+    meets,
+    round_total,
+    stage,
+    sum_of,
+    units_columns,
+    units_usable,
+    unpacked,
+)
+from scoring.whatif import Priced
+
+SIDES = ("l", "d")  # column prefixes: the live version, the draft
+
+
+@dataclass(frozen=True)
+class SideRow:
+    """One version's price of a contact, as the statement returns it."""
+
+    fit: float
+    interest: float
+    grade: str
+    band: int
+    meets_threshold: bool
+    hand_raise_rule: str
+    # Positions (in keyed_interest_rules) of the interest rules whose points count for the
+    # account (account_engine.member_signals): at least MIN_INTEREST.
+    engaging: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class PairRow:
+    """A contact priced by both versions, with what its definitions counted (by index)."""
+
+    contact_id: int
+    live: SideRow
+    draft: SideRow
+    counts: tuple[int, ...]
+    last_at: tuple[str, ...]
+
+
+def tag_index(live: engine.ModelSpec, draft: engine.ModelSpec) -> dict[str, int]:
+    """Each definition's index k in the statement's columns (as units_columns numbers them)."""
+    tags = set(live.definition_tags.values()) | set(draft.definition_tags.values())
+    return {tag: k for k, tag in enumerate(sorted(tags))}
+
+
+def _decay(p: Params, now: datetime, half_life_days: float) -> str:
+    """
+    engine.decay_factor(now - s.scored_at) in SQL: the age's seconds exact (numeric), then the
+    same float steps, so the factor is the same to the last bit.
+    """
+    if half_life_days <= 0:
+        return "1::float8"
+    seconds = f"(extract(epoch FROM {p.add(now)}::timestamptz) - extract(epoch FROM s.scored_at))"
+    age_days = f"(greatest({seconds}::float8, 0::float8) / 86400::float8)"
+    return f"power(0.5::float8, {age_days} / {p.add(float(half_life_days), '::float8')})"
+
+
+def _side(spec: engine.ModelSpec, side: str, priced: RuleColumns, p: Params) -> dict[str, str]:
+    """A version's sums (stage t) and totals (stage n), as columns prefixed by `side`."""
+    fit, _ = cap(f"{side}fit_sum", spec.fit_cap, p)
+    interest, _ = cap(f"{side}interest_sum", spec.interest_cap, p)
+    hand_raise = "".join(f" WHEN {present} THEN {name}" for present, name in priced.hand_raises)
+    least = p.add(float(account_engine.MIN_INTEREST), "::float8")
+    engaging = [
+        f"CASE WHEN {points} >= {least} THEN {j} END"
+        for j, points in enumerate(priced.interest_points)
+    ]
+    sums = (
+        f"{sum_of(priced.fit_points)} AS {side}fit_sum, "
+        f"{sum_of(priced.interest_points)} AS {side}interest_sum, "
+        f"CASE{hand_raise or ' WHEN false THEN NULL'} ELSE '' END AS {side}hand_raise, "
+        f"array_remove(ARRAY[{', '.join(engaging) or 'NULL'}]::int[], NULL) AS {side}engaging"
+    )
+    totals = f"{round_total(fit)} AS {side}fit, {round_total(interest)} AS {side}interest"
+    grade, band = cells(spec, f"n.{side}fit", f"n.{side}interest", p)
+    cell = (
+        f"{grade} AS {side}grade, {band} AS {side}band, "
+        f"{meets(spec, f'n.{side}fit', f'n.{side}interest', p)} AS {side}meets"
+    )
+    return {"sums": sums, "totals": totals, "cells": cell}
+
+
+def check_comparable(live: engine.ModelSpec, draft: engine.ModelSpec) -> None:
+    """Raise NotPriceable unless stored scores of the live version can serve both versions."""
+    if float(live.half_life_days) != float(draft.half_life_days):
+        raise NotPriceable("another half-life: the stored units serve one version only")
+    if not fits_carried(draft, live):
+        raise NotPriceable("a draft fit rule tests what no live fit rule did")
+
+
+def whatif_statement(
+    live: engine.ModelSpec,
+    draft: engine.ModelSpec,
+    *,
+    live_model_id: int,
+    line_id: int,
+    contact_ids: list[int],
+    now: datetime,
+    built: Mapping[int, Mapping[str, engine.Units]] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """
+    One read-only statement pricing the stored scores of these contacts under both versions at
+    `now`; one row (see read_rows) per score it can price, none for the others. `built` holds
+    the contacts' units at `now` of definitions no stored score has (a draft's new rule, by
+    definition key), built from their history by the caller. Raises
+    NotPriceable for versions it cannot compare at all (another half-life, a draft's fit rule
+    testing something new): the caller replays every contact.
+
+    Stages as in repricing_sql.reprice_statement: src (the rows, their fit matches and decay
+    factor), v and u (each definition's units decayed to `now`, as columns), r and q (each
+    rule's points, then caps, per version), t (sums), n (totals rounded).
+    """
+    check_comparable(live, draft)
+    p = Params()
+    tags = sorted(tag_index(live, draft))
+    by_tag = draft.definition_tags
+    extra = {
+        str(contact_id): {by_tag[key]: u.to_json() for key, u in units.items()}
+        for contact_id, units in (built or {}).items()
+    }
+    fresh = {by_tag[key] for units in (built or {}).values() for key in units}
+    vectors, units, valid, index = units_columns(tags, factor="v.f", fresh=fresh)
+    by_side = []
+    for side, spec in zip(SIDES, (live, draft), strict=True):
+        priced = RuleColumns()
+        fit_rules(spec, live, p, priced, side=side)
+        interest_rules(spec, index, p, priced, side=side)
+        by_side.append((priced, _side(spec, side, priced, p)))
+    (live_priced, live_sql), (draft_priced, draft_sql) = by_side
+    line, ids, now_at = p.add(line_id), p.add(list(contact_ids)), p.add(now)
+    counts = ", ".join(f"c{k}" for k in range(len(index))) or "NULL"
+    lasts = ", ".join(f"z{k}" for k in range(len(index))) or "NULL"
+    more = ""
+    if extra:
+        # The built units join the stored ones (they are at `now` already: not decayed).
+        built_json = p.add(orjson.dumps(extra).decode(), "::jsonb")
+        more = f"coalesce({built_json} -> s.contact_id::text, '{{}}'::jsonb)"
+    src = f"""SELECT x.contact_id, x.d, {fit_matches("x.fit_parts")} AS fm, x.f
+    FROM (
+        SELECT s.contact_id, {unpacked(more)}, {_decay(p, now, live.half_life_days)} AS f
+        FROM {ContactScore._meta.db_table} AS s
+        WHERE s.line_id = {line} AND s.contact_id = ANY({ids})
+            AND s.scoring_model_id = {p.add(live_model_id)}
+            AND s.fit_key = {p.add(live.fit_key)} AND s.priced_key = {p.add(live.price_key)}
+            -- Units exact at now: not before the score, and before its next change.
+            AND s.scored_at <= {now_at}
+            AND (s.next_change_at IS NULL OR s.next_change_at > {now_at})
+        OFFSET 0
+    ) AS x
+    WHERE {units_usable(p.add(float(live.half_life_days), "::float8"), p.add(tags, "::text[]"))}"""
+    well_formed = " AND ".join(valid) or "true"
+    stages = [
+        stage("src", src),
+        stage("v", f"SELECT src.contact_id, src.fm, src.f{columns(vectors)} FROM src"),
+        stage("u", f"SELECT v.contact_id, v.fm{columns(units)} FROM v WHERE {well_formed}"),
+        stage("r", f"SELECT u.*{columns(live_priced.raw)}{columns(draft_priced.raw)} FROM u"),
+        stage("q", f"SELECT r.*{columns(live_priced.capped)}{columns(draft_priced.capped)} FROM r"),
+        stage(
+            "t",
+            f"""SELECT q.contact_id, {live_sql["sums"]}, {draft_sql["sums"]},
+        ARRAY[{counts}]::bigint[] AS counts, ARRAY[{lasts}]::text[] AS lasts
+    FROM q""",
+        ),
+        stage("n", f"SELECT t.*, {live_sql['totals']}, {draft_sql['totals']} FROM t"),
+    ]
+    sql = f"""
+WITH {joined(stages)}
+SELECT n.contact_id, n.counts, n.lasts,
+    n.lfit, n.linterest, n.lhand_raise, n.lengaging, {live_sql["cells"]},
+    n.dfit, n.dinterest, n.dhand_raise, n.dengaging, {draft_sql["cells"]}
+FROM n
+"""
+    return sql, p.values
+
+
+def read_rows(rows: list[tuple]) -> list[PairRow]:
+    """The statement's rows as PairRows."""
+    pairs = []
+    for contact_id, counts, lasts, *rest in rows:
+        live = SideRow(rest[0], rest[1], rest[4], rest[5], rest[6], rest[2], tuple(rest[3]))
+        draft = SideRow(rest[7], rest[8], rest[11], rest[12], rest[13], rest[9], tuple(rest[10]))
+        pairs.append(PairRow(contact_id, live, draft, tuple(counts), tuple(lasts)))
+    return pairs
+
+
+def _member_facts(
+    spec: engine.ModelSpec, index: dict[str, int], side: SideRow, pair: PairRow
+) -> tuple[tuple[tuple[str, int], ...], datetime | None]:
+    """
+    account_engine.member_signals and last_engaged from a statement's row: the rules whose
+    points count for the account, with what their definitions counted.
+    """
+    rules = spec.keyed_interest_rules
+    signals, moments = [], []
+    for j in side.engaging:
+        rule, key = rules[j]
+        k = index[spec.definition_tags[key]]
+        signals.append((rule.name, pair.counts[k]))
+        if pair.last_at[k]:
+            moments.append(datetime.fromisoformat(pair.last_at[k]))
+    return tuple(signals), max(moments) if moments else None
+
+
+def priced_pairs(
+    live: engine.ModelSpec, draft: engine.ModelSpec, rows: list[tuple]
+) -> dict[int, tuple[Priced, Priced]]:
+    """The statement's rows as each contact's (live, draft) prices, by contact id."""
+    index = tag_index(live, draft)
+    pairs = {}
+    for pair in read_rows(rows):
+        sides = []
+        for spec, side in ((live, pair.live), (draft, pair.draft)):
+            signals, last_engaged_at = _member_facts(spec, index, side, pair)
+            sides.append(
+                Priced(
+                    fit=side.fit,
+                    interest=side.interest,
+                    grade=side.grade,
+                    band=side.band,
+                    meets_threshold=side.meets_threshold,
+                    hand_raise_rule=side.hand_raise_rule,
+                    signals=signals,
+                    last_engaged_at=last_engaged_at,
+                )
+            )
+        pairs[pair.contact_id] = (sides[0], sides[1])
+    return pairs
