@@ -48,6 +48,7 @@ from scoring.engine_types import (  # noqa: F401  (callers read these as engine.
     Rule,
     RuleScore,
     Score,
+    ScoreReading,
     Units,
     definition_key,
     definition_tag,

@@ -229,8 +229,34 @@ class RuleScore:
 _RULE_SCORE_FIELDS = frozenset(RuleScore.__dataclass_fields__)
 
 
+class ScoreReading:
+    """
+    What a score's numbers say, for any class holding them (a Score, a what-if's Priced):
+    whether it qualifies, its combined total, its grade x band cell.
+    """
+
+    fit: float
+    interest: float
+    grade: str
+    band: int
+    meets_threshold: bool
+    hand_raise_rule: str  # name of the hand-raise rule that fired, or ""
+
+    @property
+    def qualifies(self) -> bool:
+        return self.meets_threshold or bool(self.hand_raise_rule)
+
+    @property
+    def combined(self) -> float:
+        return self.fit + self.interest
+
+    @property
+    def cell(self) -> str:
+        return f"{self.grade}{self.band}"
+
+
 @dataclass(frozen=True)
-class Score:
+class Score(ScoreReading):
     """A contact's scores at one moment."""
 
     fit: float
@@ -244,18 +270,6 @@ class Score:
     fit_cap_applied: bool = False
     interest_cap_applied: bool = False
     at: datetime | None = None
-
-    @property
-    def qualifies(self) -> bool:
-        return self.meets_threshold or bool(self.hand_raise_rule)
-
-    @property
-    def combined(self) -> float:
-        return self.fit + self.interest
-
-    @property
-    def cell(self) -> str:
-        return f"{self.grade}{self.band}"
 
     @property
     def interest_gains(self) -> float:

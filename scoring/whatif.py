@@ -32,7 +32,7 @@ def bucket_of(value: float, width: float = BUCKET) -> float:
 
 
 @dataclass(frozen=True)
-class Priced:
+class Priced(engine.ScoreReading):
     """
     One version's score of a contact, as the comparison reads it: the numbers, and what the
     account comparison needs of its interest parts. `score` is the whole score where the Python
@@ -63,18 +63,6 @@ class Priced:
             last_engaged_at=account_engine.last_engaged(score.interest_breakdown),
             score=score,
         )
-
-    @property
-    def qualifies(self) -> bool:
-        return self.meets_threshold or bool(self.hand_raise_rule)
-
-    @property
-    def combined(self) -> float:
-        return self.fit + self.interest
-
-    @property
-    def cell(self) -> str:
-        return f"{self.grade}{self.band}"
 
 
 class WhatIf:

@@ -16,8 +16,7 @@ tests/test_scoring_whatif_in_sql_matches_python.py holds the two paths to the sa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -48,32 +47,13 @@ from scoring.pricing_sql import (
 from scoring.whatif import Priced
 
 SIDES = ("l", "d")  # column prefixes: the live version, the draft
+# Each version's columns in a row, in order (after the contact id, counts and last moments);
+# the last three are its cells (grade, band, MQL rule).
+_SIDE_COLUMNS = ("fit", "interest", "hand_raise", "engaging", "grade", "band", "meets")
 
 
-@dataclass(frozen=True)
-class SideRow:
-    """One version's price of a contact, as the statement returns it."""
-
-    fit: float
-    interest: float
-    grade: str
-    band: int
-    meets_threshold: bool
-    hand_raise_rule: str
-    # Positions (in keyed_interest_rules) of the interest rules whose points count for the
-    # account (account_engine.member_signals): at least MIN_INTEREST.
-    engaging: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class PairRow:
-    """A contact priced by both versions, with what its definitions counted (by index)."""
-
-    contact_id: int
-    live: SideRow
-    draft: SideRow
-    counts: tuple[int, ...]
-    last_at: tuple[str, ...]
+def _side_columns(side: str) -> str:
+    return ", ".join(f"n.{side}{name}" for name in _SIDE_COLUMNS[:4])
 
 
 def tag_index(live: engine.ModelSpec, draft: engine.ModelSpec) -> dict[str, int]:
@@ -139,7 +119,7 @@ def whatif_statement(
 ) -> tuple[str, dict[str, Any]]:
     """
     One read-only statement pricing the stored scores of these contacts under both versions at
-    `now`; one row (see read_rows) per score it can price, none for the others. `built` holds
+    `now`; one row (see priced_pairs) per score it can price, none for the others. `built` holds
     the contacts' units at `now` of definitions no stored score has (a draft's new rule, by
     definition key), built from their history by the caller. Raises
     NotPriceable for versions it cannot compare at all (another half-life, a draft's fit rule
@@ -205,39 +185,44 @@ def whatif_statement(
     sql = f"""
 WITH {joined(stages)}
 SELECT n.contact_id, n.counts, n.lasts,
-    n.lfit, n.linterest, n.lhand_raise, n.lengaging, {live_sql["cells"]},
-    n.dfit, n.dinterest, n.dhand_raise, n.dengaging, {draft_sql["cells"]}
+    {_side_columns("l")}, {live_sql["cells"]},
+    {_side_columns("d")}, {draft_sql["cells"]}
 FROM n
 """
     return sql, p.values
 
 
-def read_rows(rows: list[tuple]) -> list[PairRow]:
-    """The statement's rows as PairRows."""
-    pairs = []
-    for contact_id, counts, lasts, *rest in rows:
-        live = SideRow(rest[0], rest[1], rest[4], rest[5], rest[6], rest[2], tuple(rest[3]))
-        draft = SideRow(rest[7], rest[8], rest[11], rest[12], rest[13], rest[9], tuple(rest[10]))
-        pairs.append(PairRow(contact_id, live, draft, tuple(counts), tuple(lasts)))
-    return pairs
-
-
-def _member_facts(
-    spec: engine.ModelSpec, index: dict[str, int], side: SideRow, pair: PairRow
-) -> tuple[tuple[tuple[str, int], ...], datetime | None]:
+def _priced(
+    spec: engine.ModelSpec,
+    index: dict[str, int],
+    side: Sequence[Any],
+    counts: Sequence[int],
+    lasts: Sequence[str],
+) -> Priced:
     """
-    account_engine.member_signals and last_engaged from a statement's row: the rules whose
+    One version's columns of a statement's row as a Priced: the numbers, and the account's
+    facts (account_engine.member_signals and last_engaged) from the interest rules whose
     points count for the account, with what their definitions counted.
     """
+    fit, interest, hand_raise, engaging, grade, band, meets_threshold = side
     rules = spec.keyed_interest_rules
     signals, moments = [], []
-    for j in side.engaging:
+    for j in engaging:
         rule, key = rules[j]
         k = index[spec.definition_tags[key]]
-        signals.append((rule.name, pair.counts[k]))
-        if pair.last_at[k]:
-            moments.append(datetime.fromisoformat(pair.last_at[k]))
-    return tuple(signals), max(moments) if moments else None
+        signals.append((rule.name, counts[k]))
+        if lasts[k]:
+            moments.append(datetime.fromisoformat(lasts[k]))
+    return Priced(
+        fit=fit,
+        interest=interest,
+        grade=grade,
+        band=band,
+        meets_threshold=meets_threshold,
+        hand_raise_rule=hand_raise,
+        signals=tuple(signals),
+        last_engaged_at=max(moments) if moments else None,
+    )
 
 
 def priced_pairs(
@@ -245,22 +230,11 @@ def priced_pairs(
 ) -> dict[int, tuple[Priced, Priced]]:
     """The statement's rows as each contact's (live, draft) prices, by contact id."""
     index = tag_index(live, draft)
-    pairs = {}
-    for pair in read_rows(rows):
-        sides = []
-        for spec, side in ((live, pair.live), (draft, pair.draft)):
-            signals, last_engaged_at = _member_facts(spec, index, side, pair)
-            sides.append(
-                Priced(
-                    fit=side.fit,
-                    interest=side.interest,
-                    grade=side.grade,
-                    band=side.band,
-                    meets_threshold=side.meets_threshold,
-                    hand_raise_rule=side.hand_raise_rule,
-                    signals=signals,
-                    last_engaged_at=last_engaged_at,
-                )
-            )
-        pairs[pair.contact_id] = (sides[0], sides[1])
-    return pairs
+    width = len(_SIDE_COLUMNS)
+    return {
+        contact_id: (
+            _priced(live, index, rest[:width], counts, lasts),
+            _priced(draft, index, rest[width:], counts, lasts),
+        )
+        for contact_id, counts, lasts, *rest in rows
+    }

@@ -132,3 +132,34 @@ def interest_rule(points, kind, **extra) -> dict:
         "url_contains": None,
     }
     return {**rule, **extra}
+
+
+# Rules and activities whose scores move both ways under a pricing change: a fit rule, a plain
+# interest rule, a capped one and a windowed one limited to two occurrences.
+EXAMPLE = {
+    "fit": [
+        {
+            "points": 12,
+            "attribute": "industry",
+            "operator": "equals",
+            "value": "Software",
+            "min_value": 10.0,
+            "max_value": 500.0,
+            "is_hand_raise": False,
+        }
+    ],
+    "interest": [
+        interest_rule(10, "page_view"),
+        interest_rule(5, "email_click", max_points=12.5),
+        interest_rule(4, "pricing_page_view", window_days=30, max_occurrences=2),
+    ],
+    "events": [
+        (0, "page_view", "/pricing", -24),
+        (0, "page_view", "/blog/a", -48),
+        (1, "email_click", "/pricing", -5),
+        (1, "email_click", "/pricing", -7),
+        (2, "pricing_page_view", "/pricing", -30),
+        (0, "pricing_page_view", "/pricing", -3),
+        (3, "page_view", "/careers/x", -400),
+    ],
+}

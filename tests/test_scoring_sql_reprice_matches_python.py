@@ -27,12 +27,12 @@ from scoring.services import rescore_runs, scoring_model_draft_create
 from scoring.services.rescoring import contacts_score
 from scoring.services.score_rows import change_detail, score_moved
 from tests.pricing_strategies import (
+    EXAMPLE,
     START,
     activities,
     build_model,
     change_pricing,
     fit_rules,
-    interest_rule,
     interest_rules,
     rule_change,
     settings_change,
@@ -62,31 +62,7 @@ def _expected(spec, base, stored: score_reads.StoredRow, breakdown: dict) -> eng
 
 # Scores that move both ways, a rename, a cap, and two rules given one name.
 _MOVES = {
-    "fit": [
-        {
-            "points": 12,
-            "attribute": "industry",
-            "operator": "equals",
-            "value": "Software",
-            "min_value": 10.0,
-            "max_value": 500.0,
-            "is_hand_raise": False,
-        }
-    ],
-    "interest": [
-        interest_rule(10, "page_view"),
-        interest_rule(5, "email_click", max_points=12.5),
-        interest_rule(4, "pricing_page_view", window_days=30, max_occurrences=2),
-    ],
-    "events": [
-        (0, "page_view", "/pricing", -24),
-        (0, "page_view", "/blog/a", -48),
-        (1, "email_click", "/pricing", -5),
-        (1, "email_click", "/pricing", -7),
-        (2, "pricing_page_view", "/pricing", -30),
-        (0, "pricing_page_view", "/pricing", -3),
-        (3, "page_view", "/careers/x", -400),
-    ],
+    **EXAMPLE,
     "half_life": 30.0,
     "settings_values": {
         "mql_mode": "both",

@@ -28,12 +28,12 @@ from scoring.services import (
 )
 from scoring.services.rescoring import contacts_score
 from tests.pricing_strategies import (
+    EXAMPLE,
     START,
     activities,
     build_model,
     change_pricing,
     fit_rules,
-    interest_rule,
     interest_rules,
     rule_change,
     settings_change,
@@ -48,31 +48,7 @@ pytestmark = [
 ]
 
 _EXAMPLE = {
-    "fit": [
-        {
-            "points": 30,
-            "attribute": "industry",
-            "operator": "equals",
-            "value": "Software",
-            "min_value": 10.0,
-            "max_value": 500.0,
-            "is_hand_raise": False,
-        }
-    ],
-    "interest": [
-        interest_rule(10, "page_view"),
-        interest_rule(5, "email_click", max_points=12.5),
-        interest_rule(4, "pricing_page_view", window_days=30, max_occurrences=2),
-    ],
-    "events": [
-        (0, "page_view", "/pricing", -24),
-        (0, "page_view", "/blog/a", -48),
-        (1, "email_click", "/pricing", -5),
-        (1, "email_click", "/pricing", -7),
-        (2, "pricing_page_view", "/pricing", -30),
-        (0, "pricing_page_view", "/pricing", -3),
-        (3, "page_view", "/careers/x", -400),
-    ],
+    **EXAMPLE,
     "half_life": 30.0,
     "settings_values": {
         "mql_mode": "both",
@@ -176,7 +152,7 @@ def test_whatif_priced_in_sql_equals_the_python_replay(
         sql_result, python_result, priced = _results(runs)
         event(f"priced in SQL: {priced} of {len(contacts)}")
         assert sql_result == python_result
-        if (fit, events, hours_later, new_rule) == (_EXAMPLE["fit"], _EXAMPLE["events"], 2, False):
+        if (fit, events, hours_later, new_rule) == (EXAMPLE["fit"], EXAMPLE["events"], 2, False):
             # The explicit example: every contact is priced in SQL, and some lead moves.
             assert priced == len(contacts)
             assert sql_result["mql"]["entering"] + sql_result["mql"]["leaving"] > 0
