@@ -229,10 +229,11 @@ class RuleScore:
 _RULE_SCORE_FIELDS = frozenset(RuleScore.__dataclass_fields__)
 
 
+@dataclass(frozen=True)
 class ScoreReading:
     """
-    What a score's numbers say, for any class holding them (a Score, a what-if's Priced):
-    whether it qualifies, its combined total, its grade x band cell.
+    A score's numbers and what they say, the fields first of any class holding them (a Score,
+    a what-if's Priced): whether it qualifies, its combined total, its grade x band cell.
     """
 
     fit: float
@@ -259,12 +260,6 @@ class ScoreReading:
 class Score(ScoreReading):
     """A contact's scores at one moment."""
 
-    fit: float
-    interest: float
-    grade: str
-    band: int
-    meets_threshold: bool
-    hand_raise_rule: str  # name of the hand-raise rule that fired, or ""
     fit_breakdown: tuple[RuleScore, ...]
     interest_breakdown: tuple[RuleScore, ...]
     fit_cap_applied: bool = False

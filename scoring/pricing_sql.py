@@ -258,6 +258,17 @@ def stage(name: str, body: str) -> str:
     return f"{name} AS NOT MATERIALIZED (\n    {body}\n    OFFSET 0\n)"
 
 
+def decay_factor(moment: str, scored_at: str, half_life: str) -> str:
+    """
+    engine.decay_factor(moment - scored_at) in PostgreSQL, for a half-life above 0: the age's
+    seconds exact (numeric), then the same float steps, so the factor is the same to the last
+    bit. The arguments are SQL expressions.
+    """
+    seconds = f"(extract(epoch FROM {moment}) - extract(epoch FROM {scored_at}))"
+    age_days = f"(greatest({seconds}::float8, 0::float8) / 86400::float8)"
+    return f"power(0.5::float8, {age_days} / {half_life})"
+
+
 def joined(stages: list[str]) -> str:
     """Stages as a WITH list."""
     return ",\n".join(stages)

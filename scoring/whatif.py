@@ -40,12 +40,6 @@ class Priced(engine.ScoreReading):
     those (WhatIf.incomplete) when the SQL what-if priced them.
     """
 
-    fit: float
-    interest: float
-    grade: str
-    band: int
-    meets_threshold: bool
-    hand_raise_rule: str
     signals: tuple[tuple[str, int], ...]  # account_engine.member_signals
     last_engaged_at: datetime | None  # account_engine.last_engaged
     score: engine.Score | None = None

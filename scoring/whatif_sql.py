@@ -31,6 +31,7 @@ from scoring.pricing_sql import (
     cap,
     cells,
     columns,
+    decay_factor,
     fit_matches,
     fit_rules,
     fits_carried,
@@ -63,15 +64,11 @@ def tag_index(live: engine.ModelSpec, draft: engine.ModelSpec) -> dict[str, int]
 
 
 def _decay(p: Params, now: datetime, half_life_days: float) -> str:
-    """
-    engine.decay_factor(now - s.scored_at) in SQL: the age's seconds exact (numeric), then the
-    same float steps, so the factor is the same to the last bit.
-    """
+    """engine.decay_factor(now - s.scored_at) in SQL."""
     if half_life_days <= 0:
         return "1::float8"
-    seconds = f"(extract(epoch FROM {p.add(now)}::timestamptz) - extract(epoch FROM s.scored_at))"
-    age_days = f"(greatest({seconds}::float8, 0::float8) / 86400::float8)"
-    return f"power(0.5::float8, {age_days} / {p.add(float(half_life_days), '::float8')})"
+    half_life = p.add(float(half_life_days), "::float8")
+    return decay_factor(f"{p.add(now)}::timestamptz", "s.scored_at", half_life)
 
 
 def _side(spec: engine.ModelSpec, side: str, priced: RuleColumns, p: Params) -> dict[str, str]:

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from leadscore.batch_gc import fewer_collections
-from scoring import engine, score_reads, selectors
+from scoring import engine, pricing_sql, score_reads, selectors
 from scoring.models import ChangeReason, ContactScore, ScoringModel
 from scoring.services.rescoring import CHUNK, locked_contacts, score_batch
 
@@ -47,12 +47,11 @@ def _decay_sql(half_life_days: float) -> str:
     """f, the decay factor from scored_at to the moment bound as %s, in this database's SQL."""
     if half_life_days <= 0:
         return "1.0"
-    if connection.vendor == "postgresql":
-        age_days = "EXTRACT(EPOCH FROM (%s::timestamptz - scored_at))::float8 / 86400.0"
-    else:  # SQLite stores UTC text; julianday() reads it
-        age_days = "(julianday(%s) - julianday(scored_at))"
     half_life = _number(half_life_days)
-    return f"POWER(0.5, CASE WHEN {age_days} > 0 THEN {age_days} ELSE 0 END / {half_life})"
+    if connection.vendor == "postgresql":
+        return pricing_sql.decay_factor("%s::timestamptz", "scored_at", f"{half_life}::float8")
+    # SQLite stores UTC text; julianday() reads it.
+    return f"POWER(0.5, max(coalesce(julianday(%s) - julianday(scored_at), 0), 0) / {half_life})"
 
 
 def _clamped(expression: str, cap: float | None) -> str:
@@ -106,7 +105,7 @@ def _time_candidates(model: ScoringModel, spec: engine.ModelSpec, now: datetime)
     moment: datetime | str = now
     if connection.vendor != "postgresql":
         moment = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    params = [moment] * (0 if spec.half_life_days <= 0 else 2) + [model.pk, moment]
+    params = [moment] * (0 if spec.half_life_days <= 0 else 1) + [model.pk, moment]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
