@@ -70,6 +70,7 @@ def report_rescoring(
     points: dict[str, Any],
     whatifs: tuple[float, float],
     refresh: dict[str, Any],
+    beat_refresh: dict[str, Any],
     account_refresh: dict[str, Any],
     shared: dict[str, Any] | None,
 ) -> None:
@@ -115,7 +116,37 @@ def report_rescoring(
         _report_shared(report, shared, points, s_)
     ratio(report, "whatif_points", "what-if of a points-only draft", whatif_points, s_, 2.0)
     ratio(report, "whatif_new_rule", "what-if of a draft with a new rule", whatif_new_rule, s_, 5.0)
-    ratio(report, "time_refresh", "time refresh (beat) of every score", refresh["seconds"], s_, 1.0)
+    beat = beat_refresh
+    ratio(
+        report,
+        "time_refresh_beat",
+        f"time refresh (beat) of every score, one period ({beat['period_seconds']:g} s) later",
+        beat["seconds"],
+        s_,
+        1.0,
+    )
+    report.add(
+        "time_refresh_beat_rewritten",
+        "  scores it rewrote",
+        beat["rewritten"],
+        f"{beat['rewritten']:,}",
+        "time alone moved their band, MQL state or counted activities",
+    )
+    ratio(
+        report,
+        "time_refresh",
+        "time refresh of every score a day later (a day without the beat)",
+        refresh["seconds"],
+        s_,
+        1.0,
+    )
+    report.add(
+        "time_refresh_rewritten",
+        "  scores it rewrote",
+        refresh["rewritten"],
+        f"{refresh['rewritten']:,}",
+        "time alone moved their band, MQL state or counted activities",
+    )
     report.add(
         "account_time_refresh",
         "account time refresh (beat; the accounts' own task)",
@@ -128,6 +159,7 @@ def report_rescoring(
         definition_change=definition,
         points_change=points,
         time_refresh=refresh,
+        time_refresh_beat=beat,
         account_time_refresh=account_refresh,
     )
 

@@ -11,8 +11,9 @@ then, under the live scoring model (the default model is created if none is live
 3. a full rescore after a points-only change: no activity is read (made in place, then as
    the admin and API make it: a draft published as a new version);
 4. what-if of a points-only draft and of a draft with a new rule;
-5. the beat time refresh of every score (decay, windows, activities dated in the future), and
-   apart from it the accounts' own time refresh;
+5. the beat time refresh of every score (decay, windows, activities dated in the future): one
+   beat period after the scores were written (what it does each period), and a day later (a day
+   without the beat); apart from it the accounts' own time refresh;
 6. POST /api/v1/activities/ for K random contacts: server time with the score written in the
    request's transaction (p50/p95/p99/max);
 7. the yardstick: one SQL GROUP BY that sums each contact's activity points, fully fetched.
@@ -34,6 +35,8 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -238,7 +241,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
     model.refresh_from_db()
     whatif_points = whatif(model, _more_points, "points-only draft")
     whatif_new_rule = whatif(model, _new_rule, "draft with a new rule")
-    refresh, account_refresh = _time_refreshes()
+    beat_refresh, refresh, account_refresh = _time_refreshes()
     published = _published_points_change(model)
     settle()
     latency = single_activity(contact_ids, args.single, args.seed) if args.single > 0 else {}
@@ -252,6 +255,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
         points=points,
         whatifs=(whatif_points, whatif_new_rule),
         refresh=refresh,
+        beat_refresh=beat_refresh,
         account_refresh=account_refresh,
         shared=shared,
     )
@@ -353,14 +357,35 @@ def _shared_points_change(model: ScoringModel, workers: int) -> dict[str, Any]:
     return rescore_shared(change_points, model, workers)
 
 
-def _time_refreshes() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The beat's time refresh of every score, and the accounts' own, a day later."""
-    a_day_later = timezone.now() + timedelta(days=1)
+def _time_refreshes() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """
+    The beat's time refresh of every score one beat period after the scores were written (what
+    it does each period; rolled back, so the next figure starts from the same scores), then a
+    day later (a day without the beat), and the accounts' own refresh a day later.
+    """
+    period = beat_period("scoring-refresh-time")
     settle()
+    with transaction.atomic():
+        label = f"Time refresh (beat) of every score, one beat period ({period:g} s) later"
+        with timed(f"{label} (rolled back)") as t:
+            rewritten = services.scores_refresh_time(now=timezone.now() + timedelta(seconds=period))
+        transaction.set_rollback(True)
+    beat = {"seconds": t["seconds"], "rewritten": rewritten, "period_seconds": period}
+    a_day_later = timezone.now() + timedelta(days=1)
     with timed("Time refresh (beat) of every score, a day later") as t:
         refreshed = services.scores_refresh_time(now=a_day_later)
     refresh = {"seconds": t["seconds"], "rewritten": refreshed}
     with timed("Account time refresh (beat), a day later") as t:
         accounts_refreshed = services.accounts_refresh_time(now=a_day_later)
     account_refresh = {"seconds": t["seconds"], "rewritten": accounts_refreshed}
-    return refresh, account_refresh
+    return beat, refresh, account_refresh
+
+
+def beat_period(entry: str) -> float:
+    """Seconds between two runs of a beat entry (settings.CELERY_BEAT_SCHEDULE)."""
+    schedule = settings.CELERY_BEAT_SCHEDULE[entry]["schedule"]
+    if isinstance(schedule, timedelta):
+        return schedule.total_seconds()
+    if isinstance(schedule, int | float):
+        return float(schedule)
+    raise BenchError(f"The beat entry {entry!r} has no fixed period ({schedule!r}).")
