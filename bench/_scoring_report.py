@@ -51,13 +51,17 @@ def _report_shared(
 
 
 def report_yardstick(report: Report, stick: dict[str, Any]) -> None:
-    report.section(f"Yardstick (one SQL GROUP BY over all activities, best of {YARDSTICK_TRIES})")
+    tried = ", JIT on and off" if stick.get("jit") else ""
+    report.section(
+        f"Yardstick (one SQL GROUP BY over all activities, best of {YARDSTICK_TRIES}{tried})"
+    )
+    best = f"; best with JIT {stick['jit']}" if stick.get("jit") else ""
     report.add(
         "yardstick",
         "SUM(CASE kind ...) GROUP BY contact_id",
         stick,
         f"{stick['seconds']:.2f} s",
-        f"{stick['rows']:,} rows fetched",
+        f"{stick['rows']:,} rows fetched{best}",
     )
 
 

@@ -62,11 +62,20 @@ def contacts_with_outcome(*, level: OutcomeLevel = "either") -> QuerySet[Contact
     """
     own = Outcome.objects.filter(contact=OuterRef("pk")).order_by("-decided_at", "-id")
     account = Outcome.objects.filter(company=OuterRef("company_id")).order_by("-decided_at", "-id")
+    # Only contacts with an outcome, or at a company with one, can have a latest outcome:
+    # narrowed first, the latest-outcome subqueries run for those alone, not for every contact
+    # (they were 0.43 s of a 2.6 s what-if of 20,000 contacts with no outcome, bench scoring).
+    with_own = Q(pk__in=Outcome.objects.filter(contact__isnull=False).values("contact_id"))
+    with_account = Q(
+        company_id__in=Outcome.objects.filter(company__isnull=False).values("company_id")
+    )
     if level == "contact":
         result, at = Subquery(own.values("result")[:1]), Subquery(own.values("decided_at")[:1])
+        candidates = with_own
     elif level == "account":
         result = Subquery(account.values("result")[:1])
         at = Subquery(account.values("decided_at")[:1])
+        candidates = with_account
     elif level == "either":
         result = Coalesce(
             Subquery(own.values("result")[:1]), Subquery(account.values("result")[:1])
@@ -74,10 +83,12 @@ def contacts_with_outcome(*, level: OutcomeLevel = "either") -> QuerySet[Contact
         at = Coalesce(
             Subquery(own.values("decided_at")[:1]), Subquery(account.values("decided_at")[:1])
         )
+        candidates = with_own | with_account
     else:
         raise ValueError(f"Unknown outcome level {level!r}")
     return (
-        Contact.objects.annotate(outcome_result=result, outcome_at=at)
+        Contact.objects.filter(candidates)
+        .annotate(outcome_result=result, outcome_at=at)
         .filter(outcome_result__isnull=False)
         .select_related("company")
     )

@@ -19,6 +19,8 @@ def world():
     own_win = ContactFactory(email="own@x.example", company=lost_account)
     account_only = ContactFactory(email="acct@x.example", company=won_account)
     nothing = ContactFactory(email="none@x.example", company=CompanyFactory())
+    # An outcome of its own and no company: found by its own outcome alone.
+    solo = ContactFactory(email="solo@x.example", company=None)
     outcome_record(company=won_account, result="won", decided_at=now - dt.timedelta(days=3))
     outcome_record(
         company=lost_account,
@@ -27,13 +29,14 @@ def world():
         lost_reason="Chose a competitor",
     )
     outcome_record(contact=own_win, result="won", decided_at=now - dt.timedelta(days=1))
+    outcome_record(contact=solo, result="lost", decided_at=now - dt.timedelta(days=4))
     return own_win, account_only, nothing
 
 
 def test_contact_level_outcomes_are_only_those_recorded_on_the_contact(world):
     own_win, _, _ = world
     rows = {c.email: c.outcome_result for c in contacts_with_outcome(level="contact")}
-    assert rows == {own_win.email: "won"}
+    assert rows == {own_win.email: "won", "solo@x.example": "lost"}
 
 
 def test_account_level_outcomes_come_from_the_contacts_company(world):
@@ -43,7 +46,7 @@ def test_account_level_outcomes_come_from_the_contacts_company(world):
 
 def test_either_level_prefers_the_contacts_own_outcome(world):
     rows = {c.email: c.outcome_result for c in contacts_with_outcome(level="either")}
-    assert rows == {"own@x.example": "won", "acct@x.example": "won"}
+    assert rows == {"own@x.example": "won", "acct@x.example": "won", "solo@x.example": "lost"}
     _, account_only, nothing = world
     assert contact_latest_outcome(contact=account_only).result == "won"
     assert contact_latest_outcome(contact=nothing) is None
