@@ -84,9 +84,9 @@ def test_only_scores_near_a_band_or_mql_boundary_are_read():
     ContactScore.objects.filter(contact=quiet).update(interest=0)
     spec = selectors.model_spec(model)
 
-    assert _time_candidates(model, spec, now + dt.timedelta(days=1)) == [near_warm.pk]
+    assert list(_time_candidates(model, spec, now + dt.timedelta(days=1))) == [near_warm.pk]
     # Three months on, the hot lead may have cooled too: it is read and checked.
-    assert _time_candidates(model, spec, now + dt.timedelta(days=90)) == [
+    assert list(_time_candidates(model, spec, now + dt.timedelta(days=90))) == [
         far_hot.pk,
         near_warm.pk,
     ]

@@ -64,12 +64,13 @@ def _clamped(expression: str, cap: float | None) -> str:
     )
 
 
-def _time_candidates(model: ScoringModel, spec: engine.ModelSpec, now: datetime) -> list[int]:
+def _time_candidates(model: ScoringModel, spec: engine.ModelSpec, now: datetime) -> dict[int, bool]:
     """
     The contacts whose stored band, MQL state or counted activities time alone may have moved
     by `now`, in one query over the score rows (no state read): an activity arriving or leaving
     its window (next_change_at), or an interest range (ContactScore.interest_gains) that
-    reaches across a band or MQL boundary. Rows without the sums are always read.
+    reaches across a band or MQL boundary. Rows without the sums are always read. By contact
+    id, in order: whether it is due (its next change has come: rewritten without a check).
     """
     table = ContactScore._meta.db_table
     lo = _clamped("(f * g - l)", spec.interest_cap)
@@ -90,7 +91,7 @@ def _time_candidates(model: ScoringModel, spec: engine.ModelSpec, now: datetime)
         )
     f = _decay_sql(spec.half_life_days)
     sql = f"""
-        SELECT contact_id FROM (
+        SELECT contact_id, coalesce(next_change_at <= %s, false) FROM (
             SELECT contact_id, fit, band, meets, next_change_at, g,
                    {lo} - {_MARGIN!r} AS lo, {hi} + {_MARGIN!r} AS hi
             FROM (
@@ -105,10 +106,10 @@ def _time_candidates(model: ScoringModel, spec: engine.ModelSpec, now: datetime)
     moment: datetime | str = now
     if connection.vendor != "postgresql":
         moment = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    params = [moment] * (0 if spec.half_life_days <= 0 else 1) + [model.pk, moment]
+    params = [moment] + [moment] * (0 if spec.half_life_days <= 0 else 1) + [model.pk, moment]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        return {contact_id: bool(due) for contact_id, due in cursor.fetchall()}
 
 
 @fewer_collections()
@@ -130,29 +131,23 @@ def _model_refresh_time(model: ScoringModel, *, now: datetime) -> int:
     """
     spec = selectors.cached_model_spec(model)
     candidates = _time_candidates(model, spec, now)
-    moved = []
-    for start in range(0, len(candidates), CHUNK):
+    # Due scores count other activities now: rewritten without reading them twice.
+    moved = [contact_id for contact_id, due in candidates.items() if due]
+    checked = [contact_id for contact_id, due in candidates.items() if not due]
+    for start in range(0, len(checked), CHUNK):
         rows = [
             (score_reads.StoredScore(*row[:5]), row[5:])
             for row in ContactScore.objects.filter(
-                contact_id__in=candidates[start : start + CHUNK], line_id=model.line_id
+                contact_id__in=checked[start : start + CHUNK], line_id=model.line_id
             )
             .order_by("contact_id")
             .values_list(*score_reads.StoredScore.FIELDS, *_SHOWN)
         ]
-        due = {s.contact_id for s, _ in rows if s.next_change_at and s.next_change_at <= now}
         scores = score_reads.stored_scores_at(
-            spec,
-            [s for s, _ in rows if s.contact_id not in due],
-            line_id=model.line_id,
-            now=now,
-            complete=True,
+            spec, [s for s, _ in rows], line_id=model.line_id, now=now, complete=True
         )
-        moved += [
-            s.contact_id
-            for s, shown in rows
-            if s.contact_id in due or _moved(shown, scores.get(s.contact_id))
-        ]
+        moved += [s.contact_id for s, shown in rows if _moved(shown, scores.get(s.contact_id))]
+    moved.sort()  # locked in id order, as every writer locks
     rewritten = 0
     for start in range(0, len(moved), CHUNK):
         with transaction.atomic():
