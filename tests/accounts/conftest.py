@@ -1,10 +1,14 @@
 """An account scoring world: a live model with a pricing rule, an account fit rule on industry,
 and a Software company owned by a rep."""
 
+import datetime as dt
+
 import pytest
 
+from contacts.services import activity_record
 from tests.factories import (
     CompanyFactory,
+    ContactFactory,
     FitRuleFactory,
     InterestRuleFactory,
     ScoringModelFactory,
@@ -46,6 +50,17 @@ def owner(db):
 @pytest.fixture
 def acme(account_model, owner):
     return CompanyFactory(name="Acme", domain="acme.test", industry="Software", account_owner=owner)
+
+
+def buying_group_views_pricing(company, *, at: dt.datetime) -> None:
+    """A VP, a manager and a CTO of the company view pricing once each, at `at`: under
+    account_model that is 10 interest each, 30 + 3 roles = 60 engagement."""
+    for title in ("VP Sales", "Sales Manager", "CTO"):
+        activity_record(
+            contact=ContactFactory(company=company, job_title=title),
+            kind="pricing_page_view",
+            occurred_at=at,
+        )
 
 
 # The API tests' key fixtures, for the companies endpoint tests here.

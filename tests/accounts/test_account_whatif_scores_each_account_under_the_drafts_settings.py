@@ -7,21 +7,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from contacts.services import activity_record
 from scoring import services
-from tests.factories import ContactFactory
+from tests.accounts.conftest import buying_group_views_pricing
 
 pytestmark = pytest.mark.django_db
 
 
 def _engaged(acme) -> None:
-    now = timezone.now()
-    for title in ("VP Sales", "Sales Manager", "CTO"):  # 10 interest each: 30 + 3 roles = 60
-        activity_record(
-            contact=ContactFactory(company=acme, job_title=title),
-            kind="pricing_page_view",
-            occurred_at=now - dt.timedelta(hours=1),
-        )
+    buying_group_views_pricing(acme, at=timezone.now() - dt.timedelta(hours=1))  # 60
 
 
 def _accounts(draft, user) -> dict:

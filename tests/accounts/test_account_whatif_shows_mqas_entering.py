@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.services import activity_record
 from scoring import services
 from scoring.models import AccountQualification, AccountScore, WhatIfStatus
+from tests.accounts.conftest import buying_group_views_pricing
 from tests.factories import CompanyFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,13 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_doubling_pricing_points_makes_acme_an_mqa_in_the_draft_only(
     acme, account_model, marketing_ops
 ):
-    now = timezone.now()
-    for title in ("VP Sales", "Sales Manager", "CTO"):  # 10 interest each: 30 + 3 roles = 60
-        activity_record(
-            contact=ContactFactory(company=acme, job_title=title),
-            kind="pricing_page_view",
-            occurred_at=now - dt.timedelta(hours=1),
-        )
+    buying_group_views_pricing(acme, at=timezone.now() - dt.timedelta(hours=1))  # 60
     quiet = CompanyFactory(name="Quiet", domain="quiet.test")
     ContactFactory(company=quiet)
     assert AccountScore.objects.get(company=acme).meets_threshold is False
@@ -51,13 +45,7 @@ def test_doubling_pricing_points_makes_acme_an_mqa_in_the_draft_only(
 
 
 def test_the_whatif_page_lists_the_entering_account(acme, account_model, marketing_ops, ops_client):
-    now = timezone.now()
-    for title in ("VP Sales", "Sales Manager", "CTO"):
-        activity_record(
-            contact=ContactFactory(company=acme, job_title=title),
-            kind="pricing_page_view",
-            occurred_at=now,
-        )
+    buying_group_views_pricing(acme, at=timezone.now())
     draft = services.scoring_model_draft_create(source=account_model, created_by=marketing_ops)
     draft.mqa_engagement_threshold = 50
     draft.save()
