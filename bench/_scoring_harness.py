@@ -75,8 +75,8 @@ def yardstick(spec: engine.ModelSpec) -> dict[str, Any]:
                     rows = len(cursor.fetchall())
                     times.append(time.perf_counter() - start)
                     jit_of.append(mode)
-    best = min(range(len(times)), key=times.__getitem__)
-    return {"seconds": times[best], "tries": times, "rows": rows, "jit": jit_of[best]}
+    seconds, jit = min(zip(times, jit_of, strict=True))
+    return {"seconds": seconds, "tries": times, "rows": rows, "jit": jit}
 
 
 @contextmanager

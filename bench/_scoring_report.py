@@ -120,37 +120,27 @@ def report_rescoring(
         _report_shared(report, shared, points, s_)
     ratio(report, "whatif_points", "what-if of a points-only draft", whatif_points, s_, 2.0)
     ratio(report, "whatif_new_rule", "what-if of a draft with a new rule", whatif_new_rule, s_, 5.0)
-    beat = beat_refresh
-    ratio(
-        report,
-        "time_refresh_beat",
-        f"time refresh (beat) of every score, one period ({beat['period_seconds']:g} s) later",
-        beat["seconds"],
-        s_,
-        1.0,
-    )
-    report.add(
-        "time_refresh_beat_rewritten",
-        "  scores it rewrote",
-        beat["rewritten"],
-        f"{beat['rewritten']:,}",
-        "time alone moved their band, MQL state or counted activities",
-    )
-    ratio(
-        report,
-        "time_refresh",
-        "time refresh of every score a day later (a day without the beat)",
-        refresh["seconds"],
-        s_,
-        1.0,
-    )
-    report.add(
-        "time_refresh_rewritten",
-        "  scores it rewrote",
-        refresh["rewritten"],
-        f"{refresh['rewritten']:,}",
-        "time alone moved their band, MQL state or counted activities",
-    )
+    period = beat_refresh["period_seconds"]
+    for key, label, run in (
+        (
+            "time_refresh_beat",
+            f"time refresh (beat) of every score, one period ({period:g} s) later",
+            beat_refresh,
+        ),
+        (
+            "time_refresh",
+            "time refresh of every score a day later (a day without the beat)",
+            refresh,
+        ),
+    ):
+        ratio(report, key, label, run["seconds"], s_, 1.0)
+        report.add(
+            f"{key}_rewritten",
+            "  scores it rewrote",
+            run["rewritten"],
+            f"{run['rewritten']:,}",
+            "time alone moved their band, MQL state or counted activities",
+        )
     report.add(
         "account_time_refresh",
         "account time refresh (beat; the accounts' own task)",
@@ -163,7 +153,7 @@ def report_rescoring(
         definition_change=definition,
         points_change=points,
         time_refresh=refresh,
-        time_refresh_beat=beat,
+        time_refresh_beat=beat_refresh,
         account_time_refresh=account_refresh,
     )
 

@@ -147,7 +147,7 @@ def _model_refresh_time(model: ScoringModel, *, now: datetime) -> int:
             spec, [s for s, _ in rows], line_id=model.line_id, now=now, complete=True
         )
         moved += [s.contact_id for s, shown in rows if _moved(shown, scores.get(s.contact_id))]
-    moved.sort()  # locked in id order, as every writer locks
+    moved.sort()  # chunks of consecutive ids, as before the due scores were split off
     rewritten = 0
     for start in range(0, len(moved), CHUNK):
         with transaction.atomic():
