@@ -22,7 +22,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -65,7 +64,12 @@ from integrations.api import (
     bulk_response,
     validate_rows,
 )
-from integrations.filters import IdFilter, StrictBooleanFilter
+from integrations.filters import (
+    API_FILTER_BACKENDS,
+    IdFilter,
+    KnownQueryParameters,
+    StrictBooleanFilter,
+)
 from integrations.models import Scope
 from leadscore.batch_gc import fewer_collections
 
@@ -133,7 +137,7 @@ class CompanyViewSet(
     in_serializer = CompanyInSerializer
     pagination_class = ApiCursorPagination
     filterset_class = CompanyFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
+    filter_backends = API_FILTER_BACKENDS
     ordering_fields = ["id", "name", "domain", "created_at", "updated_at"]
     ordering = ["-id"]
     required_scopes = {
@@ -230,7 +234,7 @@ class ContactViewSet(
     in_serializer = ContactInSerializer
     pagination_class = ApiCursorPagination
     filterset_class = ContactApiFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
+    filter_backends = API_FILTER_BACKENDS
     ordering_fields = ["id", "email", "created_at", "updated_at"]
     ordering = ["-id"]
     required_scopes = {
@@ -273,7 +277,12 @@ class ContactViewSet(
         "phone number or company.",
         responses={200: ContactSerializer(many=True), **ERRORS},
     )
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        filter_backends=[KnownQueryParameters],
+    )
     def duplicates(self, request: Request, pk=None) -> Response:
         contact = self.get_object()
         found = contact_duplicates(contact=contact).prefetch_related("identities")
@@ -360,7 +369,7 @@ class ActivityViewSet(
     in_serializer = ActivityInSerializer
     pagination_class = ApiCursorPagination
     filterset_class = ActivityApiFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
+    filter_backends = API_FILTER_BACKENDS
     ordering_fields = ["id", "occurred_at", "created_at"]
     ordering = ["-id"]
     required_scopes = {

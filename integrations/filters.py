@@ -1,7 +1,7 @@
 """
 Query filters whose schema says exactly what they accept (the fuzzer holds us to it): ids are
 integers from 1, booleans are true/false, moments are ISO 8601 date-times, and a parameter sent
-empty or malformed is a 400 rather than silently ignored.
+empty or malformed, or one the endpoint does not take, is a 400 rather than silently ignored.
 """
 
 from __future__ import annotations
@@ -11,7 +11,11 @@ from datetime import UTC
 import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions
+from rest_framework.filters import BaseFilterBackend, OrderingFilter
+from rest_framework.settings import api_settings
 
 # Ids are 64-bit: a larger value is a 400, not an overflow in the database driver.
 ID_MAX = 2**63 - 1
@@ -98,3 +102,62 @@ class PointsFilter(django_filters.NumberFilter):
     """`?fit_min=40`: a score bound, a finite number within ±1,000,000."""
 
     field_class = _PointsField
+
+
+class KnownQueryParameters(BaseFilterBackend):
+    """
+    Refuses a read whose query names a parameter the endpoint does not take (`?contact=` where
+    the filter is `?company=`, a misspelt `?updated_snce=`): ignored, it would answer every
+    row as if it matched. What an endpoint takes is read from its other filter backends and its
+    paginator, so a new filter is accepted as soon as it is declared. Writes (POST and the
+    rest) are not checked: their query carries no filter.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        if request.method not in ("GET", "HEAD"):
+            return queryset
+        accepted = accepted_parameters(request, queryset, view)
+        unknown = sorted(set(request.query_params) - accepted)
+        if unknown:
+            takes = ", ".join(sorted(accepted)) or "none"
+            raise exceptions.ValidationError(
+                {
+                    name[:100]: [f"Unknown parameter; this endpoint takes: {takes}."]
+                    for name in unknown
+                }
+            )
+        return queryset
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return []  # it adds no parameter of its own
+
+
+def accepted_parameters(request, queryset, view) -> set[str]:
+    """The query parameters an API view reads: its filters, ordering, paging and `format`."""
+    accepted = {api_settings.URL_FORMAT_OVERRIDE} - {None}
+    for backend_class in getattr(view, "filter_backends", ()):
+        backend = backend_class()
+        if isinstance(backend, DjangoFilterBackend):
+            filterset_class = backend.get_filterset_class(view, queryset)
+            for name, found in (filterset_class.base_filters if filterset_class else {}).items():
+                # A two-part filter (a range) reads `<name>_<suffix>` for each part.
+                suffixes = getattr(found.field.widget, "suffixes", None) or [""]
+                accepted |= {f"{name}_{s}" if s else name for s in suffixes}
+        for attribute in ("ordering_param", "search_param"):
+            if getattr(backend, attribute, None):
+                accepted.add(getattr(backend, attribute))
+    paginator = getattr(view, "paginator", None)
+    for attribute in (
+        "cursor_query_param",
+        "page_query_param",
+        "page_size_query_param",
+        "limit_query_param",
+        "offset_query_param",
+    ):
+        if getattr(paginator, attribute, None):
+            accepted.add(getattr(paginator, attribute))
+    return accepted
+
+
+# What an API list filters with: unknown parameters refused, then its filters and ordering.
+API_FILTER_BACKENDS = [KnownQueryParameters, DjangoFilterBackend, OrderingFilter]

@@ -22,13 +22,12 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contacts.api_docs import ERRORS
 from integrations.api import ApiCursorPagination, ErrorSerializer
-from integrations.filters import IdFilter, StrictBooleanFilter
+from integrations.filters import API_FILTER_BACKENDS, IdFilter, StrictBooleanFilter
 from integrations.models import Scope
 from routing import selectors, services
 from routing.api_permissions import ACTION_PERMISSIONS, AssignmentPermission
@@ -165,7 +164,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     permission_classes = [AssignmentPermission]
     pagination_class = ApiCursorPagination
     filterset_class = AssignmentApiFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
+    filter_backends = API_FILTER_BACKENDS
     ordering_fields = ["id", "created_at", "updated_at"]
     ordering = ["-id"]
     required_scopes = {

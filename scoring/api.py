@@ -16,13 +16,18 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
-from rest_framework.filters import OrderingFilter
 
 from contacts.api_docs import ERRORS
 from contacts.models import LifecycleStage
 from contacts.selectors import contacts_visible_to
 from integrations.api import ApiCursorPagination, ErrorSerializer, UtcIsoDateTimeFilter
-from integrations.filters import IdFilter, PointsFilter, StrictBooleanFilter
+from integrations.filters import (
+    API_FILTER_BACKENDS,
+    IdFilter,
+    KnownQueryParameters,
+    PointsFilter,
+    StrictBooleanFilter,
+)
 from integrations.models import ApiKey, Scope
 from integrations.permissions import sees_only_own_leads
 from integrations.strict import StrictTypesMixin
@@ -169,7 +174,7 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     serializer_class = ScoreSerializer
     pagination_class = ApiCursorPagination
     filterset_class = ScoreFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
+    filter_backends = API_FILTER_BACKENDS
     ordering_fields = ["contact_id", "fit", "interest", "scored_at"]
     ordering = ["-contact_id"]
     lookup_field = "contact_id"
@@ -398,7 +403,7 @@ class ScoringRuleViewSet(viewsets.ModelViewSet):
 
     serializer_class = ScoringRuleSerializer
     pagination_class = ApiCursorPagination
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [KnownQueryParameters, django_filters.rest_framework.DjangoFilterBackend]
     filterset_class = ScoringRuleFilter
     required_scopes = dict.fromkeys(
         ("list", "retrieve", "create", "update", "partial_update", "destroy"), Scope.RULES
