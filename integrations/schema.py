@@ -1,8 +1,28 @@
-"""OpenAPI post-processing: every operation documents the error answers the API can give."""
+"""
+OpenAPI: request bodies take only their declared properties (StrictAutoSchema), and every
+operation documents the error answers the API can give (post-processing).
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
+
+from integrations.strict import StrictTypesMixin
+
+
+class StrictAutoSchema(AutoSchema):
+    """A strict serializer's request body says `additionalProperties: false`, as it refuses them."""
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        strict = isinstance(force_instance(serializer), StrictTypesMixin)
+        if direction == "request" and strict and schema.get("type") == "object":
+            schema["additionalProperties"] = False
+        return schema
+
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 

@@ -50,13 +50,29 @@ def type_problem(field: serializers.Field, value: Any) -> str | None:
     return None
 
 
+def unknown_field_message(fields: dict[str, serializers.Field]) -> str:
+    takes = ", ".join(sorted(name for name, field in fields.items() if not field.read_only))
+    return f"Unknown field; this takes: {takes or 'none'}."
+
+
 class StrictTypesMixin:
-    """For serializers of JSON input: check each given field's JSON type before DRF coerces it."""
+    """
+    For serializers of JSON input: a key that is none of its fields is refused (DRF would drop
+    it, so a misspelt `frist_name` stored nothing and answered 201), and each given field's JSON
+    type is checked before DRF coerces it. Read-only fields (ModelSerializer's) are fields:
+    sent, they are ignored. The schema says so too: its request body takes no other property
+    (integrations.schema).
+    """
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            errors = {}
-            for name, field in self.fields.items():  # type: ignore[attr-defined]
+            fields = self.fields  # type: ignore[attr-defined]
+            errors = {
+                str(name)[:100]: [unknown_field_message(fields)]
+                for name in data
+                if name not in fields
+            }
+            for name, field in fields.items():
                 if field.read_only or field.source == "*" or name not in data:
                     continue
                 problem = type_problem(field, data[name])

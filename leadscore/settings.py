@@ -312,7 +312,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "integrations.api.ApiCursorPagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "integrations.schema.StrictAutoSchema",
     "EXCEPTION_HANDLER": "integrations.exceptions.api_exception_handler",
     # Counters live in the default cache: use a shared cache (Redis) with several web workers.
     "DEFAULT_THROTTLE_CLASSES": [
