@@ -116,7 +116,7 @@ class KnownQueryParameters(BaseFilterBackend):
     def filter_queryset(self, request, queryset, view):
         if request.method not in ("GET", "HEAD"):
             return queryset
-        accepted = accepted_parameters(request, queryset, view)
+        accepted = accepted_parameters(queryset, view)
         unknown = sorted(set(request.query_params) - accepted)
         if unknown:
             takes = ", ".join(sorted(accepted)) or "none"
@@ -132,7 +132,7 @@ class KnownQueryParameters(BaseFilterBackend):
         return []  # it adds no parameter of its own
 
 
-def accepted_parameters(request, queryset, view) -> set[str]:
+def accepted_parameters(queryset, view) -> set[str]:
     """The query parameters an API view reads: its filters, ordering, paging and `format`."""
     accepted = {api_settings.URL_FORMAT_OVERRIDE} - {None}
     for backend_class in getattr(view, "filter_backends", ()):
