@@ -63,13 +63,14 @@ class Conflict(exceptions.APIException):
 class AssignmentApiFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=AssignmentStatus.choices)
     rep = IdFilter(field_name="rep_id", label="Rep (user id)")
+    contact = IdFilter(field_name="contact_id", label="Contact (id): who holds this lead")
     overdue = StrictBooleanFilter(
         method="by_overdue", label="Awaiting acceptance past the SLA deadline"
     )
 
     class Meta:
         model = Assignment
-        fields = ["status", "rep", "overdue"]
+        fields = ["status", "rep", "contact", "overdue"]
 
     def by_overdue(self, queryset: QuerySet[Assignment], name: str, value: bool | None):
         if value is None:

@@ -1,6 +1,6 @@
 """
 A read naming a query parameter the endpoint does not take is a 400 that names it and lists what
-the endpoint takes: ignored, `?contact=` on assignments answered every contact's assignments.
+the endpoint takes: ignored, `?contact_email=` on assignments answered every contact's assignments.
 Every parameter the OpenAPI schema documents is still taken.
 """
 
@@ -22,18 +22,20 @@ def test_a_filter_the_endpoint_lacks_is_refused_not_ignored(admin_user, client_f
     api = client_for(admin_user)
     mine, other = route(ContactFactory()), route(ContactFactory())
 
-    response = api.get(f"/api/v1/assignments/?contact={mine.contact_id}")
+    response = api.get(f"/api/v1/assignments/?contact_email={mine.contact.email}")
 
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid"
-    assert list(body["errors"]) == ["contact"]
-    message = body["errors"]["contact"][0]
+    assert list(body["errors"]) == ["contact_email"]
+    message = body["errors"]["contact_email"][0]
     assert message.startswith("Unknown parameter; this endpoint takes:")
-    assert "rep" in message and "status" in message and "page_size" in message
+    assert "contact" in message and "status" in message and "page_size" in message
     # The filters it does take still filter.
     listed = api.get(f"/api/v1/assignments/?status={mine.status}").json()["results"]
     assert sorted(a["id"] for a in listed) == sorted([mine.pk, other.pk])
+    held = api.get(f"/api/v1/assignments/?contact={mine.contact_id}").json()["results"]
+    assert [a["id"] for a in held] == [mine.pk]
     assert Assignment.objects.count() == 2  # a read: nothing written either way
 
 
