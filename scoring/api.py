@@ -24,7 +24,6 @@ from integrations.api import ApiCursorPagination, ErrorSerializer, UtcIsoDateTim
 from integrations.filters import (
     API_FILTER_BACKENDS,
     IdFilter,
-    KnownQueryParameters,
     PointsFilter,
     StrictBooleanFilter,
 )
@@ -403,7 +402,6 @@ class ScoringRuleViewSet(viewsets.ModelViewSet):
 
     serializer_class = ScoringRuleSerializer
     pagination_class = ApiCursorPagination
-    filter_backends = [KnownQueryParameters, django_filters.rest_framework.DjangoFilterBackend]
     filterset_class = ScoringRuleFilter
     required_scopes = dict.fromkeys(
         ("list", "retrieve", "create", "update", "partial_update", "destroy"), Scope.RULES
