@@ -6,10 +6,12 @@ engine.combine, for a batch of contacts in one read-only statement. Only the few
 comparison needs come back to Python, not the units.
 
 A stored score is priced here when its units serve both versions at that moment: written by the
-live version with its current pricing (priced_key), not changed by time since (before its next
-change), units of every definition both versions count, and a draft whose fit rules test
-nothing the live ones did not. The statement returns only those; the caller replays the rest in
-Python. The rules are priced by the same SQL as a rescore's re-price (scoring.pricing_sql).
+live version with its fit rules (fit_key), not changed by time since (before its next change),
+units of every definition both versions count, and a draft whose fit rules test nothing the
+live ones did not. The points it was priced with do not matter: units count, they do not price
+(a score a rescore left untouched keeps the price key of older rules). The statement returns
+only those; the caller replays the rest in Python. The rules are priced by the same SQL as a
+rescore's re-price (scoring.pricing_sql).
 
 tests/test_scoring_whatif_in_sql_matches_python.py holds the two paths to the same result.
 """
@@ -157,7 +159,7 @@ def whatif_statement(
         FROM {ContactScore._meta.db_table} AS s
         WHERE s.line_id = {line} AND s.contact_id = ANY({ids})
             AND s.scoring_model_id = {p.add(live_model_id)}
-            AND s.fit_key = {p.add(live.fit_key)} AND s.priced_key = {p.add(live.price_key)}
+            AND s.fit_key = {p.add(live.fit_key)}
             -- Units exact at now: not before the score, and before its next change.
             AND s.scored_at <= {now_at}
             AND (s.next_change_at IS NULL OR s.next_change_at > {now_at})
