@@ -34,6 +34,24 @@ def _accounts_after(report: Report, key: str, rescore: dict[str, Any]) -> None:
     )
 
 
+def report_floor(report: Report, key: str, rescore: dict[str, Any], stick: float) -> None:
+    """The least the run's writes alone take (bench._scoring_harness.write_floor)."""
+    floor = rescore.get("floor")
+    if floor is None:
+        return
+    seconds = floor["seconds"]
+    report.add(
+        f"{key}_floor",
+        "  floor: its writes alone (no computing; rolled back)",
+        seconds / stick,
+        f"{seconds / stick:.2f}x",
+        f"{seconds:.2f} s: UPDATE of the {floor['scores']:,} scores it rewrote, INSERT of "
+        f"{floor['timeline_entries']:,} timeline entries; the run took "
+        f"{rescore['seconds'] / seconds:.1f}x this",
+    )
+    report.figures[f"{key}_floor"] = floor
+
+
 def _report_shared(
     report: Report, shared: dict[str, Any], alone: dict[str, Any], stick: float
 ) -> None:
@@ -115,6 +133,7 @@ def report_rescoring(
         f"{untouched:,} of {points['contacts']:,}",
         "they count nothing the changed rule counts (RescoreScope)",
     )
+    report_floor(report, "points_change", points, s_)
     _accounts_after(report, "points_change", points)
     if shared:
         _report_shared(report, shared, points, s_)

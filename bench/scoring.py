@@ -65,6 +65,7 @@ from bench._scoring_harness import (  # noqa: F401  (other benches read these as
 )
 from bench._scoring_report import (
     ratio,
+    report_floor,
     report_rescoring,
     report_single_activity,
     report_stored,
@@ -267,6 +268,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
         stick["seconds"],
         1.0,
     )
+    report_floor(report, "published_points_change", published, stick["seconds"])
     if latency:
         report_single_activity(report, latency)
     report_stored(report)
@@ -323,7 +325,7 @@ def _rule_change_rescores(model: ScoringModel) -> tuple[dict[str, Any], dict[str
         rule.save(update_fields=["points"])
 
     definition = rescore_after(change_definition, model, f"window of '{rule.name}' changed")
-    points = rescore_after(change_points, model, f"points of '{rule.name}' changed")
+    points = rescore_after(change_points, model, f"points of '{rule.name}' changed", floor=True)
     return definition, points
 
 
@@ -343,7 +345,7 @@ def _published_points_change(model: ScoringModel) -> dict[str, Any]:
     def publish() -> None:
         services.scoring_model_publish(draft=draft, published_by=None)
 
-    return rescore_after(publish, draft, f"points of '{rule.name}' changed, published")
+    return rescore_after(publish, draft, f"points of '{rule.name}' changed, published", floor=True)
 
 
 def _shared_points_change(model: ScoringModel, workers: int) -> dict[str, Any]:
