@@ -173,6 +173,14 @@ def pricing_snapshot(spec: engine.ModelSpec) -> dict[str, Any]:
     }
 
 
+def snapshot_tags(before: Mapping[str, Any] | None) -> frozenset[str] | None:
+    """The definitions (tags) a pricing snapshot's rules counted; None without a usable one."""
+    try:
+        return frozenset(str(tag) for _, tag, _ in before["rules"])  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def repriced_tags(
     before: Mapping[str, Any] | None, spec: engine.ModelSpec
 ) -> frozenset[str] | None:

@@ -54,6 +54,22 @@ def announcements() -> Iterator[list[int]]:
     lead_qualified.disconnect(dispatch_uid="test-announcements")
 
 
+@pytest.fixture
+def activity_reads(monkeypatch) -> list[set[str]]:
+    """The kinds asked for by each read of stored activities into Python during the test."""
+    from scoring import selectors
+
+    reads: list[set[str]] = []
+    real = selectors.events_by_contact
+
+    def spy(contact_ids, *, kinds, **kwargs):
+        reads.append(set(kinds))
+        return real(contact_ids, kinds=kinds, **kwargs)
+
+    monkeypatch.setattr(selectors, "events_by_contact", spy)
+    return reads
+
+
 # Personas: one user per role, for permission tests.
 
 

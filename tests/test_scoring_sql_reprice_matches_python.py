@@ -23,7 +23,7 @@ from scoring.models import (
     Qualification,
     ScoreChange,
 )
-from scoring.services import rescore_runs, scoring_model_draft_create
+from scoring.services import rescore_sql, scoring_model_draft_create
 from scoring.services.rescoring import contacts_score
 from scoring.services.score_rows import change_detail, score_moved
 from tests.pricing_strategies import (
@@ -128,10 +128,10 @@ def _check(fit, interest, events, half_life, settings_values, changes, publish) 
     stored = score_reads.stored_scores(ids, line_id=model.line_id, breakdowns=True)
     expected = {i: _expected(spec, base, row, row.breakdown) for i, row in stored.items()}
     now = START + dt.timedelta(hours=1)
-    base_for_sql = rescore_runs._base_spec(model, spec, base_model.pk, base.fit_key)
+    base_for_sql = rescore_sql.base_spec(model, spec, base_model.pk, base.fit_key)
     note(f"fit carried: {base_for_sql is not None}")
 
-    left, moved = rescore_runs._reprice_in_sql(model, spec, ids, now)
+    left, moved = rescore_sql.reprice_in_sql(model, spec, ids, now)
     event(f"re-priced in SQL: {len(stored) - len(left)} of {len(stored)}; moved: {moved}")
 
     after = {s.contact_id: s for s in ContactScore.objects.filter(contact_id__in=ids)}

@@ -19,7 +19,7 @@ from django.utils import timezone
 from contacts.models import Contact
 from leadscore.batch_gc import fewer_collections
 from leadscore.on_commit import enqueue_safely
-from scoring import engine, pricing_sql, repricing, repricing_sql, score_reads, selectors
+from scoring import engine, repricing, score_reads, selectors
 from scoring.models import (
     ChangeReason,
     ContactScore,
@@ -29,6 +29,7 @@ from scoring.models import (
     RescoreStatus,
     ScoringModel,
 )
+from scoring.services import rescore_sql
 from scoring.services.batch_states import rules_by_definition
 from scoring.services.outbox import outbox_publish
 from scoring.services.rescoring import CHUNK, BatchResult, locked_contacts, score_batch
@@ -175,6 +176,9 @@ class RescoreScope:
     key: str
     tags: frozenset[str] | None
     covers: tuple[str, ...]
+    # Definitions (keys) the last run's rules did not have: the stored scores lack their states,
+    # which are rebuilt from the history (in SQL where refold_sql can).
+    new: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, model: ScoringModel, spec: engine.ModelSpec, *, refold_all: bool) -> RescoreScope:
@@ -186,7 +190,11 @@ class RescoreScope:
         before = last.priced_with if last is not None and not refold_all else None
         tags = repricing.repriced_tags(before, spec)
         covers = tuple(before.get("covers") or ()) if tags is not None else ()
-        return cls(key=spec.price_key, tags=tags, covers=covers)
+        had = repricing.snapshot_tags(before)
+        new = frozenset(
+            k for k, tag in spec.definition_tags.items() if had is None or tag not in had
+        )
+        return cls(key=spec.price_key, tags=tags, covers=covers, new=new)
 
     def contacts_moved(self, ids: list[int], *, model: ScoringModel) -> list[int]:
         """The contacts of a chunk (locked) whose scores this run rewrites."""
@@ -298,7 +306,12 @@ def _slice_scores(
     model = run.scoring_model
     # Chosen under the locks: a score written meanwhile is judged as it now stands.
     moved = scope.contacts_moved(ids, model=model) if ids else []
-    left, repriced = (moved, 0) if run.refold_all else _reprice_in_sql(model, spec, moved, now)
+    refolded_in_sql: set[str] = set()
+    if run.refold_all:
+        left, repriced = moved, 0
+    else:
+        refolded_in_sql = rescore_sql.refold_in_sql(model, spec, scope.new, moved)
+        left, repriced = rescore_sql.reprice_in_sql(model, spec, moved, now)
     contacts = locked_contacts(left) if left else []
     batch = BatchResult()  # nothing left in this slice for the Python path
     if contacts:
@@ -317,71 +330,8 @@ def _slice_scores(
         moved=len(moved),
         changed=batch.changed + repriced,
         newly_qualified=batch.newly_qualified,
-        refolded=frozenset(batch.refolded),
+        refolded=frozenset(batch.refolded) | refolded_in_sql,
     )
-
-
-def _reprice_in_sql(
-    model: ScoringModel, spec: engine.ModelSpec, ids: list[int], now: datetime
-) -> tuple[list[int], int]:
-    """
-    Re-price in SQL (PostgreSQL) the stored scores of these locked contacts that the change
-    only re-prices (repricing_sql): one statement per version and fit rules they were written
-    with, usually one. Returns the contacts left to the Python path (no score yet, units of
-    another shape, fit rules that test something new, a price that may qualify) and how many
-    scores moved.
-    """
-    if connection.vendor != "postgresql" or not ids:
-        return ids, 0
-    written_by = (
-        ContactScore.objects.filter(line_id=model.line_id, contact_id__in=ids)
-        .values_list("scoring_model_id", "fit_key")
-        .distinct()
-    )
-    left, moved = set(ids), 0
-    for base_model_id, fit_key in written_by:
-        base = _base_spec(model, spec, base_model_id, fit_key)
-        if base is None:
-            continue
-        try:
-            sql, params = repricing_sql.reprice_statement(
-                spec,
-                base,
-                model_id=model.pk,
-                base_model_id=base_model_id,
-                line_id=model.line_id,
-                contact_ids=ids,
-                now=now,
-            )
-        except pricing_sql.NotPriceable:
-            continue  # the Python path prices them
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for contact_id, to_python, score_moved in cursor.fetchall():
-                if not to_python:
-                    left.discard(contact_id)
-                    moved += score_moved
-    return [i for i in ids if i in left], moved
-
-
-def _base_spec(
-    model: ScoringModel, spec: engine.ModelSpec, base_model_id: int, fit_key: str
-) -> engine.ModelSpec | None:
-    """
-    The rules scores written by this version with these fit rules were priced with, when the
-    SQL re-price can carry their fit parts over: the model itself (fit rules unchanged), or
-    the version a publish replaced. None when those rules are gone (edited in place).
-    """
-    if base_model_id == model.pk:
-        base = spec
-    else:
-        written = ScoringModel.objects.filter(pk=base_model_id, line_id=model.line_id).first()
-        if written is None:
-            return None
-        base = selectors.cached_model_spec(written)
-    if base.fit_key != fit_key or not pricing_sql.fits_carried(spec, base):
-        return None
-    return base
 
 
 def _finish(run_id: int, spec: engine.ModelSpec, scope: RescoreScope) -> RescoreRun:

@@ -1,0 +1,198 @@
+"""
+Rebuilding one interest rule definition's state from the history in SQL (PostgreSQL), for a
+rescore run after a rule-definition change (a window, an "at most N times", a new rule): the
+state and units that engine.fold and engine.units_of give, for every stored score of a batch in
+one statement, without an activity travelling to Python.
+
+Each score gets the definition as it stood at the score's own scored_at: its other definitions'
+units are exact at that moment, so the re-price that follows (scoring.repricing_sql) prices the
+whole score there, and pages and the API take it on to now as they do any stored score. The
+score's units and states of definitions the rules no longer have are dropped, as the Python
+path drops them, and its next change is taken again from all its units.
+
+Only definitions that match on the activity kind alone are rebuilt here: a rule with conditions
+on the activity's properties or a custom kind is rebuilt by the Python path (NotPriceable), as
+is a score whose units were written under another half-life.
+
+tests/test_scoring_refold_in_sql_matches_python.py holds this module to the Python fold.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contacts.models import Activity
+from scoring import engine
+from scoring.models import ContactScore
+from scoring.pricing_sql import NotPriceable, Params, decay_factor
+
+
+def foldable(rule: engine.Rule) -> bool:
+    """Does this statement rebuild the rule's definition (it matches on the kind alone)?"""
+    return not rule.conditions and not rule.custom_kind
+
+
+def iso(moment: str) -> str:
+    """datetime.isoformat() of a UTC timestamptz expression: microseconds only when not zero."""
+    utc = f"({moment} AT TIME ZONE 'UTC')"
+    return (
+        f"(to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        f"CASE WHEN mod(extract(microseconds FROM {moment})::bigint, 1000000) <> 0 "
+        f"THEN '.' || to_char({utc}, 'US') ELSE '' END || '+00:00')"
+    )
+
+
+def _days(days: int) -> str:
+    """An interval of whole days of 86,400 s each, as timedelta(days=...) is."""
+    return f"(interval '1 second' * {int(days) * 86400})"
+
+
+def refold_statement(
+    spec: engine.ModelSpec, rule: engine.Rule, *, line_id: int, contact_ids: list[int]
+) -> tuple[str, dict[str, Any]]:
+    """
+    One statement that rebuilds, for the stored scores of these contacts (their rows locked by
+    the caller) that lack it, the state and units of `rule`'s definition at each score's
+    scored_at, writes them with the spec's other definitions', and returns the contact ids it
+    wrote. Raises NotPriceable for a rule it cannot rebuild (foldable).
+    """
+    if not foldable(rule):
+        raise NotPriceable("the rule tests an activity's properties or custom kind")
+    key = engine.definition_key(rule, spec.half_life_days)
+    tag = engine.definition_tag(key)
+    p = Params()
+    half_life = float(spec.half_life_days)
+    line, ids, kind = p.add(line_id), p.add(list(contact_ids)), p.add(rule.activity_kind)
+    hl = p.add(half_life, "::float8")
+    factor = decay_factor("e.ref", "e.t", hl) if half_life > 0 else "1::float8"
+    window, limit = rule.window_days, rule.max_occurrences
+    since = f"AND a.occurred_at >= r.ref - {_days(window)}" if window is not None else ""
+    # Each past activity's place, newest first (units_of's order, and the order its sum adds).
+    newest_first = "ORDER BY e.t DESC, e.aid DESC"
+    if engine.is_aggregated(rule):
+        state = _aggregated_state(factor, newest_first)
+    else:
+        state = _kept_state(factor, newest_first, window, limit)
+    keys = p.add(sorted(spec.definition_tags), "::text[]")
+    tags = p.add(sorted(spec.definition_tags.values()), "::text[]")
+    scores, activities = ContactScore._meta.db_table, Activity._meta.db_table
+    sql = f"""
+WITH r AS (
+    SELECT s.id, s.contact_id, s.scored_at AS ref FROM {scores} AS s
+    WHERE s.line_id = {line} AND s.contact_id = ANY({ids})
+        AND jsonb_typeof(s.units->'d') = 'object' AND NOT (s.units->'d') ? {p.add(tag)}
+        AND CASE WHEN jsonb_typeof(s.units->'h') = 'number' THEN (s.units->>'h')::float8 END
+            = {hl}
+        AND jsonb_typeof(s.rule_states) = 'object'
+),
+e AS (
+    SELECT r.id, r.ref, a.id AS aid, a.occurred_at AS t,
+        ROW_NUMBER() OVER (PARTITION BY r.id ORDER BY a.occurred_at > r.ref,
+            a.occurred_at DESC, a.id DESC) AS n
+    FROM r JOIN {activities} AS a ON a.contact_id = r.contact_id
+    WHERE a.kind = {kind} {since}
+),
+folded AS ({state}),
+-- What the scores hold of definitions the rules no longer have (a changed rule's old one),
+-- found once for the batch: each row then drops them with one "-".
+gone AS (
+    SELECT (
+        SELECT coalesce(array_agg(DISTINCT k), '{{}}') FROM r JOIN {scores} AS s ON s.id = r.id,
+            jsonb_object_keys(s.rule_states) AS k
+        WHERE NOT k = ANY({keys})
+    ) AS keys, (
+        SELECT coalesce(array_agg(DISTINCT t), '{{}}') FROM r JOIN {scores} AS s ON s.id = r.id,
+            jsonb_object_keys(s.units->'d') AS t
+        WHERE NOT t = ANY({tags})
+    ) AS tags
+),
+merged AS MATERIALIZED (
+    SELECT s.id,
+        (s.rule_states - g.keys) || jsonb_build_object({p.add(key)}::text,
+            coalesce(f.state, jsonb_build_object('ref', {iso("s.scored_at")}))) AS states,
+        ((s.units->'d') - g.tags) || jsonb_build_object({p.add(tag)}::text,
+            coalesce(f.units, '[0.0, 0, 0, "", "", ""]'::jsonb)) AS d,
+        s.units->'h' AS h
+    FROM r JOIN {scores} AS s ON s.id = r.id CROSS JOIN gone AS g
+        LEFT JOIN folded AS f ON f.id = r.id
+)
+UPDATE {scores} AS s SET rule_states = m.states,
+    units = jsonb_build_object('d', m.d, 'h', m.h),
+    -- engine.units_next_change: the soonest next change of any definition.
+    next_change_at = (SELECT min((v->>5)::timestamptz) FROM jsonb_each(m.d) AS x(k, v)
+        WHERE jsonb_typeof(v->5) = 'string' AND v->>5 <> ''),
+    version = s.version + 1
+FROM merged AS m WHERE s.id = m.id
+RETURNING s.contact_id
+"""
+    return sql, p.values
+
+
+def _aggregated_state(factor: str, newest_first: str) -> str:
+    """
+    A definition with no window and no limit (engine._aggregate): the past activities as a
+    count and a decayed sum at the reference time, the oldest and newest; later ones kept.
+    """
+    past = "e.t <= e.ref"
+    return f"""
+    SELECT g.id, jsonb_build_object('ref', {iso("g.ref")})
+            || CASE WHEN g.n > 0 THEN jsonb_build_object('n', g.n, 's', g.s,
+                'f', {iso("g.f")}, 'l', {iso("g.l")}) ELSE '{{}}'::jsonb END
+            || CASE WHEN g.k IS NOT NULL THEN jsonb_build_object('k', g.k)
+                ELSE '{{}}'::jsonb END AS state,
+        CASE WHEN g.n > 0 THEN jsonb_build_array(g.s, g.n, 0, {iso("g.f")}, {iso("g.l")},
+                coalesce({iso("g.soonest")}, ''))
+            ELSE jsonb_build_array(0.0, 0, 0, '', '', coalesce({iso("g.soonest")}, ''))
+        END AS units
+    FROM (
+        SELECT e.id, e.ref, count(*) FILTER (WHERE {past}) AS n,
+            sum({factor} {newest_first}) FILTER (WHERE {past}) AS s,
+            min(e.t) FILTER (WHERE {past}) AS f, max(e.t) FILTER (WHERE {past}) AS l,
+            jsonb_agg(jsonb_build_array(e.aid, {iso("e.t")}) {newest_first})
+                FILTER (WHERE NOT {past}) AS k,
+            min(e.t) FILTER (WHERE NOT {past}) AS soonest
+        FROM e GROUP BY e.id, e.ref
+    ) AS g"""
+
+
+def _kept_state(factor: str, newest_first: str, window: int | None, limit: int | None) -> str:
+    """
+    A definition with a window or "at most N times" (engine._settle): the past activities it
+    can still count kept by id and time, newest first (without a window, the N newest, the
+    older ones counted as dropped), then the later ones; units_of counts the N newest kept.
+    """
+    past = "e.t <= e.ref"
+    n = f"{int(limit)}" if limit is not None else "NULL"
+    # Without a window, activities beyond the N newest are dropped from the state for good.
+    in_state = f"({past} AND e.n <= {n})" if window is None and limit is not None else past
+    counted = f"({past} AND e.n <= {n})" if limit is not None else past
+    dropped = f"count(*) FILTER (WHERE {past} AND e.n > {n})" if window is None else "0"
+    # A kept past activity leaves its window a microsecond after `window` days.
+    leaves = (
+        f"e.t + {_days(window)} + interval '1 microsecond'"
+        if window is not None
+        else "NULL::timestamptz"
+    )
+    return f"""
+    SELECT g.id, jsonb_build_object('ref', {iso("g.ref")})
+            || CASE WHEN g.dropped > 0 THEN jsonb_build_object('n', g.dropped, 's', 0.0)
+                ELSE '{{}}'::jsonb END
+            || CASE WHEN g.k IS NOT NULL THEN jsonb_build_object('k', g.k)
+                ELSE '{{}}'::jsonb END AS state,
+        CASE WHEN g.c > 0 THEN jsonb_build_array(g.w, g.c, g.ignored, {iso("g.f")},
+                {iso("g.l")}, coalesce({iso("g.soonest")}, ''))
+            ELSE jsonb_build_array(0.0, 0, g.ignored, '', '', coalesce({iso("g.soonest")}, ''))
+        END AS units
+    FROM (
+        SELECT e.id, e.ref, {dropped} AS dropped,
+            count(*) FILTER (WHERE {counted}) AS c,
+            sum({factor} {newest_first}) FILTER (WHERE {counted}) AS w,
+            min(e.t) FILTER (WHERE {counted}) AS f, max(e.t) FILTER (WHERE {counted}) AS l,
+            count(*) FILTER (WHERE {in_state} AND NOT {counted})
+                + {dropped} AS ignored,
+            jsonb_agg(jsonb_build_array(e.aid, {iso("e.t")}) {newest_first})
+                FILTER (WHERE {in_state} OR NOT {past}) AS k,
+            least(min(e.t) FILTER (WHERE NOT {past}),
+                min({leaves}) FILTER (WHERE {in_state})) AS soonest
+        FROM e GROUP BY e.id, e.ref
+    ) AS g"""

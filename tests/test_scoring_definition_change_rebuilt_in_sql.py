@@ -1,0 +1,97 @@
+"""
+A rule-definition change on PostgreSQL rebuilds the changed definition's state in SQL for every
+stored score (scoring.refold_sql), then re-prices the scores there: no activity comes to
+Python, and the scores read as a fresh evaluation does. A definition that tests an activity's
+properties is rebuilt by the Python path, which reads only its own kind.
+"""
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from contacts.services import activity_record
+from scoring import engine, score_reads, selectors
+from scoring.models import ContactScore, RescoreRun, RescoreStatus, RuleCondition
+from scoring.services import rescore_run_execute, rescore_runs
+from tests.factories import ContactFactory, InterestRuleFactory, ScoringModelFactory
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the SQL rebuild is PostgreSQL's; runs in CI's PostgreSQL pass",
+    ),
+    pytest.mark.django_db,
+]
+
+DAY = 86400
+
+
+@pytest.fixture
+def world(monkeypatch, activity_reads):
+    """Visitors of the pricing page and the blog, over the last 50 days."""
+    model = ScoringModelFactory(mql_mode="both", mql_fit_threshold=0, mql_interest_threshold=500)
+    pricing = InterestRuleFactory(
+        scoring_model=model, name="Pricing", activity_kind="pricing_page_view", points=10
+    )
+    blog = InterestRuleFactory(
+        scoring_model=model, name="Blog", activity_kind="page_view", points=2, window_days=90
+    )
+    RuleCondition.objects.create(rule=blog, property="url", operator="contains", value="/blog")
+    now = timezone.now()
+    contacts = [ContactFactory() for _ in range(4)]
+    for n, contact in enumerate(contacts):
+        for days in range(0, 50, 10 + n * 5):
+            moment = now - timezone.timedelta(days=days)
+            activity_record(contact=contact, kind="pricing_page_view", occurred_at=moment)
+            activity_record(
+                contact=contact, kind="page_view", occurred_at=moment, properties={"url": "/blog/x"}
+            )
+    RescoreRun.objects.all().delete()
+    monkeypatch.setattr(rescore_runs, "enqueue_safely", lambda *args: False)  # run them here
+    activity_reads.clear()  # the reads of scoring them as they arrived
+    return model, pricing, blog, contacts, activity_reads
+
+
+def _run(model) -> RescoreRun:
+    run = model.runs.get(status=RescoreStatus.QUEUED)
+    return rescore_run_execute(run_id=run.pk)
+
+
+def _reads_as_fresh(model, contacts) -> None:
+    spec = selectors.model_spec(model)
+    now = timezone.now()
+    kinds = {"pricing_page_view", "page_view"}
+    history = selectors.events_by_contact([c.pk for c in contacts], kinds=kinds)
+    for contact in contacts:
+        fresh = engine.evaluate(spec, selectors.profile_of(contact), history[contact.pk], now)
+        shown = score_reads.score_now(ContactScore.objects.get(contact=contact), now=now, spec=spec)
+        assert shown.interest == pytest.approx(fresh.interest, abs=1e-6)
+        got, want = shown.breakdown_json()["interest"], fresh.breakdown_json()["interest"]
+        assert [(p["name"], p["count"]) for p in got] == [(p["name"], p["count"]) for p in want]
+
+
+def test_a_window_change_is_rebuilt_in_sql_and_reads_as_fresh(world):
+    model, pricing, _, contacts, reads = world
+    before = dict(ContactScore.objects.values_list("contact_id", "interest"))
+    pricing.window_days = 25
+    pricing.save()
+
+    run = _run(model)
+
+    assert reads == []  # not one activity came to Python
+    assert (run.status, run.refolded) == (RescoreStatus.DONE, 1)
+    after = dict(ContactScore.objects.values_list("contact_id", "interest"))
+    assert after != before  # pricing views older than 25 days no longer count
+    _reads_as_fresh(model, contacts)
+
+
+def test_a_definition_with_conditions_is_rebuilt_by_python_from_its_kind_alone(world):
+    model, _, blog, contacts, reads = world
+    blog.window_days = 30
+    blog.save()
+
+    run = _run(model)
+
+    assert reads and all(kinds == {"page_view"} for kinds in reads)
+    assert run.refolded == 1
+    _reads_as_fresh(model, contacts)
