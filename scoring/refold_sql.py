@@ -26,6 +26,9 @@ from scoring import engine
 from scoring.models import ContactScore
 from scoring.pricing_sql import NotPriceable, Params, decay_factor
 
+# engine.Units.to_json of a definition that counted nothing and never will by time alone.
+NOTHING = """'[0.0, 0, 0, "", "", ""]'::jsonb"""
+
 
 def foldable(rule: engine.Rule) -> bool:
     """Does this statement rebuild the rule's definition (it matches on the kind alone)?"""
@@ -61,21 +64,11 @@ def refold_statement(
     key = engine.definition_key(rule, spec.half_life_days)
     tag = engine.definition_tag(key)
     p = Params()
-    half_life = float(spec.half_life_days)
-    line, ids, kind = p.add(line_id), p.add(list(contact_ids)), p.add(rule.activity_kind)
-    hl = p.add(half_life, "::float8")
-    factor = decay_factor("e.ref", "e.t", hl) if half_life > 0 else "1::float8"
-    window, limit = rule.window_days, rule.max_occurrences
-    since = f"AND a.occurred_at >= r.ref - {_days(window)}" if window is not None else ""
-    # Each past activity's place, newest first (units_of's order, and the order its sum adds).
-    newest_first = "ORDER BY e.t DESC, e.aid DESC"
-    if engine.is_aggregated(rule):
-        state = _aggregated_state(factor, newest_first)
-    else:
-        state = _kept_state(factor, newest_first, window, limit)
+    line, ids = p.add(line_id), p.add(list(contact_ids))
+    hl = p.add(float(spec.half_life_days), "::float8")
     keys = p.add(sorted(spec.definition_tags), "::text[]")
     tags = p.add(sorted(spec.definition_tags.values()), "::text[]")
-    scores, activities = ContactScore._meta.db_table, Activity._meta.db_table
+    scores = ContactScore._meta.db_table
     sql = f"""
 WITH r AS (
     SELECT s.id, s.contact_id, s.scored_at AS ref FROM {scores} AS s
@@ -85,14 +78,7 @@ WITH r AS (
             = {hl}
         AND jsonb_typeof(s.rule_states) = 'object'
 ),
-e AS (
-    SELECT r.id, r.ref, a.id AS aid, a.occurred_at AS t,
-        ROW_NUMBER() OVER (PARTITION BY r.id ORDER BY a.occurred_at > r.ref,
-            a.occurred_at DESC, a.id DESC) AS n
-    FROM r JOIN {activities} AS a ON a.contact_id = r.contact_id
-    WHERE a.kind = {kind} {since}
-),
-folded AS ({state}),
+{",".join(fold_ctes(rule, spec.half_life_days, p, rows="r", name="folded"))},
 -- What the scores hold of definitions the rules no longer have (a changed rule's old one),
 -- found once for the batch: each row then drops them with one "-".
 gone AS (
@@ -111,7 +97,7 @@ merged AS MATERIALIZED (
         (s.rule_states - g.keys) || jsonb_build_object({p.add(key)}::text,
             coalesce(f.state, jsonb_build_object('ref', {iso("s.scored_at")}))) AS states,
         ((s.units->'d') - g.tags) || jsonb_build_object({p.add(tag)}::text,
-            coalesce(f.units, '[0.0, 0, 0, "", "", ""]'::jsonb)) AS d,
+            coalesce(f.units, {NOTHING})) AS d,
         s.units->'h' AS h
     FROM r JOIN {scores} AS s ON s.id = r.id CROSS JOIN gone AS g
         LEFT JOIN folded AS f ON f.id = r.id
@@ -128,7 +114,33 @@ RETURNING s.contact_id
     return sql, p.values
 
 
-def _aggregated_state(factor: str, newest_first: str) -> str:
+def fold_ctes(rule: engine.Rule, half_life: float, p: Params, *, rows: str, name: str) -> list[str]:
+    """
+    CTEs that fold `rule`'s definition (foldable) from the history at each row's moment, for
+    the rows of the CTE `rows` (id, contact_id, ref): `name` has (id, state, units) for each
+    row with an activity of its kind, the state and units as engine.fold and units_of give them.
+    """
+    hl = p.add(float(half_life), "::float8")
+    factor = decay_factor("e.ref", "e.t", hl) if half_life > 0 else "1::float8"
+    window, limit = rule.window_days, rule.max_occurrences
+    since = f"AND a.occurred_at >= r.ref - {_days(window)}" if window is not None else ""
+    # Each past activity's place, newest first (units_of's order, and the order its sum adds).
+    newest_first = "ORDER BY e.t DESC, e.aid DESC"
+    if engine.is_aggregated(rule):
+        state = _aggregated_state(f"{name}_e", factor, newest_first)
+    else:
+        state = _kept_state(f"{name}_e", factor, newest_first, window, limit)
+    events = f"""{name}_e AS (
+    SELECT r.id, r.ref, a.id AS aid, a.occurred_at AS t,
+        ROW_NUMBER() OVER (PARTITION BY r.id ORDER BY a.occurred_at > r.ref,
+            a.occurred_at DESC, a.id DESC) AS n
+    FROM {rows} AS r JOIN {Activity._meta.db_table} AS a ON a.contact_id = r.contact_id
+    WHERE a.kind = {p.add(rule.activity_kind)} {since}
+)"""
+    return [events, f"{name} AS ({state})"]
+
+
+def _aggregated_state(events: str, factor: str, newest_first: str) -> str:
     """
     A definition with no window and no limit (engine._aggregate): the past activities as a
     count and a decayed sum at the reference time, the oldest and newest; later ones kept.
@@ -151,11 +163,13 @@ def _aggregated_state(factor: str, newest_first: str) -> str:
             jsonb_agg(jsonb_build_array(e.aid, {iso("e.t")}) {newest_first})
                 FILTER (WHERE NOT {past}) AS k,
             min(e.t) FILTER (WHERE NOT {past}) AS soonest
-        FROM e GROUP BY e.id, e.ref
+        FROM {events} AS e GROUP BY e.id, e.ref
     ) AS g"""
 
 
-def _kept_state(factor: str, newest_first: str, window: int | None, limit: int | None) -> str:
+def _kept_state(
+    events: str, factor: str, newest_first: str, window: int | None, limit: int | None
+) -> str:
     """
     A definition with a window or "at most N times" (engine._settle): the past activities it
     can still count kept by id and time, newest first (without a window, the N newest, the
@@ -194,5 +208,5 @@ def _kept_state(factor: str, newest_first: str, window: int | None, limit: int |
                 FILTER (WHERE {in_state} OR NOT {past}) AS k,
             least(min(e.t) FILTER (WHERE NOT {past}),
                 min({leaves}) FILTER (WHERE {in_state})) AS soonest
-        FROM e GROUP BY e.id, e.ref
+        FROM {events} AS e GROUP BY e.id, e.ref
     ) AS g"""

@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from scoring import account_engine, engine
+from scoring import account_engine, engine, refold_sql
 from scoring.models import ContactScore
 from scoring.pricing_sql import (
     NotPriceable,
@@ -47,6 +47,7 @@ from scoring.pricing_sql import (
     units_usable,
     unpacked,
 )
+from scoring.refold_sql import NOTHING
 from scoring.whatif import Priced
 
 SIDES = ("l", "d")  # column prefixes: the live version, the draft
@@ -115,12 +116,14 @@ def whatif_statement(
     contact_ids: list[int],
     now: datetime,
     built: Mapping[int, Mapping[str, engine.Units]] | None = None,
+    fold: Mapping[str, engine.Rule] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """
     One read-only statement pricing the stored scores of these contacts under both versions at
     `now`; one row (see priced_pairs) per score it can price, none for the others. `built` holds
     the contacts' units at `now` of definitions no stored score has (a draft's new rule, by
-    definition key), built from their history by the caller. Raises
+    definition key), built from their history by the caller; `fold` those of such definitions
+    (by key, refold_sql.foldable) that the statement builds from the history itself. Raises
     NotPriceable for versions it cannot compare at all (another half-life, a draft's fit rule
     testing something new): the caller replays every contact.
 
@@ -137,6 +140,7 @@ def whatif_statement(
         for contact_id, units in (built or {}).items()
     }
     fresh = {by_tag[key] for units in (built or {}).values() for key in units}
+    fresh |= {by_tag[key] for key in fold or ()}
     vectors, units, valid, index = units_columns(tags, factor="v.f", fresh=fresh)
     by_side = []
     for side, spec in zip(SIDES, (live, draft), strict=True):
@@ -148,15 +152,19 @@ def whatif_statement(
     line, ids, now_at = p.add(line_id), p.add(list(contact_ids)), p.add(now)
     counts = ", ".join(f"c{k}" for k in range(len(index))) or "NULL"
     lasts = ", ".join(f"z{k}" for k in range(len(index))) or "NULL"
-    more = ""
+    more = []
     if extra:
         # The built units join the stored ones (they are at `now` already: not decayed).
         built_json = p.add(orjson.dumps(extra).decode(), "::jsonb")
-        more = f"coalesce({built_json} -> s.contact_id::text, '{{}}'::jsonb)"
+        more.append(f"coalesce({built_json} -> s.contact_id::text, '{{}}'::jsonb)")
+    folding, join = _folded_here(draft, fold or {}, p, ids=ids, now_at=now_at)
+    if folding:
+        more.append("coalesce(nb.u, '{}'::jsonb)")
     src = f"""SELECT x.contact_id, x.d, {fit_matches("x.fit_parts")} AS fm, x.f
     FROM (
-        SELECT s.contact_id, {unpacked(more)}, {_decay(p, now, live.half_life_days)} AS f
-        FROM {ContactScore._meta.db_table} AS s
+        SELECT s.contact_id, {unpacked(" || ".join(more))},
+            {_decay(p, now, live.half_life_days)} AS f
+        FROM {ContactScore._meta.db_table} AS s {join}
         WHERE s.line_id = {line} AND s.contact_id = ANY({ids})
             AND s.scoring_model_id = {p.add(live_model_id)}
             AND s.fit_key = {p.add(live.fit_key)}
@@ -168,6 +176,7 @@ def whatif_statement(
     WHERE {units_usable(p.add(float(live.half_life_days), "::float8"), p.add(tags, "::text[]"))}"""
     well_formed = " AND ".join(valid) or "true"
     stages = [
+        *folding,
         stage("src", src),
         stage("v", f"SELECT src.contact_id, src.fm, src.f{columns(vectors)} FROM src"),
         stage("u", f"SELECT v.contact_id, v.fm{columns(units)} FROM v WHERE {well_formed}"),
@@ -189,6 +198,32 @@ SELECT n.contact_id, n.counts, n.lasts,
 FROM n
 """
     return sql, p.values
+
+
+def _folded_here(
+    draft: engine.ModelSpec, fold: Mapping[str, engine.Rule], p: Params, *, ids: str, now_at: str
+) -> tuple[list[str], str]:
+    """
+    The CTEs that build the `fold` definitions' units at `now` from the history of these
+    contacts (refold_sql.fold_ctes), as nb (contact_id, u: their units by tag), and the join
+    that brings them to the stored scores; nothing without any.
+    """
+    if not fold:
+        return [], ""
+    ctes = [
+        f"wr AS (SELECT c AS id, c AS contact_id, {now_at}::timestamptz AS ref "
+        f"FROM unnest({ids}) AS c)"
+    ]
+    pairs, joins = [], []
+    for i, (key, rule) in enumerate(sorted(fold.items())):
+        ctes += refold_sql.fold_ctes(rule, draft.half_life_days, p, rows="wr", name=f"nf{i}")
+        pairs.append(f"{p.add(draft.definition_tags[key])}::text, coalesce(nf{i}.units, {NOTHING})")
+        joins.append(f"LEFT JOIN nf{i} ON nf{i}.id = wr.id")
+    ctes.append(
+        f"nb AS (SELECT wr.contact_id, jsonb_build_object({', '.join(pairs)}) AS u "
+        f"FROM wr {' '.join(joins)})"
+    )
+    return ctes, "LEFT JOIN nb ON nb.contact_id = s.contact_id"
 
 
 def _priced(

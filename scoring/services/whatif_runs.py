@@ -26,6 +26,7 @@ from scoring import (
     backtest,
     engine,
     pricing_sql,
+    refold_sql,
     repricing,
     score_reads,
     selectors,
@@ -224,6 +225,10 @@ def _priced_in_sql(
     both versions' prices; the others are the Python replay's.
     """
     live_spec, draft_spec = specs
+    new = _new_keys(specs)
+    rules = rules_by_definition(draft_spec)
+    # The draft's new definitions: built in the statement from the history where it can.
+    fold = {key: rules[key] for key in new if refold_sql.foldable(rules[key])}
     try:
         whatif_sql.check_comparable(live_spec, draft_spec)
         sql, params = whatif_sql.whatif_statement(
@@ -233,7 +238,8 @@ def _priced_in_sql(
             line_id=line_id,
             contact_ids=contact_ids,
             now=now,
-            built=_new_definitions(specs, contact_ids, now),
+            built=_new_definitions(specs, contact_ids, now, keys=new - fold.keys()),
+            fold=fold,
         )
     except pricing_sql.NotPriceable:
         return {}
@@ -242,20 +248,29 @@ def _priced_in_sql(
         return whatif_sql.priced_pairs(live_spec, draft_spec, cursor.fetchall())
 
 
-def _new_definitions(
-    specs: tuple[engine.ModelSpec, engine.ModelSpec], contact_ids: list[int], now: datetime
-) -> dict[int, dict[str, engine.Units]]:
-    """
-    The units at `now` of the draft's definitions the live version lacks (no stored score has
-    them), built from the contacts' history of those activity kinds, as the replay builds them.
-    """
+def _new_keys(specs: tuple[engine.ModelSpec, engine.ModelSpec]) -> set[str]:
+    """The draft's definitions the live version lacks: no stored score has them."""
     live_spec, draft_spec = specs
     live_tags = set(live_spec.definition_tags.values())
-    new = {key for key, tag in draft_spec.definition_tags.items() if tag not in live_tags}
-    if not new:
+    return {key for key, tag in draft_spec.definition_tags.items() if tag not in live_tags}
+
+
+def _new_definitions(
+    specs: tuple[engine.ModelSpec, engine.ModelSpec],
+    contact_ids: list[int],
+    now: datetime,
+    *,
+    keys: set[str],
+) -> dict[int, dict[str, engine.Units]]:
+    """
+    The units at `now` of these new definitions of the draft (_new_keys), built from the
+    contacts' history of those activity kinds, as the replay builds them.
+    """
+    _, draft_spec = specs
+    if not keys:
         return {}
     built = states_from_history(
-        draft_spec, rules_by_definition(draft_spec), dict.fromkeys(contact_ids, new), now
+        draft_spec, rules_by_definition(draft_spec), dict.fromkeys(contact_ids, keys), now
     )
     return {pk: engine.interest_units(draft_spec, states, now) for pk, states in built.items()}
 
