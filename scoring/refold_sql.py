@@ -10,15 +10,17 @@ whole score there, and pages and the API take it on to now as they do any stored
 score's units and states of definitions the rules no longer have are dropped, as the Python
 path drops them, and its next change is taken again from all its units.
 
-Only definitions that match on the activity kind alone are rebuilt here: a rule with conditions
-on the activity's properties or a custom kind is rebuilt by the Python path (NotPriceable), as
-is a score whose units were written under another half-life.
+A definition with conditions on the activity's properties or a custom kind is folded from the
+activities that Python's own engine.event_matches picked (the caller reads their properties):
+which activities match is decided in one place. A score whose units were written under another
+half-life is left to the Python path.
 
 tests/test_scoring_refold_in_sql_matches_python.py holds this module to the Python fold.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from contacts.models import Activity
@@ -30,9 +32,18 @@ from scoring.pricing_sql import NotPriceable, Params, decay_factor
 NOTHING = """'[0.0, 0, 0, "", "", ""]'::jsonb"""
 
 
-def foldable(rule: engine.Rule) -> bool:
-    """Does this statement rebuild the rule's definition (it matches on the kind alone)?"""
+def matches_on_kind(rule: engine.Rule) -> bool:
+    """
+    Does the rule match activities on their kind alone? Otherwise (conditions on properties, a
+    custom kind) the caller tells which activities match, tested in Python by engine's own
+    event_matches (matching_ids): the SQL folds only those.
+    """
     return not rule.conditions and not rule.custom_kind
+
+
+def matching_ids(rule: engine.Rule, events: Iterable[engine.Event]) -> list[int]:
+    """The ids of these activities (of the rule's kind, properties read) the rule counts."""
+    return [event.id for event in events if engine.event_matches(rule, event)]
 
 
 def iso(moment: str) -> str:
@@ -51,16 +62,20 @@ def _days(days: int) -> str:
 
 
 def refold_statement(
-    spec: engine.ModelSpec, rule: engine.Rule, *, line_id: int, contact_ids: list[int]
+    spec: engine.ModelSpec,
+    rule: engine.Rule,
+    *,
+    line_id: int,
+    contact_ids: list[int],
+    matching: list[int] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """
     One statement that rebuilds, for the stored scores of these contacts (their rows locked by
     the caller) that lack it, the state and units of `rule`'s definition at each score's
     scored_at, writes them with the spec's other definitions', and returns the contact ids it
-    wrote. Raises NotPriceable for a rule it cannot rebuild (foldable).
+    wrote. A rule that does not match on the kind alone needs `matching`: the ids of the
+    contacts' activities it counts (matching_ids).
     """
-    if not foldable(rule):
-        raise NotPriceable("the rule tests an activity's properties or custom kind")
     key = engine.definition_key(rule, spec.half_life_days)
     tag = engine.definition_tag(key)
     p = Params()
@@ -78,7 +93,7 @@ WITH r AS (
             = {hl}
         AND jsonb_typeof(s.rule_states) = 'object'
 ),
-{",".join(fold_ctes(rule, spec.half_life_days, p, rows="r", name="folded"))},
+{",".join(fold_ctes(rule, spec.half_life_days, p, rows="r", name="folded", matching=matching))},
 -- What the scores hold of definitions the rules no longer have (a changed rule's old one),
 -- found once for the batch: each row then drops them with one "-".
 gone AS (
@@ -114,12 +129,26 @@ RETURNING s.contact_id
     return sql, p.values
 
 
-def fold_ctes(rule: engine.Rule, half_life: float, p: Params, *, rows: str, name: str) -> list[str]:
+def fold_ctes(
+    rule: engine.Rule,
+    half_life: float,
+    p: Params,
+    *,
+    rows: str,
+    name: str,
+    matching: list[int] | None = None,
+) -> list[str]:
     """
-    CTEs that fold `rule`'s definition (foldable) from the history at each row's moment, for
-    the rows of the CTE `rows` (id, contact_id, ref): `name` has (id, state, units) for each
-    row with an activity of its kind, the state and units as engine.fold and units_of give them.
+    CTEs that fold `rule`'s definition from the history at each row's moment, for the rows of
+    the CTE `rows` (id, contact_id, ref): `name` has (id, state, units) for each row with an
+    activity it counts, the state and units as engine.fold and units_of give them. A rule that
+    does not match on the kind alone folds only the `matching` activities (matching_ids).
     """
+    only = ""
+    if not matches_on_kind(rule):
+        if matching is None:
+            raise NotPriceable("the rule tests what SQL does not: its matching activities needed")
+        only = f"AND a.id = ANY({p.add(list(matching))}::bigint[])"
     hl = p.add(float(half_life), "::float8")
     factor = decay_factor("e.ref", "e.t", hl) if half_life > 0 else "1::float8"
     window, limit = rule.window_days, rule.max_occurrences
@@ -135,7 +164,7 @@ def fold_ctes(rule: engine.Rule, half_life: float, p: Params, *, rows: str, name
         ROW_NUMBER() OVER (PARTITION BY r.id ORDER BY a.occurred_at > r.ref,
             a.occurred_at DESC, a.id DESC) AS n
     FROM {rows} AS r JOIN {Activity._meta.db_table} AS a ON a.contact_id = r.contact_id
-    WHERE a.kind = {p.add(rule.activity_kind)} {since}
+    WHERE a.kind = {p.add(rule.activity_kind)} {since} {only}
 )"""
     return [events, f"{name} AS ({state})"]
 

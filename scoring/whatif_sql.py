@@ -22,8 +22,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from scoring import account_engine, engine, refold_sql
 from scoring.models import ContactScore
 from scoring.pricing_sql import (
@@ -115,15 +113,15 @@ def whatif_statement(
     line_id: int,
     contact_ids: list[int],
     now: datetime,
-    built: Mapping[int, Mapping[str, engine.Units]] | None = None,
     fold: Mapping[str, engine.Rule] | None = None,
+    matching: Mapping[str, list[int]] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """
     One read-only statement pricing the stored scores of these contacts under both versions at
-    `now`; one row (see priced_pairs) per score it can price, none for the others. `built` holds
-    the contacts' units at `now` of definitions no stored score has (a draft's new rule, by
-    definition key), built from their history by the caller; `fold` those of such definitions
-    (by key, refold_sql.foldable) that the statement builds from the history itself. Raises
+    `now`; one row (see priced_pairs) per score it can price, none for the others. `fold` are
+    the definitions no stored score has (a draft's new rules, by definition key): the statement
+    builds their units at `now` from the contacts' history (refold_sql.fold_ctes), of the
+    activities `matching` names for a rule that does not match on the kind alone. Raises
     NotPriceable for versions it cannot compare at all (another half-life, a draft's fit rule
     testing something new): the caller replays every contact.
 
@@ -134,13 +132,8 @@ def whatif_statement(
     check_comparable(live, draft)
     p = Params()
     tags = sorted(tag_index(live, draft))
-    by_tag = draft.definition_tags
-    extra = {
-        str(contact_id): {by_tag[key]: u.to_json() for key, u in units.items()}
-        for contact_id, units in (built or {}).items()
-    }
-    fresh = {by_tag[key] for units in (built or {}).values() for key in units}
-    fresh |= {by_tag[key] for key in fold or ()}
+    # Units built at `now` already: not decayed.
+    fresh = {draft.definition_tags[key] for key in fold or ()}
     vectors, units, valid, index = units_columns(tags, factor="v.f", fresh=fresh)
     by_side = []
     for side, spec in zip(SIDES, (live, draft), strict=True):
@@ -152,17 +145,12 @@ def whatif_statement(
     line, ids, now_at = p.add(line_id), p.add(list(contact_ids)), p.add(now)
     counts = ", ".join(f"c{k}" for k in range(len(index))) or "NULL"
     lasts = ", ".join(f"z{k}" for k in range(len(index))) or "NULL"
-    more = []
-    if extra:
-        # The built units join the stored ones (they are at `now` already: not decayed).
-        built_json = p.add(orjson.dumps(extra).decode(), "::jsonb")
-        more.append(f"coalesce({built_json} -> s.contact_id::text, '{{}}'::jsonb)")
-    folding, join = _folded_here(draft, fold or {}, p, ids=ids, now_at=now_at)
-    if folding:
-        more.append("coalesce(nb.u, '{}'::jsonb)")
+    folding, join = _folded_here(draft, fold or {}, matching or {}, p, ids=ids, now_at=now_at)
+    # The built units join the stored ones.
+    more = "coalesce(nb.u, '{}'::jsonb)" if folding else ""
     src = f"""SELECT x.contact_id, x.d, {fit_matches("x.fit_parts")} AS fm, x.f
     FROM (
-        SELECT s.contact_id, {unpacked(" || ".join(more))},
+        SELECT s.contact_id, {unpacked(more)},
             {_decay(p, now, live.half_life_days)} AS f
         FROM {ContactScore._meta.db_table} AS s {join}
         WHERE s.line_id = {line} AND s.contact_id = ANY({ids})
@@ -201,7 +189,13 @@ FROM n
 
 
 def _folded_here(
-    draft: engine.ModelSpec, fold: Mapping[str, engine.Rule], p: Params, *, ids: str, now_at: str
+    draft: engine.ModelSpec,
+    fold: Mapping[str, engine.Rule],
+    matching: Mapping[str, list[int]],
+    p: Params,
+    *,
+    ids: str,
+    now_at: str,
 ) -> tuple[list[str], str]:
     """
     The CTEs that build the `fold` definitions' units at `now` from the history of these
@@ -216,7 +210,9 @@ def _folded_here(
     ]
     pairs, joins = [], []
     for i, (key, rule) in enumerate(sorted(fold.items())):
-        ctes += refold_sql.fold_ctes(rule, draft.half_life_days, p, rows="wr", name=f"nf{i}")
+        ctes += refold_sql.fold_ctes(
+            rule, draft.half_life_days, p, rows="wr", name=f"nf{i}", matching=matching.get(key)
+        )
         pairs.append(f"{p.add(draft.definition_tags[key])}::text, coalesce(nf{i}.units, {NOTHING})")
         joins.append(f"LEFT JOIN nf{i} ON nf{i}.id = wr.id")
     ctes.append(

@@ -2,7 +2,8 @@
 A rule-definition change on PostgreSQL rebuilds the changed definition's state in SQL for every
 stored score (scoring.refold_sql), then re-prices the scores there: no activity comes to
 Python, and the scores read as a fresh evaluation does. A definition that tests an activity's
-properties is rebuilt by the Python path, which reads only its own kind.
+properties is rebuilt in SQL too, from the activities Python's engine.event_matches picked
+(one read of its kind, properties and all).
 """
 
 import pytest
@@ -12,7 +13,7 @@ from django.utils import timezone
 from contacts.services import activity_record
 from scoring import engine, score_reads, selectors
 from scoring.models import ContactScore, RescoreRun, RescoreStatus, RuleCondition
-from scoring.services import rescore_run_execute, rescore_runs
+from scoring.services import batch_states, rescore_run_execute, rescore_runs
 from tests.factories import ContactFactory, InterestRuleFactory, ScoringModelFactory
 
 pytestmark = [
@@ -85,13 +86,24 @@ def test_a_window_change_is_rebuilt_in_sql_and_reads_as_fresh(world):
     _reads_as_fresh(model, contacts)
 
 
-def test_a_definition_with_conditions_is_rebuilt_by_python_from_its_kind_alone(world):
+def test_a_definition_with_conditions_is_rebuilt_in_sql_from_the_activities_python_matched(
+    world, monkeypatch
+):
     model, _, blog, contacts, reads = world
+    folded_in_python = []
+    real = batch_states.states_from_history
+    monkeypatch.setattr(
+        batch_states,
+        "states_from_history",
+        lambda *args, **kwargs: folded_in_python.append(args) or real(*args, **kwargs),
+    )
     blog.window_days = 30
     blog.save()
 
     run = _run(model)
 
-    assert reads and all(kinds == {"page_view"} for kinds in reads)
+    # Its kind is read once, properties and all, to test the condition; Python folds nothing.
+    assert reads == [{"page_view"}]
+    assert folded_in_python == []
     assert run.refolded == 1
     _reads_as_fresh(model, contacts)

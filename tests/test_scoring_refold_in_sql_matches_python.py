@@ -3,8 +3,10 @@ Property (PostgreSQL): the state and units of a new rule definition that SQL reb
 history for every stored score (scoring.refold_sql) are the ones the Python fold gives
 (engine.fold, engine.units_of) at the score's moment: counts, decayed sums, the activities kept,
 first, last and next change, for random definitions (window, at most N times, both, neither),
-half-lives and activities back-dated and dated in the future. The score's next change is the
-soonest of all its units', and the definition a changed rule no longer has is dropped.
+half-lives and activities back-dated and dated in the future, with or without a condition on
+the activity's url (the matching activities picked by Python's engine.event_matches). The
+score's next change is the soonest of all its units', and the definition a changed rule no
+longer has is dropped.
 """
 
 import datetime as dt
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 
 from contacts.models import Activity
 from scoring import engine, refold_sql, selectors
-from scoring.models import ContactScore, ScoringRule
+from scoring.models import ContactScore, RuleCondition, ScoringRule
 from scoring.services.batch_states import rules_by_definition
 from scoring.services.rescoring import contacts_score
 from tests.pricing_strategies import KINDS, START, activities, build_model, interest_rules
@@ -36,10 +38,20 @@ definitions = st.fixed_dictionaries(
         "max_occurrences": st.none() | st.integers(1, 3),
     }
 )
+# A condition on the activity's url, or none (the rule matches on the kind alone).
+url_condition = st.none() | st.sampled_from(["/pricing", "/careers"])
 
 
 def _refold(spec: engine.ModelSpec, rule: engine.Rule, ids: list[int], line_id: int) -> set:
-    sql, params = refold_sql.refold_statement(spec, rule, line_id=line_id, contact_ids=ids)
+    matching = None
+    if not refold_sql.matches_on_kind(rule):
+        events = selectors.events_by_contact(
+            ids, kinds={rule.activity_kind}, with_properties={rule.activity_kind}
+        )
+        matching = refold_sql.matching_ids(rule, [e for es in events.values() for e in es])
+    sql, params = refold_sql.refold_statement(
+        spec, rule, line_id=line_id, contact_ids=ids, matching=matching
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}
@@ -77,11 +89,12 @@ def _same_units(got: engine.Units, want: engine.Units) -> None:
     events=activities,
     half_life=st.sampled_from([0.0, 30.0, 7.5]),
     definition=definitions,
+    url=url_condition,
     replace=st.booleans(),
     scored_hours=st.sampled_from([0, 5, -24 * 3]),
 )
 def test_a_definition_rebuilt_in_sql_equals_the_python_fold(
-    interest, events, half_life, definition, replace, scored_hours
+    interest, events, half_life, definition, url, replace, scored_hours
 ):
     with transaction.atomic():
         model, contacts = build_model([], interest, half_life)
@@ -108,6 +121,8 @@ def test_a_definition_rebuilt_in_sql_equals_the_python_fold(
             rule = ScoringRule.objects.create(
                 scoring_model=model, name="new", dimension="interest", points=5, **definition
             )
+        if url:
+            RuleCondition.objects.create(rule=rule, property="url", operator="contains", value=url)
         model = type(model).objects.get(pk=model.pk)
         spec = selectors.model_spec(model)
         rules = rules_by_definition(spec)
@@ -124,7 +139,8 @@ def test_a_definition_rebuilt_in_sql_equals_the_python_fold(
         if already:
             transaction.set_rollback(True)
             return
-        events_of = selectors.events_by_contact(ids, kinds={definition["activity_kind"]})
+        kind = definition["activity_kind"]
+        events_of = selectors.events_by_contact(ids, kinds={kind}, with_properties={kind})
         hl = spec.half_life_days
         for score in ContactScore.objects.filter(contact_id__in=ids):
             assert score.scored_at == scored_at

@@ -1,8 +1,9 @@
 """
-What-if (PostgreSQL): a draft's new rule that matches on the activity kind alone is built from
-the history inside the SQL what-if statement (scoring.refold_sql.fold_ctes): no activity of its
-kind comes to Python. A new rule with a condition on the activity's properties is still built
-in Python, from its own kind alone. Either way the result is the Python replay's.
+What-if (PostgreSQL): a draft's new rules are built from the history inside the SQL what-if
+statement (scoring.refold_sql.fold_ctes): for a rule that matches on the activity kind alone no
+activity of its kind comes to Python; for one with a condition on the activity's properties
+Python reads its kind once to pick the activities it matches. Either way the result is the
+Python replay's.
 """
 
 from unittest import mock
@@ -92,8 +93,8 @@ def test_a_new_kind_only_rule_is_built_in_sql(draft, monkeypatch):
     assert sql_result == python_result
     # Leads with two webinars and more in the last 30 days reach the bar of 20.
     assert sql_result["mql"]["entering"] == 3
-    # The blog rule (a condition) is built in Python for every contact; webinars are read
-    # only for the leads the result shows, whose whole scores give their reasons.
+    # The blog rule's kind (a condition) is read for every contact, to test it; webinars are
+    # read only for the leads the result shows, whose whole scores give their reasons.
     shown = {lead["id"] for lead in sql_result["entering"]}
     everyone = set(Contact.objects.values_list("pk", flat=True))
     assert ({"page_view"}, everyone) in reads

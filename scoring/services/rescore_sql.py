@@ -8,9 +8,11 @@ the Python path (scoring.services.rescoring.score_batch).
 
 from __future__ import annotations
 
-from datetime import datetime
+import itertools
+from datetime import datetime, timedelta
 
 from django.db import connection
+from django.db.models import Count, Min
 
 from scoring import engine, pricing_sql, refold_sql, repricing_sql, selectors
 from scoring.models import ContactScore, ScoringModel
@@ -22,26 +24,53 @@ def refold_in_sql(
 ) -> set[str]:
     """
     Rebuild in SQL (PostgreSQL) the states of these new definitions that the stored scores of
-    these locked contacts lack (refold_sql: definitions matching on the kind alone), so that
-    the re-price can take those scores; returns the definitions it rebuilt for some score.
-    Scores it cannot rebuild keep lacking them, and the Python path builds them.
+    these locked contacts lack (refold_sql), so that the re-price can take those scores;
+    returns the definitions it rebuilt for some score. Scores it cannot rebuild (units of
+    another half-life) keep lacking them, and the Python path builds them.
     """
     if connection.vendor != "postgresql" or not ids or not keys:
         return set()
     rules = rules_by_definition(spec)
     done = set()
     for key in sorted(keys):
-        try:
-            sql, params = refold_sql.refold_statement(
-                spec, rules[key], line_id=model.line_id, contact_ids=ids
-            )
-        except pricing_sql.NotPriceable:
-            continue  # the Python path builds it
+        rule, matching = rules[key], None
+        if not refold_sql.matches_on_kind(rule):
+            matching = _matching(model, rule, spec.definition_tags[key], ids)
+            if matching is None:
+                continue  # every score has it
+        sql, params = refold_sql.refold_statement(
+            spec, rule, line_id=model.line_id, contact_ids=ids, matching=matching
+        )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             if cursor.fetchall():
                 done.add(key)
     return done
+
+
+def _matching(model: ScoringModel, rule: engine.Rule, tag: str, ids: list[int]) -> list[int] | None:
+    """
+    The ids of the activities a rule with conditions (or a custom kind) counts, of these
+    contacts whose scores lack its definition, tested in Python (refold_sql.matching_ids): one
+    read of its kind, from the earliest moment their scores' windows reach back to. None when
+    every score has it.
+    """
+    lacking = ContactScore.objects.filter(line_id=model.line_id, contact_id__in=ids).exclude(
+        units__d__has_key=tag
+    )
+    found = lacking.aggregate(first=Min("scored_at"), n=Count("id"))
+    if not found["n"]:
+        return None
+    kind, since = rule.activity_kind, None
+    if rule.window_days is not None:
+        since = found["first"] - timedelta(days=rule.window_days)
+    events = selectors.events_by_contact(
+        lacking.values_list("contact_id", flat=True),
+        kinds={kind},
+        since={kind: since},
+        with_properties={kind},
+    )
+    return refold_sql.matching_ids(rule, itertools.chain(*events.values()))
 
 
 def reprice_in_sql(

@@ -6,10 +6,11 @@ the contacts with known outcomes. They write nothing but the run.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -225,10 +226,9 @@ def _priced_in_sql(
     both versions' prices; the others are the Python replay's.
     """
     live_spec, draft_spec = specs
-    new = _new_keys(specs)
     rules = rules_by_definition(draft_spec)
-    # The draft's new definitions: built in the statement from the history where it can.
-    fold = {key: rules[key] for key in new if refold_sql.foldable(rules[key])}
+    # The draft's new definitions, built in the statement from the history.
+    fold = {key: rules[key] for key in _new_keys(specs)}
     try:
         whatif_sql.check_comparable(live_spec, draft_spec)
         sql, params = whatif_sql.whatif_statement(
@@ -238,8 +238,8 @@ def _priced_in_sql(
             line_id=line_id,
             contact_ids=contact_ids,
             now=now,
-            built=_new_definitions(specs, contact_ids, now, keys=new - fold.keys()),
             fold=fold,
+            matching=_matching(fold, contact_ids, now),
         )
     except pricing_sql.NotPriceable:
         return {}
@@ -255,24 +255,25 @@ def _new_keys(specs: tuple[engine.ModelSpec, engine.ModelSpec]) -> set[str]:
     return {key for key, tag in draft_spec.definition_tags.items() if tag not in live_tags}
 
 
-def _new_definitions(
-    specs: tuple[engine.ModelSpec, engine.ModelSpec],
-    contact_ids: list[int],
-    now: datetime,
-    *,
-    keys: set[str],
-) -> dict[int, dict[str, engine.Units]]:
+def _matching(
+    fold: dict[str, engine.Rule], contact_ids: list[int], now: datetime
+) -> dict[str, list[int]]:
     """
-    The units at `now` of these new definitions of the draft (_new_keys), built from the
-    contacts' history of those activity kinds, as the replay builds them.
+    For the new definitions that test more than the activity kind, the ids of the contacts'
+    activities each counts at `now`, tested in Python (refold_sql.matching_ids): one read per
+    definition of its kind, within its window.
     """
-    _, draft_spec = specs
-    if not keys:
-        return {}
-    built = states_from_history(
-        draft_spec, rules_by_definition(draft_spec), dict.fromkeys(contact_ids, keys), now
-    )
-    return {pk: engine.interest_units(draft_spec, states, now) for pk, states in built.items()}
+    matching = {}
+    for key, rule in fold.items():
+        if refold_sql.matches_on_kind(rule):
+            continue
+        kind = rule.activity_kind
+        since = now - timedelta(days=rule.window_days) if rule.window_days is not None else None
+        events = selectors.events_by_contact(
+            contact_ids, kinds={kind}, since={kind: since}, with_properties={kind}
+        )
+        matching[key] = refold_sql.matching_ids(rule, itertools.chain(*events.values()))
+    return matching
 
 
 def _in_sql() -> bool:
