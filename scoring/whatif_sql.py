@@ -211,7 +211,13 @@ def _folded_here(
     pairs, joins = [], []
     for i, (key, rule) in enumerate(sorted(fold.items())):
         ctes += refold_sql.fold_ctes(
-            rule, draft.half_life_days, p, rows="wr", name=f"nf{i}", matching=matching.get(key)
+            rule,
+            draft.half_life_days,
+            p,
+            rows="wr",
+            contact_ids=ids,
+            name=f"nf{i}",
+            matching=matching.get(key),
         )
         pairs.append(f"{p.add(draft.definition_tags[key])}::text, coalesce(nf{i}.units, {NOTHING})")
         joins.append(f"LEFT JOIN nf{i} ON nf{i}.id = wr.id")
