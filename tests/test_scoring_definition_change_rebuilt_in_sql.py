@@ -7,7 +7,6 @@ properties is rebuilt in SQL too, from the activities Python's engine.event_matc
 """
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from contacts.services import activity_record
@@ -15,14 +14,9 @@ from scoring import engine, score_reads, selectors
 from scoring.models import ContactScore, RescoreRun, RescoreStatus, RuleCondition
 from scoring.services import batch_states, rescore_run_execute, rescore_runs
 from tests.factories import ContactFactory, InterestRuleFactory, ScoringModelFactory
+from tests.markers import postgresql_only
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the SQL rebuild is PostgreSQL's; runs in CI's PostgreSQL pass",
-    ),
-    pytest.mark.django_db,
-]
+pytestmark = [postgresql_only("the SQL rebuild"), pytest.mark.django_db]
 
 DAY = 86400
 

@@ -21,15 +21,10 @@ from scoring import engine, refold_sql, selectors
 from scoring.models import ContactScore, RuleCondition, ScoringRule
 from scoring.services.batch_states import rules_by_definition
 from scoring.services.rescoring import contacts_score
+from tests.markers import postgresql_only
 from tests.pricing_strategies import KINDS, START, activities, build_model, interest_rules
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the SQL refold is PostgreSQL's; runs in CI's PostgreSQL pass",
-    ),
-    pytest.mark.django_db,
-]
+pytestmark = [postgresql_only("the SQL refold"), pytest.mark.django_db]
 
 definitions = st.fixed_dictionaries(
     {

@@ -9,7 +9,6 @@ Python replay's.
 from unittest import mock
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from contacts.models import Contact
@@ -27,14 +26,9 @@ from tests.factories import (
     InterestRuleFactory,
     ScoringModelFactory,
 )
+from tests.markers import postgresql_only
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the SQL what-if is PostgreSQL's; runs in CI's PostgreSQL pass",
-    ),
-    pytest.mark.django_db,
-]
+pytestmark = [postgresql_only("the SQL what-if"), pytest.mark.django_db]
 
 
 @pytest.fixture
