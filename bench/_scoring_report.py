@@ -116,6 +116,7 @@ def report_rescoring(
         s_,
         TARGET_RATIO,
     )
+    report_floor(report, "definition_change", definition, s_)
     _accounts_after(report, "definition_change", definition)
     ratio(
         report,

@@ -324,7 +324,9 @@ def _rule_change_rescores(model: ScoringModel) -> tuple[dict[str, Any], dict[str
         rule.points += 1
         rule.save(update_fields=["points"])
 
-    definition = rescore_after(change_definition, model, f"window of '{rule.name}' changed")
+    definition = rescore_after(
+        change_definition, model, f"window of '{rule.name}' changed", floor=True
+    )
     points = rescore_after(change_points, model, f"points of '{rule.name}' changed", floor=True)
     return definition, points
 
