@@ -20,11 +20,13 @@ tests/test_scoring_refold_in_sql_matches_python.py holds this module to the Pyth
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from contacts.models import Activity
-from scoring import engine
+from scoring import engine, selectors
 from scoring.models import ContactScore
 from scoring.pricing_sql import NotPriceable, Params, decay_factor
 
@@ -44,6 +46,20 @@ def matches_on_kind(rule: engine.Rule) -> bool:
 def matching_ids(rule: engine.Rule, events: Iterable[engine.Event]) -> list[int]:
     """The ids of these activities (of the rule's kind, properties read) the rule counts."""
     return [event.id for event in events if engine.event_matches(rule, event)]
+
+
+def matching_activity_ids(
+    rule: engine.Rule, contact_ids: Iterable[int], *, since: datetime | None
+) -> list[int]:
+    """
+    The ids of these contacts' activities the rule counts, from `since` on (None: all time):
+    one read of its kind, properties and all, tested by engine.event_matches.
+    """
+    kind = rule.activity_kind
+    events = selectors.events_by_contact(
+        contact_ids, kinds={kind}, since={kind: since}, with_properties={kind}
+    )
+    return matching_ids(rule, itertools.chain(*events.values()))
 
 
 def iso(moment: str) -> str:

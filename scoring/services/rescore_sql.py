@@ -8,7 +8,6 @@ the Python path (scoring.services.rescoring.score_batch).
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime, timedelta
 
 from django.db import connection
@@ -84,16 +83,11 @@ def _matching(model: ScoringModel, rule: engine.Rule, tag: str, ids: list[int]) 
     found = lacking.aggregate(first=Min("scored_at"), n=Count("id"))
     if not found["n"]:
         return None
-    kind, since = rule.activity_kind, None
+    since = None
     if rule.window_days is not None:
         since = found["first"] - timedelta(days=rule.window_days)
-    events = selectors.events_by_contact(
-        lacking.values_list("contact_id", flat=True),
-        kinds={kind},
-        since={kind: since},
-        with_properties={kind},
-    )
-    return refold_sql.matching_ids(rule, itertools.chain(*events.values()))
+    contacts = lacking.values_list("contact_id", flat=True)
+    return refold_sql.matching_activity_ids(rule, contacts, since=since)
 
 
 def reprice_in_sql(

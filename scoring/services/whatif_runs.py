@@ -6,7 +6,6 @@ the contacts with known outcomes. They write nothing but the run.
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -260,19 +259,14 @@ def _matching(
 ) -> dict[str, list[int]]:
     """
     For the new definitions that test more than the activity kind, the ids of the contacts'
-    activities each counts at `now`, tested in Python (refold_sql.matching_ids): one read per
-    definition of its kind, within its window.
+    activities each counts at `now` (refold_sql.matching_activity_ids), within its window.
     """
     matching = {}
     for key, rule in fold.items():
         if refold_sql.matches_on_kind(rule):
             continue
-        kind = rule.activity_kind
         since = now - timedelta(days=rule.window_days) if rule.window_days is not None else None
-        events = selectors.events_by_contact(
-            contact_ids, kinds={kind}, since={kind: since}, with_properties={kind}
-        )
-        matching[key] = refold_sql.matching_ids(rule, itertools.chain(*events.values()))
+        matching[key] = refold_sql.matching_activity_ids(rule, contact_ids, since=since)
     return matching
 
 
