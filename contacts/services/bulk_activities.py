@@ -33,6 +33,7 @@ from contacts.services.bulk_contacts import (
     contacts_bulk_upsert,
 )
 from leadscore.bulk import BulkResult, RowResult, RowStatus
+from leadscore.copy_insert import copy_insert
 
 
 def activities_bulk_record(
@@ -169,7 +170,7 @@ def activities_bulk_record(
             new = _create_activity_contacts(new, to_create, atomic=atomic, now=now)
 
             def write(items: Sequence[_ActivityPlan]) -> None:
-                Activity.objects.bulk_create([p.activity for p in items], batch_size=WRITE_BATCH)
+                copy_insert(Activity, [p.activity for p in items], batch_size=WRITE_BATCH)
                 for p in items:
                     p.result.id, p.result.written = p.activity.pk, p.activity
 
