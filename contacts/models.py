@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from contacts.identity import normalize_domain, normalize_email
+from leadscore.bulk_sql import rows_update
 
 # Re-exported: the one normaliser of each, and the models of the sibling modules below.
 __all__ = [
@@ -116,12 +117,23 @@ class ContactQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(self, objs, fields, *args, **kwargs):
-        objs = list(objs)
-        if "email" in fields:
-            for obj in objs:
-                obj.email_normalized = normalize_email(obj.email)
-            fields = [*fields, "email_normalized"]
+        objs, fields = _email_normalised(objs, fields)
         return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update_rows(self, objs, fields) -> None:
+        """bulk_update's writes, as leadscore.bulk_sql.rows_update makes them (large batches)."""
+        objs, fields = _email_normalised(objs, fields)
+        rows_update(self.model, objs, fields)
+
+
+def _email_normalised(objs, fields) -> tuple[list, list[str]]:
+    """The contacts, their normalised email set when the email is written, and the fields."""
+    objs, fields = list(objs), list(fields)
+    if "email" in fields:
+        for obj in objs:
+            obj.email_normalized = normalize_email(obj.email)
+        fields.append("email_normalized")
+    return objs, fields
 
 
 class Contact(models.Model):

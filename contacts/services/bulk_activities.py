@@ -33,7 +33,7 @@ from contacts.services.bulk_contacts import (
     contacts_bulk_upsert,
 )
 from leadscore.bulk import BulkResult, RowResult, RowStatus
-from leadscore.copy_insert import copy_insert
+from leadscore.bulk_sql import copy_insert
 
 
 def activities_bulk_record(

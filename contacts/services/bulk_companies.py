@@ -30,6 +30,7 @@ from contacts.services.bulk import (
     write_rows_or_fallback,
 )
 from leadscore.bulk import BulkResult, RowResult, RowStatus
+from leadscore.bulk_sql import rows_update
 
 
 def companies_bulk_upsert(
@@ -116,7 +117,7 @@ def _companies_bulk_upsert_once(
                     fields = sorted(set().union(*(p.dirty for p in dirty)) | {"updated_at"})
                     for p in dirty:
                         p.company.updated_at = now
-                    Company.objects.bulk_update([p.company for p in dirty], fields)
+                    rows_update(Company, [p.company for p in dirty], fields)
                 for p in items:
                     p.result.id = p.company.pk  # type: ignore[attr-defined]
 

@@ -43,6 +43,7 @@ from contacts.services.bulk import (
     write_rows_or_fallback,
 )
 from leadscore.bulk import BulkResult, RowResult, RowStatus
+from leadscore.bulk_sql import rows_update
 
 
 def _validate_contact_row(row: ContactRow) -> dict[str, list[str]]:
@@ -320,9 +321,7 @@ def _write_contact_plans(plans: Sequence[ContactPlan], now: datetime) -> None:
         fields = sorted(set().union(*(c.dirty for c in dirty_companies)) | {"updated_at"})
         for c in dirty_companies:
             c.company.updated_at = now
-        Company.objects.bulk_update(
-            [c.company for c in dirty_companies], fields, batch_size=WRITE_BATCH
-        )
+        rows_update(Company, [c.company for c in dirty_companies], fields)
     new_contacts = []
     for plan in plans:
         if plan.new:
@@ -336,7 +335,7 @@ def _write_contact_plans(plans: Sequence[ContactPlan], now: datetime) -> None:
         fields = sorted(set().union(*(p.dirty for p in updated)) | {"updated_at"})
         for plan in updated:
             plan.contact.updated_at = now
-        Contact.objects.bulk_update([p.contact for p in updated], fields, batch_size=WRITE_BATCH)
+        Contact.objects.update_rows([p.contact for p in updated], fields)
     outcomes = []
     for plan in plans:
         if plan.outcome is not None:

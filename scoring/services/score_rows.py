@@ -13,6 +13,7 @@ from django.db import connection
 
 from contacts.models import Contact
 from leadscore import fast_json
+from leadscore.bulk_sql import update_each
 from scoring import engine, repricing, score_reads
 from scoring.models import ChangeReason, ContactScore, ScoreChange, ScoringModel
 
@@ -259,7 +260,7 @@ def scores_reprice(rows: Sequence[ContactScore]) -> None:
     if not rows:
         return
     if connection.vendor != "postgresql" or len(rows) < COPY_MIN_ROWS:
-        _update_each(rows, _REPRICED_FIELDS)
+        update_each(ContactScore, rows, _REPRICED_FIELDS)
         return
     table = ContactScore._meta.db_table
     columns = [ContactScore._meta.get_field(f).column for f in _REPRICED_FIELDS]
@@ -275,23 +276,6 @@ def scores_reprice(rows: Sequence[ContactScore]) -> None:
             f"WHERE {table}.contact_id = t.contact_id AND {table}.line_id = t.line_id"
         )
         cursor.execute(f"TRUNCATE {temp}")
-
-
-def _update_each(rows: Sequence[ContactScore], fields: Sequence[str]) -> None:
-    """
-    One UPDATE by primary key per row, sent as one executemany (pipelined by psycopg, in-process
-    on SQLite). bulk_update's CASE WHEN per field and row cost 0.4 s for 100 rows in the bulk
-    API's batches (bench api).
-    """
-    table = connection.ops.quote_name(ContactScore._meta.db_table)
-    meta = [ContactScore._meta.get_field(f) for f in fields]
-    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in meta)
-    params = [
-        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in meta] + [row.pk]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", params)
 
 
 def timeline_write(changes: Sequence[ScoreChange]) -> None:

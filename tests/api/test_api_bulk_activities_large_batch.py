@@ -1,5 +1,5 @@
 """
-A batch of activities large enough to be written in one COPY on PostgreSQL (leadscore.copy_insert;
+A batch of activities large enough to be written in one COPY on PostgreSQL (leadscore.bulk_sql;
 elsewhere bulk_create) stores every row as sent, answers each with its stored id, and a row that
 loses a race to a concurrent insert of the same event answers with the stored one.
 """
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from contacts.models import Activity, ActivityKind
 from contacts.services import bulk_activities
-from leadscore.copy_insert import COPY_MIN_ROWS, copy_insert
+from leadscore.bulk_sql import COPY_MIN_ROWS, copy_insert
 from scoring.models import ContactScore
 from tests.factories import ContactFactory, InterestRuleFactory, ScoringModelFactory
 
