@@ -11,6 +11,8 @@ each beside the same rows loaded with PostgreSQL COPY in the same run (the yards
 3. The same activities COPYed into the activity table (yardstick), then deleted.
 4. CSV import: a Salesforce Lead export of R rows (default 100,000; the real 67-column header)
    through contacts.imports.import_job_execute (the Celery task's service), scoring included.
+   Then a newer export of the same leads with every row changed (the weekly sync's case)
+   through the same import: updated rows/s.
 5. The same contacts COPYed into the contact table (yardstick), then deleted.
 
 Target (issue 10): bulk activities, scores current when the response returns, >= 15 % of COPY.
@@ -160,7 +162,8 @@ def _copy_activities(items: list[dict]) -> float:
     return time.perf_counter() - start
 
 
-def _csv_file(path: Path, rows: int, rng: random.Random) -> None:
+def _csv_file(path: Path, rows: int, rng: random.Random, *, revision: int = 0) -> None:
+    """A Salesforce Lead export; a later revision changes every lead's last name."""
     header = _header()
     columns = next(csv.reader(io.StringIO(header)))
     with path.open("w", encoding="utf-8", newline="") as out:
@@ -173,7 +176,7 @@ def _csv_file(path: Path, rows: int, rng: random.Random) -> None:
                 "IsDeleted": "0",
                 "MasterRecordId": "000000000000000AAA",
                 "FirstName": rng.choice(["Zoë", "Ana", "Omar", "Lea", "Jörg"]),
-                "LastName": f"Ångström{i}",
+                "LastName": f"Ångström{i}" + (f" {revision}" if revision else ""),
                 "Title": rng.choice(["CTO", "Engineer", "VP Sales", "Head of IT"]),
                 "Company": f"{BENCH_PREFIX}CSV Company {i % 20_000}",
                 "Website": f"www.{BENCH_PREFIX}csv{i % 20_000}.example",
@@ -425,6 +428,20 @@ def run(args: argparse.Namespace, report: Report) -> None:
         with timed("CSV dry run of the same file (all unchanged)") as dry:
             again = imports.import_job_create(upload=csv_path.open("rb"), file_name=csv_path.name)
             imports.import_job_execute(job_id=again.pk, dry_run=True)
+        # A newer export of the same leads, every one changed: the weekly sync's case.
+        changed_path = workdir / "salesforce-leads-changed.csv"
+        _csv_file(changed_path, args.csv_rows, rng, revision=1)
+        with (
+            _RescoreTimer() as rescore_again,
+            timed(f"CSV re-import: {args.csv_rows:,} rows, every one changed") as changed,
+        ):
+            with changed_path.open("rb") as upload:
+                reimport = imports.import_job_create(upload=upload, file_name=changed_path.name)
+            reimport = imports.import_job_execute(job_id=reimport.pk, dry_run=False)
+        if reimport.updated_count != args.csv_rows:
+            raise BenchError(
+                f"CSV re-import updated {reimport.updated_count:,} of {args.csv_rows:,} rows"
+            )
         with timed("COPY yardstick: the same number of contacts"):
             copy_seconds = _copy_contacts(args.csv_rows)
         with connection.cursor() as cursor:
@@ -432,7 +449,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
                 f"DELETE FROM {Contact._meta.db_table} WHERE email LIKE %s",
                 [f"{BENCH_PREFIX}copy%"],
             )
-        ImportJob.objects.filter(pk__in=[job.pk, again.pk]).delete()
+        ImportJob.objects.filter(pk__in=[job.pk, again.pk, reimport.pk]).delete()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     csv_rate = args.csv_rows / csv_seconds
@@ -458,6 +475,13 @@ def run(args: argparse.Namespace, report: Report) -> None:
         args.csv_rows / dry["seconds"],
         f"{args.csv_rows / dry['seconds']:,.0f}/s",
         "",
+    )
+    report.add(
+        "csv_reimport_rows_per_second",
+        "re-import rows/s (every row changed, scores)",
+        args.csv_rows / changed["seconds"],
+        f"{args.csv_rows / changed['seconds']:,.0f}/s",
+        f"{changed['seconds']:.1f} s, of which rescoring {rescore_again.seconds:.1f} s",
     )
     report.add(
         "copy_contacts_per_second",

@@ -13,7 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from contacts.identity import normalize_domain, normalize_email
-from leadscore.bulk_sql import rows_update
+from leadscore.bulk_sql import copy_insert, rows_update
 
 # Re-exported: the one normaliser of each, and the models of the sibling modules below.
 __all__ = [
@@ -115,6 +115,13 @@ class ContactQuerySet(models.QuerySet):
         for obj in objs:
             obj.email_normalized = normalize_email(obj.email)
         return super().bulk_create(objs, *args, **kwargs)
+
+    def insert_rows(self, objs, *, batch_size: int) -> None:
+        """bulk_create's inserts, as leadscore.bulk_sql.copy_insert makes them (large batches)."""
+        objs = list(objs)
+        for obj in objs:
+            obj.email_normalized = normalize_email(obj.email)
+        copy_insert(self.model, objs, batch_size=batch_size)
 
     def bulk_update(self, objs, fields, *args, **kwargs):
         objs, fields = _email_normalised(objs, fields)

@@ -36,6 +36,10 @@ def copy_insert(
     if connection.vendor != "postgresql" or len(objs) < COPY_MIN_ROWS or any(o.pk for o in objs):
         model._default_manager.bulk_create(objs, batch_size=batch_size)
         return
+    for obj in objs:
+        # As bulk_create: a related object saved since it was assigned gives its id now, an
+        # unsaved one is refused.
+        obj._prepare_related_fields_for_save(operation_name="copy_insert")
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name

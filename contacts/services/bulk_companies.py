@@ -30,7 +30,7 @@ from contacts.services.bulk import (
     write_rows_or_fallback,
 )
 from leadscore.bulk import BulkResult, RowResult, RowStatus
-from leadscore.bulk_sql import rows_update
+from leadscore.bulk_sql import copy_insert, rows_update
 
 
 def companies_bulk_upsert(
@@ -111,7 +111,7 @@ def _companies_bulk_upsert_once(
                 new = [p.company for p in items if p.new]
                 for company in new:
                     company.created_at = company.updated_at = now
-                Company.objects.bulk_create(new, batch_size=WRITE_BATCH)
+                copy_insert(Company, new, batch_size=WRITE_BATCH)
                 dirty = [p for p in items if not p.new and p.dirty]
                 if dirty:
                     fields = sorted(set().union(*(p.dirty for p in dirty)) | {"updated_at"})

@@ -43,7 +43,7 @@ from contacts.services.bulk import (
     write_rows_or_fallback,
 )
 from leadscore.bulk import BulkResult, RowResult, RowStatus
-from leadscore.bulk_sql import rows_update
+from leadscore.bulk_sql import copy_insert, rows_update
 
 
 def _validate_contact_row(row: ContactRow) -> dict[str, list[str]]:
@@ -315,7 +315,7 @@ def _write_contact_plans(plans: Sequence[ContactPlan], now: datetime) -> None:
     for company in new_companies:
         company.domain = normalize_domain(company.domain)
         company.created_at = company.updated_at = now
-    Company.objects.bulk_create(new_companies, batch_size=WRITE_BATCH)
+    copy_insert(Company, new_companies, batch_size=WRITE_BATCH)
     dirty_companies = [c for c in companies.values() if not c.new and c.dirty]
     if dirty_companies:
         fields = sorted(set().union(*(c.dirty for c in dirty_companies)) | {"updated_at"})
@@ -329,7 +329,7 @@ def _write_contact_plans(plans: Sequence[ContactPlan], now: datetime) -> None:
                 plan.contact.company = plan.company_plan.company  # now with its pk
             plan.contact.updated_at = now
             new_contacts.append(plan.contact)
-    Contact.objects.bulk_create(new_contacts, batch_size=WRITE_BATCH)
+    Contact.objects.insert_rows(new_contacts, batch_size=WRITE_BATCH)
     updated = [p for p in plans if not p.new and p.dirty]
     if updated:
         fields = sorted(set().union(*(p.dirty for p in updated)) | {"updated_at"})
@@ -341,13 +341,13 @@ def _write_contact_plans(plans: Sequence[ContactPlan], now: datetime) -> None:
         if plan.outcome is not None:
             plan.outcome.contact = plan.contact
             outcomes.append(plan.outcome)
-    Outcome.objects.bulk_create(outcomes, batch_size=WRITE_BATCH)
+    copy_insert(Outcome, outcomes, batch_size=WRITE_BATCH)
     identities = []
     for plan in plans:
         if plan.identity is not None:
             plan.identity.contact = plan.contact
             identities.append(plan.identity)
-    ContactIdentity.objects.bulk_create(identities, batch_size=WRITE_BATCH)
+    copy_insert(ContactIdentity, identities, batch_size=WRITE_BATCH)
     for plan in plans:
         plan.result.id = plan.contact.pk
 
