@@ -25,6 +25,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import random
 import shutil
 import tempfile
@@ -160,6 +161,15 @@ def _copy_activities(items: list[dict]) -> float:
                 )
             )
     return time.perf_counter() - start
+
+
+def _import(path: Path, *, dry_run: bool) -> ImportJob:
+    """A CSV import job of this file, run as the Celery task runs it."""
+    from contacts import imports
+
+    with path.open("rb") as upload:
+        job = imports.import_job_create(upload=upload, file_name=path.name)
+    return imports.import_job_execute(job_id=job.pk, dry_run=dry_run)
 
 
 def _csv_file(path: Path, rows: int, rng: random.Random, *, revision: int = 0) -> None:
@@ -411,23 +421,16 @@ def run(args: argparse.Namespace, report: Report) -> None:
         csv_path = workdir / "salesforce-leads.csv"
         with timed(f"Writing a {args.csv_rows:,}-row Salesforce Lead export"):
             _csv_file(csv_path, args.csv_rows, rng)
-        import os
-
-        from contacts import imports
-
         os.environ["IMPORT_DIR"] = str(workdir)
         with _RescoreTimer() as rescore, timed(f"CSV import: {args.csv_rows:,} rows") as t:
-            with csv_path.open("rb") as upload:
-                job = imports.import_job_create(upload=upload, file_name=csv_path.name)
-            job = imports.import_job_execute(job_id=job.pk, dry_run=False)
+            job = _import(csv_path, dry_run=False)
         if job.created_count != args.csv_rows:
             raise BenchError(
                 f"CSV import created {job.created_count:,}, rejected {job.rejected_count:,}"
             )
         csv_seconds = t["seconds"]
         with timed("CSV dry run of the same file (all unchanged)") as dry:
-            again = imports.import_job_create(upload=csv_path.open("rb"), file_name=csv_path.name)
-            imports.import_job_execute(job_id=again.pk, dry_run=True)
+            again = _import(csv_path, dry_run=True)
         # A newer export of the same leads, every one changed: the weekly sync's case.
         changed_path = workdir / "salesforce-leads-changed.csv"
         _csv_file(changed_path, args.csv_rows, rng, revision=1)
@@ -435,9 +438,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
             _RescoreTimer() as rescore_again,
             timed(f"CSV re-import: {args.csv_rows:,} rows, every one changed") as changed,
         ):
-            with changed_path.open("rb") as upload:
-                reimport = imports.import_job_create(upload=upload, file_name=changed_path.name)
-            reimport = imports.import_job_execute(job_id=reimport.pk, dry_run=False)
+            reimport = _import(changed_path, dry_run=False)
         if reimport.updated_count != args.csv_rows:
             raise BenchError(
                 f"CSV re-import updated {reimport.updated_count:,} of {args.csv_rows:,} rows"
