@@ -66,6 +66,8 @@ def test_upload_map_dry_run_import_and_download_rejects(
 
     page = ops_client.get(f"/contacts/import/{job.pk}/").content.decode()
     assert "Download 1 rejected row" in page
+    # Scored in each batch's transaction, not later: the page says so.
+    assert "their scores are current now" in page
     download = ops_client.get(f"/contacts/import/{job.pk}/rejected.csv")
     assert download["Content-Disposition"].startswith('attachment; filename="leads-rejected.csv"')
     text = b"".join(download.streaming_content).decode("utf-8-sig")
