@@ -22,8 +22,6 @@ Example: python -m bench api --reset --cleanup
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import os
 import random
@@ -39,6 +37,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from bench import _csv_export
 from bench import scoring as scoring_bench
 from bench._common import BENCH_PREFIX, BenchError, Report, analyze_tables, say, timed
 from contacts.models import Activity, Contact, ImportJob
@@ -60,7 +59,6 @@ KINDS = [
     ("form_submission", 4),
     ("demo_request", 1),
 ]
-HEADER_NAME = "salesforce_lead_export_header.csv"
 BENCH_USER = f"{BENCH_PREFIX}api-user"
 
 
@@ -70,17 +68,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--per-request", type=int, default=10_000, help="items a request (10,000)")
     parser.add_argument("--csv-rows", type=int, default=100_000, help="CSV rows (100,000)")
     parser.add_argument("--seed", type=int, default=5)
-
-
-def _header() -> str:
-    root = Path(__file__).resolve().parents[1]
-    for path in (
-        root.parent / "shared" / "formats" / HEADER_NAME,
-        root / "tests" / "api" / "data" / HEADER_NAME,
-    ):
-        if path.exists():
-            return path.read_text(encoding="utf-8").strip("\r\n")
-    raise BenchError(f"Cannot find {HEADER_NAME}.")
 
 
 def _build_contacts(count: int) -> list[int]:
@@ -157,86 +144,6 @@ def _copy_activities(items: list[dict]) -> float:
                     json.dumps(item["properties"]),
                     f"{BENCH_PREFIX}copy",
                     item["external_id"],
-                    now,
-                )
-            )
-    return time.perf_counter() - start
-
-
-def _import(path: Path, *, dry_run: bool) -> ImportJob:
-    """A CSV import job of this file, run as the Celery task runs it."""
-    from contacts import imports
-
-    with path.open("rb") as upload:
-        job = imports.import_job_create(upload=upload, file_name=path.name)
-    return imports.import_job_execute(job_id=job.pk, dry_run=dry_run)
-
-
-def _csv_file(path: Path, rows: int, rng: random.Random, *, revision: int = 0) -> None:
-    """A Salesforce Lead export; a later revision changes every lead's last name."""
-    header = _header()
-    columns = next(csv.reader(io.StringIO(header)))
-    with path.open("w", encoding="utf-8", newline="") as out:
-        out.write(header + "\r\n")
-        writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-        for i in range(rows):
-            converted = rng.random() < 0.05
-            row = {
-                "Id": f"00Q{i:015d}",
-                "IsDeleted": "0",
-                "MasterRecordId": "000000000000000AAA",
-                "FirstName": rng.choice(["Zoë", "Ana", "Omar", "Lea", "Jörg"]),
-                "LastName": f"Ångström{i}" + (f" {revision}" if revision else ""),
-                "Title": rng.choice(["CTO", "Engineer", "VP Sales", "Head of IT"]),
-                "Company": f"{BENCH_PREFIX}CSV Company {i % 20_000}",
-                "Website": f"www.{BENCH_PREFIX}csv{i % 20_000}.example",
-                "Country": rng.choice(["Sweden", "Germany", "United States"]),
-                "Email": f"{BENCH_PREFIX}csv{i}@{BENCH_PREFIX}csv{i % 20_000}.example",
-                "LeadSource": rng.choice(["Web", "Partner Referral", "Trade Show", "Other"]),
-                "Status": "Closed - Converted" if converted else "Open - Not Contacted",
-                "Industry": rng.choice(["Software", "Retail", "Healthcare"]),
-                "AnnualRevenue": str(rng.randrange(1, 500) * 100_000),
-                "NumberOfEmployees": str(rng.randrange(5, 5000)),
-                "OwnerId": "005000000000001AAA",
-                "HasOptedOutOfEmail": "1" if rng.random() < 0.03 else "0",
-                "IsConverted": "1" if converted else "0",
-                "ConvertedDate": "2024-06-01" if converted else "",
-                "CreatedDate": "2024-01-15 09:30:00",
-                "Region__c": "EMEA",
-            }
-            writer.writerow([row.get(c, "") for c in columns])
-
-
-def _copy_contacts(rows: int) -> float:
-    now = timezone.now()
-    table = connection.ops.quote_name(Contact._meta.db_table)
-    sql = (
-        f"COPY {table} (email, email_normalized, first_name, last_name, job_title, phone, "
-        "lead_source, lead_source_raw, country, region, city, lifecycle_stage, lead_at, "
-        "do_not_contact, unsubscribed, properties, created_at, updated_at) FROM STDIN"
-    )
-    start = time.perf_counter()
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for i in range(rows):
-            copy.write_row(
-                (
-                    f"{BENCH_PREFIX}copy{i}@{BENCH_PREFIX}copy.example",
-                    f"{BENCH_PREFIX}copy{i}@{BENCH_PREFIX}copy.example",
-                    "Zoë",
-                    f"Ångström{i}",
-                    "CTO",
-                    "",
-                    "direct",
-                    "Web",
-                    "Germany",
-                    "",
-                    "Berlin",
-                    "lead",
-                    now,
-                    False,
-                    False,
-                    json.dumps({"Id": f"00Q{i:015d}", "Region__c": "EMEA", "Status": "Open"}),
-                    now,
                     now,
                 )
             )
@@ -420,31 +327,31 @@ def run(args: argparse.Namespace, report: Report) -> None:
     try:
         csv_path = workdir / "salesforce-leads.csv"
         with timed(f"Writing a {args.csv_rows:,}-row Salesforce Lead export"):
-            _csv_file(csv_path, args.csv_rows, rng)
+            _csv_export.csv_file(csv_path, args.csv_rows, rng)
         os.environ["IMPORT_DIR"] = str(workdir)
         with _RescoreTimer() as rescore, timed(f"CSV import: {args.csv_rows:,} rows") as t:
-            job = _import(csv_path, dry_run=False)
+            job = _csv_export.import_file(csv_path, dry_run=False)
         if job.created_count != args.csv_rows:
             raise BenchError(
                 f"CSV import created {job.created_count:,}, rejected {job.rejected_count:,}"
             )
         csv_seconds = t["seconds"]
         with timed("CSV dry run of the same file (all unchanged)") as dry:
-            again = _import(csv_path, dry_run=True)
+            again = _csv_export.import_file(csv_path, dry_run=True)
         # A newer export of the same leads, every one changed: the weekly sync's case.
         changed_path = workdir / "salesforce-leads-changed.csv"
-        _csv_file(changed_path, args.csv_rows, rng, revision=1)
+        _csv_export.csv_file(changed_path, args.csv_rows, rng, revision=1)
         with (
             _RescoreTimer() as rescore_again,
             timed(f"CSV re-import: {args.csv_rows:,} rows, every one changed") as changed,
         ):
-            reimport = _import(changed_path, dry_run=False)
+            reimport = _csv_export.import_file(changed_path, dry_run=False)
         if reimport.updated_count != args.csv_rows:
             raise BenchError(
                 f"CSV re-import updated {reimport.updated_count:,} of {args.csv_rows:,} rows"
             )
         with timed("COPY yardstick: the same number of contacts"):
-            copy_seconds = _copy_contacts(args.csv_rows)
+            copy_seconds = _csv_export.copy_contacts(args.csv_rows)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"DELETE FROM {Contact._meta.db_table} WHERE email LIKE %s",
