@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, models
-from django.db.models.expressions import RawSQL
+from django.db import connection
 from django.utils import timezone
 
 from scoring import engine, repricing
@@ -113,44 +112,66 @@ def scores_to_reprice(
     definitions (repricing.counts_any). A score priced with the current rules moves with none.
     """
     ids = list(contact_ids)
-    rows = ContactScore.objects.filter(contact_id__in=ids, line_id=line_id)
-    if len(tags) > _FEW_TAGS or connection.vendor != "postgresql":
-        found = rows.values_list("contact_id", "scoring_model_id", "priced_key", "units__d")
-    else:
-        # Only these definitions' units travel (a short array each), not every definition's:
-        # decoding the whole units was most of a points change's read.
-        ordered = sorted(tags)
-        units = {f"unit_{n}": _unit_of(tag) for n, tag in enumerate(ordered)}
-        values = rows.annotate(**units).values_list(
-            "contact_id", "scoring_model_id", "priced_key", *units
-        )
-        found = (
-            (
-                contact_id,
-                model,
-                key,
-                {tag: u for tag, u in zip(ordered, got, strict=True) if u is not None},
-            )
-            for contact_id, model, key, *got in values
-        )
-    unmoved = {
-        contact_id
-        for contact_id, row_model_id, key, by_tag in found
-        if row_model_id == model_id
-        and (key == current_key or (key in covers and not repricing.counts_any(by_tag, tags)))
-    }
+    unmoved_of = _unmoved_in_sql if connection.vendor == "postgresql" else _unmoved_in_python
+    unmoved = unmoved_of(ids, line_id, model_id, current_key, covers, tags)
     return [i for i in ids if i not in unmoved]
 
 
-# Up to this many changed definitions, scores_to_reprice reads their units one by one (on
-# PostgreSQL; SQLite reads the whole units).
-_FEW_TAGS = 4
+def _unmoved_in_python(
+    ids: list[int],
+    line_id: int,
+    model_id: int,
+    current_key: str,
+    covers: Collection[str],
+    tags: frozenset[str],
+) -> set[int]:
+    """The contacts whose scores the change cannot move, decided in Python (SQLite)."""
+    rows = ContactScore.objects.filter(contact_id__in=ids, line_id=line_id)
+    return {
+        contact_id
+        for contact_id, row_model_id, key, by_tag in rows.values_list(
+            "contact_id", "scoring_model_id", "priced_key", "units__d"
+        )
+        if row_model_id == model_id
+        and (key == current_key or (key in covers and not repricing.counts_any(by_tag, tags)))
+    }
 
 
-def _unit_of(tag: str) -> RawSQL:
-    """A stored score's units of one definition (NULL when it has none)."""
+# repricing.counts_any in SQL, for the units `u` of one definition: true only for units that
+# surely count nothing and wait for no activity (an array of six, a count under one, no next
+# change). Anything else, malformed included, may count: the score is re-priced, as in Python.
+# The CASEs keep a cast from ever seeing what it cannot read.
+_COUNTS_NOTHING = """CASE WHEN jsonb_typeof(u) = 'array' AND jsonb_array_length(u) = 6
+    AND jsonb_typeof(u->0) = 'number' AND jsonb_typeof(u->2) = 'number'
+    AND jsonb_typeof(u->1) = 'number' AND u->5 IN ('""'::jsonb, 'null'::jsonb)
+    THEN abs((u->>1)::numeric) < 1 END"""
+
+
+def _unmoved_in_sql(
+    ids: list[int],
+    line_id: int,
+    model_id: int,
+    current_key: str,
+    covers: Collection[str],
+    tags: frozenset[str],
+) -> set[int]:
+    """
+    The scores_to_reprice choice in one statement (PostgreSQL): the contacts whose scores the
+    change cannot move. Deciding it in Python decoded every row's units, a sixth of a points
+    change's rescore (bench scoring).
+    """
     table = ContactScore._meta.db_table
-    return RawSQL(f'"{table}"."units" -> \'d\' -> %s', (tag,), output_field=models.JSONField())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT s.contact_id FROM {table} AS s
+            WHERE s.contact_id = ANY(%s) AND s.line_id = %s AND s.scoring_model_id = %s
+                AND (s.priced_key = %s OR (s.priced_key = ANY(%s::text[]) AND NOT EXISTS (
+                    SELECT 1 FROM unnest(%s::text[]) AS t,
+                        LATERAL (SELECT s.units -> 'd' -> t AS u) AS x
+                    WHERE NOT coalesce({_COUNTS_NOTHING}, false))))""",
+            [ids, line_id, model_id, current_key, list(covers), sorted(tags)],
+        )
+        return {contact_id for (contact_id,) in cursor.fetchall()}
 
 
 def stored_breakdowns(contact_ids: Iterable[int], *, line_id: int) -> dict[int, dict]:
