@@ -62,18 +62,24 @@ def copy_insert(
 
 
 def rows_update(
-    model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]
+    model: type[models.Model],
+    objs: Sequence[models.Model],
+    fields: Sequence[str],
+    *,
+    copy_min_rows: int | None = None,
 ) -> None:
     """
     Write these fields of these saved instances, by primary key, as bulk_update does (no
     pre_save, no signal). A value the database refuses raises Django's DataError or
-    IntegrityError, and the caller's savepoint rolls back.
+    IntegrityError, and the caller's savepoint rolls back. From `copy_min_rows` rows
+    (COPY_MIN_ROWS unless given) on PostgreSQL, through COPY and one UPDATE.
     """
     if not objs:
         return
     meta = model._meta
     columns = [meta.get_field(name) for name in fields]
-    if connection.vendor != "postgresql" or len(objs) < COPY_MIN_ROWS:
+    least = COPY_MIN_ROWS if copy_min_rows is None else copy_min_rows
+    if connection.vendor != "postgresql" or len(objs) < least:
         update_each(model, objs, fields)
         return
     quote = connection.ops.quote_name
@@ -95,8 +101,9 @@ def rows_update(
             for obj in objs:
                 copy.write_row([obj.pk, *(_value(f, getattr(obj, f.attname)) for f in columns)])
         # A temporary table has no statistics: planned as thousands of rows, the join would read
-        # the whole table; its row count makes it an index lookup per row.
-        cursor.execute(f"ANALYZE {temp}")
+        # the whole table; its row count makes it an index lookup per row. The key's statistics
+        # are enough (sampling wide JSON values is not free).
+        cursor.execute(f"ANALYZE {temp} ({pk})")
         cursor.execute(f"UPDATE {table} SET {sets} FROM {temp} AS t WHERE {table}.{pk} = t.{pk}")
         cursor.execute(f"TRUNCATE {temp}")
 

@@ -1,17 +1,19 @@
 """
 A batch's scores, re-priced scores and timeline entries are written the same whichever way the
 batch's size sends them (COPY on PostgreSQL for a batch, one statement or one per row for a
-few): a rule change run over a few contacts, with the batch threshold at 1 and at its default,
-stores the same scores and timeline.
+few): a rule change run over a few contacts, then a change of their profiles, with the batch
+threshold at 1 and at its default, stores the same scores and timeline.
 """
 
 import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from contacts.models import Company, Contact
 from contacts.services import activity_record
-from scoring.models import ContactScore, ScoreChange, ScoringRule
-from scoring.services import rescore_run_execute, score_rows, scoring_model_changed
+from scoring.models import ChangeReason, ContactScore, ScoreChange, ScoringRule
+from scoring.services import contacts_score, rescore_run_execute, score_rows, scoring_model_changed
+from scoring.specs import forget_cached_rules
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
@@ -50,6 +52,13 @@ def _after_a_points_and_a_window_change(model):
     rescore_run_execute(run_id=scoring_model_changed(model_id=model.pk, reason="points").pk)
     ScoringRule.objects.filter(name="Webinar").update(window_days=30)
     rescore_run_execute(run_id=scoring_model_changed(model_id=model.pk, reason="window").pk)
+    # Every company moves out of the fit rule's industry: the contacts' scores are re-priced
+    # from their stored units (score_rows.scores_reprice), all in one batch.
+    Company.objects.update(industry="Retail")
+    forget_cached_rules()  # the rules above were edited by queryset, which keeps no cache fresh
+    ids = list(Contact.objects.values_list("pk", flat=True))
+    with transaction.atomic():
+        contacts_score(contact_ids=ids, reason=ChangeReason.PROFILE_CHANGE)
     contacts = {
         c: i
         for i, c in enumerate(sorted(ContactScore.objects.values_list("contact_id", flat=True)))
@@ -73,3 +82,4 @@ def test_a_batch_threshold_of_one_stores_what_the_default_stores(monkeypatch):
 
     assert batched == default
     assert any(change[1] == "rule_change" for change in batched[1])
+    assert any(change[1] == "profile_change" for change in batched[1])

@@ -13,7 +13,7 @@ from django.db import connection
 
 from contacts.models import Contact
 from leadscore import fast_json
-from leadscore.bulk_sql import update_each
+from leadscore.bulk_sql import rows_update
 from scoring import engine, repricing, score_reads
 from scoring.models import ChangeReason, ContactScore, ScoreChange, ScoringModel
 
@@ -257,25 +257,7 @@ def scores_reprice(rows: Sequence[ContactScore]) -> None:
     every column but the rule states and their next change, which re-pricing did not read and
     leaves as stored.
     """
-    if not rows:
-        return
-    if connection.vendor != "postgresql" or len(rows) < COPY_MIN_ROWS:
-        update_each(ContactScore, rows, _REPRICED_FIELDS)
-        return
-    table = ContactScore._meta.db_table
-    columns = [ContactScore._meta.get_field(f).column for f in _REPRICED_FIELDS]
-    updates = ", ".join(f"{c} = t.{c}" for c in columns)
-    with connection.cursor() as cursor:
-        temp = _copy_rows(cursor, table, _REPRICED_FIELDS, rows)
-        # A temporary table has no statistics: planned as thousands of rows, the join read every
-        # score with a sequential scan, per chunk (a full rescore grew with the square of the
-        # contacts). Its row count and keys make it an index lookup per row (bench scoring).
-        cursor.execute(f"ANALYZE {temp} (contact_id, line_id)")
-        cursor.execute(
-            f"UPDATE {table} SET {updates} FROM {temp} AS t "
-            f"WHERE {table}.contact_id = t.contact_id AND {table}.line_id = t.line_id"
-        )
-        cursor.execute(f"TRUNCATE {temp}")
+    rows_update(ContactScore, rows, _REPRICED_FIELDS, copy_min_rows=COPY_MIN_ROWS)
 
 
 def timeline_write(changes: Sequence[ScoreChange]) -> None:
