@@ -92,19 +92,48 @@ def refold_statement(
     wrote. A rule that does not match on the kind alone needs `matching`: the ids of the
     contacts' activities it counts (matching_ids).
     """
+    p = Params()
+    ctes = refold_ctes(
+        spec, rule, p, line=p.add(line_id), ids=p.add(list(contact_ids)), matching=matching
+    )
+    sql = f"""
+WITH {",".join(ctes)}
+UPDATE {ContactScore._meta.db_table} AS s SET rule_states = m.states,
+    units = jsonb_build_object('d', m.d, 'h', m.h), next_change_at = m.next_change,
+    version = s.version + 1
+FROM merged AS m WHERE s.id = m.id
+RETURNING s.contact_id
+"""
+    return sql, p.values
+
+
+def refold_ctes(
+    spec: engine.ModelSpec,
+    rule: engine.Rule,
+    p: Params,
+    *,
+    line: str,
+    ids: str,
+    matching: list[int] | None = None,
+) -> list[str]:
+    """
+    The CTEs of refold_statement, for a statement of its own or one that re-prices the scores
+    too (repricing_sql): `merged` holds (id, states, d, h, next_change) for each stored score of
+    the line (`line`) and contacts (`ids`) that lacked the definition and could take it: its
+    states and units with the definition rebuilt and those the rules no longer have dropped,
+    and its next change taken again from all its units.
+    """
     key = engine.definition_key(rule, spec.half_life_days)
     tag = engine.definition_tag(key)
-    p = Params()
-    line, ids = p.add(line_id), p.add(list(contact_ids))
     hl = p.add(float(spec.half_life_days), "::float8")
     keys = p.add(sorted(spec.definition_tags), "::text[]")
     tags = p.add(sorted(spec.definition_tags.values()), "::text[]")
     scores = ContactScore._meta.db_table
-    sql = f"""
+    lacking = f"""
 -- The slice's scores, and whether each lacks the definition (and can take it: units of this
 -- half-life, states stored). Tested in the select list, not the WHERE clause: the planner,
 -- guessing how many rows pass such tests, guessed one and chose nested loops over 1,000.
-WITH r AS MATERIALIZED (
+lacking AS MATERIALIZED (
     SELECT s.id, s.contact_id, s.scored_at AS ref,
         coalesce(jsonb_typeof(s.units->'d') = 'object' AND NOT (s.units->'d') ? {p.add(tag)}
             AND CASE WHEN jsonb_typeof(s.units->'h') = 'number'
@@ -112,54 +141,49 @@ WITH r AS MATERIALIZED (
             AND jsonb_typeof(s.rule_states) = 'object', false) AS lacks
     FROM {scores} AS s
     WHERE s.line_id = {line} AND s.contact_id = ANY({ids})
-),
-{
-        ",".join(
-            fold_ctes(
-                rule,
-                spec.half_life_days,
-                p,
-                rows="r",
-                contact_ids=ids,
-                name="folded",
-                matching=matching,
-            )
-        )
-    },
+)"""
+    folded = fold_ctes(
+        rule,
+        spec.half_life_days,
+        p,
+        rows="lacking",
+        contact_ids=ids,
+        name="folded",
+        matching=matching,
+    )
+    rest = f"""
 -- What the scores hold of definitions the rules no longer have (a changed rule's old one),
 -- found once for the batch: each row then drops them with one "-".
 gone AS (
     SELECT (
-        SELECT coalesce(array_agg(DISTINCT k), '{{}}') FROM r JOIN {scores} AS s ON s.id = r.id,
-            jsonb_object_keys(s.rule_states) AS k
+        SELECT coalesce(array_agg(DISTINCT k), '{{}}') FROM lacking AS r
+            JOIN {scores} AS s ON s.id = r.id, jsonb_object_keys(s.rule_states) AS k
         WHERE r.lacks AND NOT k = ANY({keys})
     ) AS keys, (
-        SELECT coalesce(array_agg(DISTINCT t), '{{}}') FROM r JOIN {scores} AS s ON s.id = r.id,
-            jsonb_object_keys(s.units->'d') AS t
+        SELECT coalesce(array_agg(DISTINCT t), '{{}}') FROM lacking AS r
+            JOIN {scores} AS s ON s.id = r.id, jsonb_object_keys(s.units->'d') AS t
         WHERE r.lacks AND NOT t = ANY({tags})
     ) AS tags
 ),
-merged AS MATERIALIZED (
-    SELECT s.id,
+merged_units AS MATERIALIZED (
+    SELECT s.id, s.contact_id,
         (s.rule_states - g.keys) || jsonb_build_object({p.add(key)}::text,
             coalesce(f.state, jsonb_build_object('ref', {iso("s.scored_at")}))) AS states,
         ((s.units->'d') - g.tags) || jsonb_build_object({p.add(tag)}::text,
             coalesce(f.units, {NOTHING})) AS d,
         s.units->'h' AS h
-    FROM r JOIN {scores} AS s ON s.id = r.id CROSS JOIN gone AS g
+    FROM lacking AS r JOIN {scores} AS s ON s.id = r.id CROSS JOIN gone AS g
         LEFT JOIN folded AS f ON f.id = r.id
     WHERE r.lacks
-)
-UPDATE {scores} AS s SET rule_states = m.states,
-    units = jsonb_build_object('d', m.d, 'h', m.h),
-    -- engine.units_next_change: the soonest next change of any definition.
-    next_change_at = (SELECT min((v->>5)::timestamptz) FROM jsonb_each(m.d) AS x(k, v)
-        WHERE jsonb_typeof(v->5) = 'string' AND v->>5 <> ''),
-    version = s.version + 1
-FROM merged AS m WHERE s.id = m.id
-RETURNING s.contact_id
-"""
-    return sql, p.values
+),
+merged AS MATERIALIZED (
+    SELECT m.*,
+        -- engine.units_next_change: the soonest next change of any definition.
+        (SELECT min((v->>5)::timestamptz) FROM jsonb_each(m.d) AS x(k, v)
+            WHERE jsonb_typeof(v->5) = 'string' AND v->>5 <> '') AS next_change
+    FROM merged_units AS m
+)"""
+    return [lacking, *folded, rest]
 
 
 def fold_ctes(

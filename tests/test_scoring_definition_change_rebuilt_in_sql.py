@@ -1,7 +1,8 @@
 """
 A rule-definition change on PostgreSQL rebuilds the changed definition's state in SQL for every
-stored score (scoring.refold_sql), then re-prices the scores there: no activity comes to
-Python, and the scores read as a fresh evaluation does. A definition that tests an activity's
+stored score (scoring.refold_sql) and re-prices the scores there: no activity comes to
+Python, and the scores read as a fresh evaluation does, from their units as from their rule
+states. A definition that tests an activity's
 properties is rebuilt in SQL too, from the activities Python's engine.event_matches picked
 (one read of its kind, properties and all).
 """
@@ -10,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from contacts.services import activity_record
-from scoring import engine, score_reads, selectors
+from scoring import engine, repricing, score_reads, selectors
 from scoring.models import ContactScore, RescoreRun, RescoreStatus, RuleCondition
 from scoring.services import batch_states, rescore_run_execute, rescore_runs
 from tests.factories import ContactFactory, InterestRuleFactory, ScoringModelFactory
@@ -59,10 +60,17 @@ def _reads_as_fresh(model, contacts) -> None:
     history = selectors.events_by_contact([c.pk for c in contacts], kinds=kinds)
     for contact in contacts:
         fresh = engine.evaluate(spec, selectors.profile_of(contact), history[contact.pk], now)
-        shown = score_reads.score_now(ContactScore.objects.get(contact=contact), now=now, spec=spec)
-        assert shown.interest == pytest.approx(fresh.interest, abs=1e-6)
-        got, want = shown.breakdown_json()["interest"], fresh.breakdown_json()["interest"]
-        assert [(p["name"], p["count"]) for p in got] == [(p["name"], p["count"]) for p in want]
+        stored = ContactScore.objects.get(contact=contact)
+        # Read from its units (they hold every definition of the rules), then from its rule
+        # states alone: both were rebuilt, and both read as fresh.
+        assert repricing.stored_units_match(spec, stored.units)
+        from_states = ContactScore.objects.get(contact=contact)
+        from_states.units = {}
+        for row in (stored, from_states):
+            shown = score_reads.score_now(row, now=now, spec=spec)
+            assert shown.interest == pytest.approx(fresh.interest, abs=1e-6)
+            got, want = shown.breakdown_json()["interest"], fresh.breakdown_json()["interest"]
+            assert [(p["name"], p["count"]) for p in got] == [(p["name"], p["count"]) for p in want]
 
 
 def test_a_window_change_is_rebuilt_in_sql_and_reads_as_fresh(world):
@@ -100,4 +108,22 @@ def test_a_definition_with_conditions_is_rebuilt_in_sql_from_the_activities_pyth
     assert reads == [{"page_view"}]
     assert folded_in_python == []
     assert run.refolded == 1
+    _reads_as_fresh(model, contacts)
+
+
+def test_a_score_left_to_the_python_path_is_finished_from_the_states_rebuilt_in_sql(world):
+    """
+    A hand-raise is left to the Python path (it routes the lead at once): the statement still
+    writes the rebuilt definition into the score, and Python finishes it from there.
+    """
+    model, pricing, _, contacts, reads = world
+    pricing.window_days = 25
+    pricing.is_hand_raise = True
+    pricing.save()
+
+    run = _run(model)
+
+    assert reads == []  # the Python path read no history either
+    assert (run.status, run.refolded) == (RescoreStatus.DONE, 1)
+    assert all(ContactScore.objects.get(contact=c).hand_raise_rule == "Pricing" for c in contacts)
     _reads_as_fresh(model, contacts)

@@ -6,7 +6,8 @@ first, last and next change, for random definitions (window, at most N times, bo
 half-lives and activities back-dated and dated in the future, with or without a condition on
 the activity's url (the matching activities picked by Python's engine.event_matches). The
 score's next change is the soonest of all its units', and the definition a changed rule no
-longer has is dropped.
+longer has is dropped. So they are when the statement that re-prices the scores rebuilds the
+definition too (a rescore run's slice), each row written once.
 """
 
 import datetime as dt
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from contacts.models import Activity
 from scoring import engine, refold_sql, selectors
 from scoring.models import ContactScore, RuleCondition, ScoringRule
+from scoring.services import rescore_sql
 from scoring.services.batch_states import rules_by_definition
 from scoring.services.rescoring import contacts_score
 from tests.markers import postgresql_only
@@ -87,9 +89,10 @@ def _same_units(got: engine.Units, want: engine.Units) -> None:
     url=url_condition,
     replace=st.booleans(),
     scored_hours=st.sampled_from([0, 5, -24 * 3]),
+    with_price=st.booleans(),
 )
 def test_a_definition_rebuilt_in_sql_equals_the_python_fold(
-    interest, events, half_life, definition, url, replace, scored_hours
+    interest, events, half_life, definition, url, replace, scored_hours, with_price
 ):
     with transaction.atomic():
         model, contacts = build_model([], interest, half_life)
@@ -128,9 +131,14 @@ def test_a_definition_rebuilt_in_sql_equals_the_python_fold(
         # The same definition as another rule's: every score has its state, nothing is built.
         already = key in old_keys
 
-        written = _refold(spec, rules[key], ids, model.line_id)
-
-        assert written == (set() if already else set(ids))
+        if with_price:
+            # Rebuilt by the statement that re-prices the scores too (a rescore run's slice).
+            now = scored_at + dt.timedelta(hours=1)
+            _, _, rebuilt = rescore_sql.rescore_in_sql(model, spec, frozenset({key}), ids, now)
+            assert rebuilt == (set() if already else {key})
+        else:
+            written = _refold(spec, rules[key], ids, model.line_id)
+            assert written == (set() if already else set(ids))
         if already:
             transaction.set_rollback(True)
             return

@@ -131,7 +131,7 @@ def _check(fit, interest, events, half_life, settings_values, changes, publish) 
     base_for_sql = rescore_sql.base_spec(model, spec, base_model.pk, base.fit_key)
     note(f"fit carried: {base_for_sql is not None}")
 
-    left, moved = rescore_sql.reprice_in_sql(model, spec, ids, now)
+    left, moved, _ = rescore_sql.rescore_in_sql(model, spec, frozenset(), ids, now)
     event(f"re-priced in SQL: {len(stored) - len(left)} of {len(stored)}; moved: {moved}")
 
     after = {s.contact_id: s for s in ContactScore.objects.filter(contact_id__in=ids)}

@@ -310,8 +310,9 @@ def _slice_scores(
     if run.refold_all:
         left, repriced = moved, 0
     else:
-        refolded_in_sql = rescore_sql.refold_in_sql(model, spec, scope.new, moved)
-        left, repriced = rescore_sql.reprice_in_sql(model, spec, moved, now)
+        left, repriced, refolded_in_sql = rescore_sql.rescore_in_sql(
+            model, spec, scope.new, moved, now
+        )
     contacts = locked_contacts(left) if left else []
     batch = BatchResult()  # nothing left in this slice for the Python path
     if contacts:

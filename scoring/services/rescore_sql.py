@@ -1,9 +1,10 @@
 """
 The SQL side of a rescore slice (PostgreSQL): the states of new rule definitions rebuilt from
-the history (scoring.refold_sql), then the stored scores re-priced under the run's rules
-(scoring.repricing_sql), each one statement per slice, for the contacts the slice holds
-locked. What these leave (SQLite, rows of another shape, a price that may qualify) goes to
-the Python path (scoring.services.rescoring.score_batch).
+the history (scoring.refold_sql) and the stored scores re-priced under the run's rules
+(scoring.repricing_sql), for the contacts the slice holds locked; after the usual rule change
+one statement does both, writing each row once. What these leave (SQLite, rows of another
+shape, a price that may qualify) goes to the Python path
+(scoring.services.rescoring.score_batch).
 """
 
 from __future__ import annotations
@@ -18,28 +19,22 @@ from scoring.models import ContactScore, ScoringModel
 from scoring.services.batch_states import rules_by_definition
 
 
-def refold_in_sql(
-    model: ScoringModel, spec: engine.ModelSpec, keys: frozenset[str], ids: list[int]
+def _refold(
+    model: ScoringModel, spec: engine.ModelSpec, keys: list[str], ids: list[int]
 ) -> set[str]:
     """
-    Rebuild in SQL (PostgreSQL) the states of these new definitions that the stored scores of
-    these locked contacts lack (refold_sql), so that the re-price can take those scores;
-    returns the definitions it rebuilt for some score. Scores it cannot rebuild (units of
-    another half-life) keep lacking them, and the Python path builds them.
+    Rebuild in SQL the states of these new definitions that the stored scores of these locked
+    contacts lack (refold_sql), one statement each, so that the re-price can take those
+    scores; returns the definitions it rebuilt for some score. Scores it cannot rebuild (units
+    of another half-life) keep lacking them, and the Python path builds them.
     """
-    if connection.vendor != "postgresql" or not ids or not keys:
-        return set()
-    rules = rules_by_definition(spec)
     done = set()
-    # One new definition (a rule changed): its statement finds the scores that lack it itself.
-    for key in sorted(keys if len(keys) == 1 else _lacking(model, spec, keys, ids)):
-        rule, matching = rules[key], None
-        if not refold_sql.matches_on_kind(rule):
-            matching = _matching(model, rule, spec.definition_tags[key], ids)
-            if matching is None:
-                continue  # every score has it
+    for key in keys:
+        rebuild = _rebuild(model, spec, key, ids)
+        if rebuild is None:
+            continue  # every score has it
         sql, params = refold_sql.refold_statement(
-            spec, rule, line_id=model.line_id, contact_ids=ids, matching=matching
+            spec, rebuild.rule, line_id=model.line_id, contact_ids=ids, matching=rebuild.matching
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -90,47 +85,103 @@ def _matching(model: ScoringModel, rule: engine.Rule, tag: str, ids: list[int]) 
     return refold_sql.matching_activity_ids(rule, contacts, since=since)
 
 
-def reprice_in_sql(
-    model: ScoringModel, spec: engine.ModelSpec, ids: list[int], now: datetime
-) -> tuple[list[int], int]:
+def rescore_in_sql(
+    model: ScoringModel,
+    spec: engine.ModelSpec,
+    keys: frozenset[str],
+    ids: list[int],
+    now: datetime,
+) -> tuple[list[int], int, set[str]]:
     """
-    Re-price in SQL (PostgreSQL) the stored scores of these locked contacts that the change
-    only re-prices (repricing_sql): one statement per version and fit rules they were written
-    with, usually one. Returns the contacts left to the Python path (no score yet, units of
-    another shape, fit rules that test something new, a price that may qualify) and how many
-    scores moved.
+    Rebuild in SQL (PostgreSQL) the new definitions `keys` that the stored scores of these
+    locked contacts lack, and re-price the scores: returns the contacts left to the Python
+    path, how many scores moved, and the definitions rebuilt for some score. After the usual
+    rule change (one new definition, scores of one version), one statement does both and
+    writes each row once; otherwise each definition is rebuilt (_refold), then the scores are
+    re-priced.
     """
     if connection.vendor != "postgresql" or not ids:
-        return ids, 0
-    written_by = (
+        return ids, 0, set()
+    # One new definition (a rule changed): its statement finds the scores that lack it itself.
+    # Of several (a publish), those some score lacks: most have all, or all but one.
+    lacking = sorted(keys if len(keys) <= 1 else _lacking(model, spec, keys, ids))
+    groups = _written_by(model, ids)
+    if len(lacking) <= 1 and len(groups) == 1:
+        (base_model_id, fit_key), key = groups[0], lacking[0] if lacking else None
+        base = base_spec(model, spec, base_model_id, fit_key)
+        rebuild = _rebuild(model, spec, key, ids) if key and base else None
+        done = _reprice(model, spec, base, base_model_id, ids, now, rebuild) if base else None
+        if done is not None:
+            left, moved, rebuilt = done
+            return [i for i in ids if i in left], moved, {key} if rebuilt else set()
+    refolded = _refold(model, spec, lacking, ids)
+    left, moved = set(ids), 0
+    for base_model_id, fit_key in groups:
+        base = base_spec(model, spec, base_model_id, fit_key)
+        done = _reprice(model, spec, base, base_model_id, ids, now) if base else None
+        if done is not None:
+            left -= set(ids) - done[0]
+            moved += done[1]
+    return [i for i in ids if i in left], moved, refolded
+
+
+def _written_by(model: ScoringModel, ids: list[int]) -> list[tuple[int, str]]:
+    """The versions and fit rules (their key) these contacts' stored scores were written with."""
+    return list(
         ContactScore.objects.filter(line_id=model.line_id, contact_id__in=ids)
         .values_list("scoring_model_id", "fit_key")
         .distinct()
     )
-    left, moved = set(ids), 0
-    for base_model_id, fit_key in written_by:
-        base = base_spec(model, spec, base_model_id, fit_key)
-        if base is None:
-            continue
-        try:
-            sql, params = repricing_sql.reprice_statement(
-                spec,
-                base,
-                model_id=model.pk,
-                base_model_id=base_model_id,
-                line_id=model.line_id,
-                contact_ids=ids,
-                now=now,
-            )
-        except pricing_sql.NotPriceable:
-            continue  # the Python path prices them
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for contact_id, to_python, score_moved in cursor.fetchall():
-                if not to_python:
-                    left.discard(contact_id)
-                    moved += score_moved
-    return [i for i in ids if i in left], moved
+
+
+def _rebuild(
+    model: ScoringModel, spec: engine.ModelSpec, key: str, ids: list[int]
+) -> repricing_sql.Rebuild | None:
+    """What the re-price must rebuild of this new definition first; None when no score lacks it."""
+    rule = rules_by_definition(spec)[key]
+    if refold_sql.matches_on_kind(rule):
+        return repricing_sql.Rebuild(rule)  # the statement finds the scores that lack it
+    matching = _matching(model, rule, spec.definition_tags[key], ids)
+    return None if matching is None else repricing_sql.Rebuild(rule, matching)
+
+
+def _reprice(
+    model: ScoringModel,
+    spec: engine.ModelSpec,
+    base: engine.ModelSpec,
+    base_model_id: int,
+    ids: list[int],
+    now: datetime,
+    rebuild: repricing_sql.Rebuild | None = None,
+) -> tuple[set[int], int, bool] | None:
+    """
+    Re-price (repricing_sql) the scores of these contacts written by one version with `base`'s
+    fit rules, after rebuilding a definition if asked: the contacts it leaves to the Python
+    path (all those it did not price), how many moved, whether it rebuilt any. None when these
+    rules are not priceable in SQL (nothing was written).
+    """
+    try:
+        sql, params = repricing_sql.reprice_statement(
+            spec,
+            base,
+            model_id=model.pk,
+            base_model_id=base_model_id,
+            line_id=model.line_id,
+            contact_ids=ids,
+            now=now,
+            rebuild=rebuild,
+        )
+    except pricing_sql.NotPriceable:
+        return None  # the Python path prices them
+    left, moved, rebuilt = set(ids), 0, False
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for contact_id, to_python, score_moved, was_rebuilt in cursor.fetchall():
+            if not to_python:
+                left.discard(contact_id)
+                moved += score_moved
+            rebuilt |= was_rebuilt
+    return left, moved, rebuilt
 
 
 def base_spec(
