@@ -55,7 +55,7 @@ def copy_insert(
             cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({names}) FROM STDIN") as copy,
         ):
             for obj, pk in zip(objs, ids, strict=True):
-                copy.write_row([pk, *(_value(f, f.pre_save(obj, True)) for f in fields)])
+                copy.write_row([pk, *(copy_value(f, f.pre_save(obj, True)) for f in fields)])
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, connection.alias
@@ -99,7 +99,7 @@ def rows_update(
             cursor.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy,
         ):
             for obj in objs:
-                copy.write_row([obj.pk, *(_value(f, getattr(obj, f.attname)) for f in columns)])
+                copy.write_row([obj.pk, *(copy_value(f, getattr(obj, f.attname)) for f in columns)])
         # A temporary table has no statistics: planned as thousands of rows, the join would read
         # the whole table; its row count makes it an index lookup per row. The key's statistics
         # are enough (sampling wide JSON values is not free).
@@ -146,7 +146,7 @@ _PLAIN = {
 }
 
 
-def _value(field: models.Field, value: Any) -> Any:
+def copy_value(field: models.Field, value: Any) -> Any:
     """A value as COPY takes it: JSON as its text (orjson where it can), others prepared."""
     if type(value) in _PLAIN.get(type(field), ()):
         return value

@@ -98,13 +98,19 @@ def refold_statement(
     )
     sql = f"""
 WITH {",".join(ctes)}
-UPDATE {ContactScore._meta.db_table} AS s SET rule_states = m.states,
-    units = jsonb_build_object('d', m.d, 'h', m.h), next_change_at = m.next_change,
-    version = s.version + 1
+UPDATE {ContactScore._meta.db_table} AS s SET {rebuilt_columns("m")}, version = s.version + 1
 FROM merged AS m WHERE s.id = m.id
 RETURNING s.contact_id
 """
     return sql, p.values
+
+
+def rebuilt_columns(merged: str) -> str:
+    """The SET list that writes a score's rebuilt states, units and next change (`merged`)."""
+    return (
+        f"rule_states = {merged}.states, units = jsonb_build_object('d', {merged}.d, "
+        f"'h', {merged}.h), next_change_at = {merged}.next_change"
+    )
 
 
 def refold_ctes(

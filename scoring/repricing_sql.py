@@ -325,8 +325,7 @@ def _rebuilt_written() -> str:
 def _rebuilt_alone() -> str:
     """The rebuilt states and units of the rows not re-priced here: written alone."""
     return f"""rebuilt_alone AS (
-    UPDATE {ContactScore._meta.db_table} AS s SET rule_states = mu.states,
-        units = jsonb_build_object('d', mu.d, 'h', mu.h), next_change_at = mu.next_change,
+    UPDATE {ContactScore._meta.db_table} AS s SET {refold_sql.rebuilt_columns("mu")},
         version = s.version + 1
     FROM merged AS mu
     WHERE s.id = mu.id AND mu.id NOT IN (SELECT m.id FROM m WHERE NOT m.left_to_python)

@@ -16,11 +16,12 @@ from django.db.models import Count, Min
 
 from scoring import engine, pricing_sql, refold_sql, repricing_sql, selectors
 from scoring.models import ContactScore, ScoringModel
+from scoring.repricing_sql import Rebuild
 from scoring.services.batch_states import rules_by_definition
 
 
 def _refold(
-    model: ScoringModel, spec: engine.ModelSpec, keys: list[str], ids: list[int]
+    model: ScoringModel, spec: engine.ModelSpec, rebuilds: dict[str, Rebuild], ids: list[int]
 ) -> set[str]:
     """
     Rebuild in SQL the states of these new definitions that the stored scores of these locked
@@ -29,10 +30,7 @@ def _refold(
     of another half-life) keep lacking them, and the Python path builds them.
     """
     done = set()
-    for key in keys:
-        rebuild = _rebuild(model, spec, key, ids)
-        if rebuild is None:
-            continue  # every score has it
+    for key, rebuild in sorted(rebuilds.items()):
         sql, params = refold_sql.refold_statement(
             spec, rebuild.rule, line_id=model.line_id, contact_ids=ids, matching=rebuild.matching
         )
@@ -105,19 +103,20 @@ def rescore_in_sql(
     # One new definition (a rule changed): its statement finds the scores that lack it itself.
     # Of several (a publish), those some score lacks: most have all, or all but one.
     lacking = sorted(keys if len(keys) <= 1 else _lacking(model, spec, keys, ids))
-    groups = _written_by(model, ids)
-    if len(lacking) <= 1 and len(groups) == 1:
-        (base_model_id, fit_key), key = groups[0], lacking[0] if lacking else None
-        base = base_spec(model, spec, base_model_id, fit_key)
-        rebuild = _rebuild(model, spec, key, ids) if key and base else None
-        done = _reprice(model, spec, base, base_model_id, ids, now, rebuild) if base else None
+    rebuilds = {key: r for key in lacking if (r := _rebuild(model, spec, key, ids)) is not None}
+    bases = [
+        (base_model_id, base_spec(model, spec, base_model_id, fit_key))
+        for base_model_id, fit_key in _written_by(model, ids)
+    ]
+    if len(rebuilds) <= 1 and len(bases) == 1 and bases[0][1] is not None:
+        (base_model_id, base), rebuild = bases[0], next(iter(rebuilds.values()), None)
+        done = _reprice(model, spec, base, base_model_id, ids, now, rebuild)
         if done is not None:
             left, moved, rebuilt = done
-            return [i for i in ids if i in left], moved, {key} if rebuilt else set()
-    refolded = _refold(model, spec, lacking, ids)
+            return [i for i in ids if i in left], moved, set(rebuilds) if rebuilt else set()
+    refolded = _refold(model, spec, rebuilds, ids)
     left, moved = set(ids), 0
-    for base_model_id, fit_key in groups:
-        base = base_spec(model, spec, base_model_id, fit_key)
+    for base_model_id, base in bases:
         done = _reprice(model, spec, base, base_model_id, ids, now) if base else None
         if done is not None:
             left -= set(ids) - done[0]
@@ -136,13 +135,13 @@ def _written_by(model: ScoringModel, ids: list[int]) -> list[tuple[int, str]]:
 
 def _rebuild(
     model: ScoringModel, spec: engine.ModelSpec, key: str, ids: list[int]
-) -> repricing_sql.Rebuild | None:
+) -> Rebuild | None:
     """What the re-price must rebuild of this new definition first; None when no score lacks it."""
     rule = rules_by_definition(spec)[key]
     if refold_sql.matches_on_kind(rule):
-        return repricing_sql.Rebuild(rule)  # the statement finds the scores that lack it
+        return Rebuild(rule)  # the statement finds the scores that lack it
     matching = _matching(model, rule, spec.definition_tags[key], ids)
-    return None if matching is None else repricing_sql.Rebuild(rule, matching)
+    return None if matching is None else Rebuild(rule, matching)
 
 
 def _reprice(
@@ -152,7 +151,7 @@ def _reprice(
     base_model_id: int,
     ids: list[int],
     now: datetime,
-    rebuild: repricing_sql.Rebuild | None = None,
+    rebuild: Rebuild | None = None,
 ) -> tuple[set[int], int, bool] | None:
     """
     Re-price (repricing_sql) the scores of these contacts written by one version with `base`'s

@@ -12,8 +12,7 @@ from typing import Any
 from django.db import connection
 
 from contacts.models import Contact
-from leadscore import fast_json
-from leadscore.bulk_sql import rows_update
+from leadscore.bulk_sql import copy_value, rows_update
 from scoring import engine, repricing, score_reads
 from scoring.models import ChangeReason, ContactScore, ScoreChange, ScoringModel
 
@@ -198,8 +197,8 @@ _REPRICED_FIELDS = [f for f in _SCORE_FIELDS if f not in ("rule_states", "next_c
 
 def _copy_rows(cursor, table: str, fields: Sequence[str], rows: Sequence[ContactScore]) -> str:
     """COPY the rows' (contact, line) and these fields into a new temporary table; its name."""
-    columns = ["contact_id", "line_id"] + [ContactScore._meta.get_field(f).column for f in fields]
-    names = ", ".join(columns)
+    meta = [ContactScore._meta.get_field(f) for f in fields]
+    names = ", ".join(["contact_id", "line_id", *(f.column for f in meta)])
     temp = f"_score_rows_{len(fields)}"
     # Only the columns copied: the table's own id (NOT NULL) is left to the INSERT.
     cursor.execute(
@@ -208,15 +207,9 @@ def _copy_rows(cursor, table: str, fields: Sequence[str], rows: Sequence[Contact
     )
     with cursor.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([row.contact_id, row.line_id, *(_cell(row, f) for f in fields)])
+            values = (copy_value(f, getattr(row, f.attname)) for f in meta)
+            copy.write_row([row.contact_id, row.line_id, *values])
     return temp
-
-
-def _cell(row: ContactScore, field: str) -> Any:
-    if field == "scoring_model":
-        return row.scoring_model_id
-    value = getattr(row, field)
-    return fast_json.dumps(value) if field in ("breakdown", "rule_states", "units") else value
 
 
 def scores_upsert(rows: Sequence[ContactScore]) -> None:
