@@ -127,3 +127,20 @@ def test_a_score_left_to_the_python_path_is_finished_from_the_states_rebuilt_in_
     assert (run.status, run.refolded) == (RescoreStatus.DONE, 1)
     assert all(ContactScore.objects.get(contact=c).hand_raise_rule == "Pricing" for c in contacts)
     _reads_as_fresh(model, contacts)
+
+
+def test_two_definitions_changed_at_once_are_rebuilt_in_sql_one_after_the_other(world):
+    """Two changed definitions take the two-statement path: each rebuilt, then the re-price."""
+    model, pricing, blog, contacts, reads = world
+    pricing.window_days = 25
+    pricing.save()
+    blog.window_days = 30
+    blog.save()
+
+    run = _run(model)  # both edits joined the one queued run
+
+    # Only the blog rule's kind is read, once, to test its condition; nothing else comes to
+    # Python (the pricing views are folded in SQL).
+    assert reads == [{"page_view"}]
+    assert (run.status, run.refolded) == (RescoreStatus.DONE, 2)
+    _reads_as_fresh(model, contacts)
