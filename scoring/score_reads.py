@@ -80,9 +80,12 @@ def stored_scores(
     ]
     if states:
         fields.append("rule_states")
-    rows = ContactScore.objects.filter(
-        contact_id__in=list(contact_ids), line_id=line_id
-    ).values_list(*fields)
+    contact_ids = list(contact_ids)
+    if not contact_ids:
+        return {}  # a single activity's contact is read whole: no query for the rest (none)
+    rows = ContactScore.objects.filter(contact_id__in=contact_ids, line_id=line_id).values_list(
+        *fields
+    )
     fit_at = StoredRow.FIELDS.index("breakdown__fit")
     found = {}
     for row in rows:

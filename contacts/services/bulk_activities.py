@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -54,81 +54,103 @@ def activities_bulk_record(
     """
     now = now or timezone.now()
     result = BulkResult()
-    emails = {normalize_email(r.contact_email) for r in rows if r.contact_id is None}
-    ids = {r.contact_id for r in rows if r.contact_id is not None}
-    by_email = {
-        e: c.pk
-        for e, c in emails_to_contacts({e for e in emails if e}, only=("id", "email")).items()
-    }
-    by_identity = {
-        key: c.pk
-        for key, c in identities_to_contacts(
-            {
-                (r.contact_source.strip(), r.contact_external_id.strip())
-                for r in rows
-                if r.contact_id is None and r.contact_external_id.strip()
-            },
-            only=("id",),
-        ).items()
-    }
-    to_create: dict[tuple[str, ...], ContactRow] = {}
-    known_ids: set[int] = set()
-    ordered_ids = sorted(i for i in ids if 0 < i <= 2**63 - 1)
-    for start in range(0, len(ordered_ids), LOOKUP_CHUNK):
-        known_ids.update(
-            Contact.objects.filter(pk__in=ordered_ids[start : start + LOOKUP_CHUNK]).values_list(
-                "pk", flat=True
+    lookups = _Lookups.of(rows)
+    planned = _plan(rows, lookups, now)
+    try:
+        with transaction.atomic():
+            if atomic and any(isinstance(p, RowResult) and p.errors for p in planned):
+                result.results = _results(planned)
+                raise AtomicBatchFailed
+            new = [p for p in planned if isinstance(p, _ActivityPlan)]
+            new = _create_activity_contacts(new, lookups.to_create, atomic=atomic, now=now)
+            written = _write(new)
+            _mark_unsubscribed(written, now)
+            result.changed_contact_ids = {p.activity.contact_id for p in written}
+            result.results = _results(planned)
+            return batch_finish(
+                result,
+                atomic=atomic,
+                reason="new_activity",
+                sender=Activity,
+                activities=[p.activity for p in written],
             )
-        )
-    external = sorted({r.external_id for r in rows if r.external_id})
-    stored_events: dict[tuple[str, str], int] = {}
-    for start in range(0, len(external), LOOKUP_CHUNK):
-        for pk, source, external_id in Activity.objects.filter(
-            external_id__in=external[start : start + LOOKUP_CHUNK]
-        ).values_list("pk", "source", "external_id"):
-            stored_events[(source, external_id)] = pk
+    except AtomicBatchFailed:
+        if not result.results:
+            result.results = _results(planned)
+        return atomic_failed(result)
+
+
+@dataclass
+class _Lookups:
+    """What a batch's rows name that is stored already: contacts, and events by their id."""
+
+    known_ids: set[int]
+    by_email: dict[str, int]
+    by_identity: dict[tuple[str, str], int]
+    stored_events: dict[tuple[str, str], int]
+    # Contacts to create (create_contact), by key; filled while the rows are planned.
+    to_create: dict[tuple[str, ...], ContactRow] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rows: Sequence[ActivityRow]) -> _Lookups:
+        """Read in chunks of LOOKUP_CHUNK: one query a chunk, whatever the batch's size."""
+        emails = {normalize_email(r.contact_email) for r in rows if r.contact_id is None}
+        by_email = {
+            e: c.pk
+            for e, c in emails_to_contacts({e for e in emails if e}, only=("id", "email")).items()
+        }
+        identities = {
+            (r.contact_source.strip(), r.contact_external_id.strip())
+            for r in rows
+            if r.contact_id is None and r.contact_external_id.strip()
+        }
+        by_identity = {
+            key: c.pk for key, c in identities_to_contacts(identities, only=("id",)).items()
+        }
+        known_ids: set[int] = set()
+        ids = sorted({r.contact_id for r in rows if r.contact_id is not None})
+        ids = [i for i in ids if 0 < i <= 2**63 - 1]  # others name no row (nor fit a bigint)
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            chunk = ids[start : start + LOOKUP_CHUNK]
+            known_ids.update(Contact.objects.filter(pk__in=chunk).values_list("pk", flat=True))
+        external = sorted({r.external_id for r in rows if r.external_id})
+        stored_events: dict[tuple[str, str], int] = {}
+        for start in range(0, len(external), LOOKUP_CHUNK):
+            for pk, source, external_id in Activity.objects.filter(
+                external_id__in=external[start : start + LOOKUP_CHUNK]
+            ).values_list("pk", "source", "external_id"):
+                stored_events[(source, external_id)] = pk
+        return cls(known_ids, by_email, by_identity, stored_events)
+
+
+@dataclass
+class _SameEvent:
+    """A row repeating an event planned earlier in the batch: it answers with that one's id."""
+
+    index: int
+    first: _ActivityPlan
+
+
+def _plan(
+    rows: Sequence[ActivityRow], lookups: _Lookups, now: datetime
+) -> list[RowResult | _SameEvent | _ActivityPlan]:
+    """Each row's fate, in order: an error or a stored event (answered), or an event to write."""
     kinds = set(ActivityKind.values)
-    planned: list[Any] = []
-    batch_events: dict[tuple[str, str], Any] = {}
+    planned: list[RowResult | _SameEvent | _ActivityPlan] = []
+    batch_events: dict[tuple[str, str], _ActivityPlan] = {}
     for row in rows:
-        errors: dict[str, list[str]] = {}
-        contact_id: Any = row.contact_id
-        if contact_id is not None:
-            if contact_id not in known_ids:
-                errors["contact_id"] = [f"No contact with id {contact_id}."]
-        elif row.contact_email or row.contact_external_id.strip():
-            contact_id, errors = _activity_contact(row, by_email, by_identity, to_create)
-        else:
-            errors["contact_email"] = [
-                "Give the contact's email, contact_id or contact_external_id."
-            ]
-        problem = (
-            date_range_error(row.occurred_at) if isinstance(row.occurred_at, datetime) else None
-        )
-        if problem:
-            errors["occurred_at"] = [problem]
-        if row.kind not in kinds:
-            errors["kind"] = [f"'{row.kind[:50]}' is not one of: {', '.join(sorted(kinds))}."]
-        elif row.kind == ActivityKind.CUSTOM and not row.custom_kind:
-            errors["custom_kind"] = ["A custom activity needs its name in custom_kind."]
-        for name, limit in (("custom_kind", 100), ("source", 100), ("external_id", 255)):
-            value = getattr(row, name)
-            if len(value) > limit:
-                errors[name] = [f"At most {limit} characters."]
-            elif "\x00" in value:
-                errors[name] = ["Text may not contain NUL characters."]
-        if not isinstance(row.properties, dict) or has_nul(row.properties):
-            errors["properties"] = ["An object without NUL characters."]
+        contact_id, errors = _row_contact(row, lookups)
+        errors.update(_row_errors(row, kinds))
         if errors:
             planned.append(RowResult(row.index, RowStatus.ERROR, errors=errors))
             continue
         key = (row.source, row.external_id)
-        if row.external_id and key in stored_events:
-            planned.append(RowResult(row.index, RowStatus.UNCHANGED, id=stored_events[key]))
+        if row.external_id and key in lookups.stored_events:
+            planned.append(RowResult(row.index, RowStatus.UNCHANGED, id=lookups.stored_events[key]))
             continue
         if row.external_id and key in batch_events:
             # The same event twice in one batch: stored once, both rows answer with its id.
-            planned.append(("same", row.index, batch_events[key]))
+            planned.append(_SameEvent(row.index, batch_events[key]))
             continue
         create_key = contact_id if isinstance(contact_id, tuple) else None
         activity = Activity(
@@ -145,67 +167,87 @@ def activities_bulk_record(
         if row.external_id:
             batch_events[key] = item
         planned.append(item)
+    return planned
 
-    def results() -> list[RowResult]:
-        out = []
-        for p in planned:
-            if isinstance(p, RowResult):
-                out.append(p)
-            elif isinstance(p, tuple):
-                first = p[2].result
-                if first.status == RowStatus.ERROR:
-                    out.append(RowResult(p[1], RowStatus.ERROR, errors=first.errors))
-                else:
-                    out.append(RowResult(p[1], RowStatus.UNCHANGED, id=first.id))
+
+def _row_contact(row: ActivityRow, lookups: _Lookups) -> tuple[Any, dict[str, list[str]]]:
+    """The row's contact: a stored id, or the key of one to create; else the error."""
+    if row.contact_id is not None:
+        if row.contact_id not in lookups.known_ids:
+            return None, {"contact_id": [f"No contact with id {row.contact_id}."]}
+        return row.contact_id, {}
+    if row.contact_email or row.contact_external_id.strip():
+        return _activity_contact(row, lookups.by_email, lookups.by_identity, lookups.to_create)
+    return None, {"contact_email": ["Give the contact's email, contact_id or contact_external_id."]}
+
+
+def _row_errors(row: ActivityRow, kinds: set[str]) -> dict[str, list[str]]:
+    """What is wrong with the row's own values (its contact apart), by field."""
+    errors: dict[str, list[str]] = {}
+    problem = date_range_error(row.occurred_at) if isinstance(row.occurred_at, datetime) else None
+    if problem:
+        errors["occurred_at"] = [problem]
+    if row.kind not in kinds:
+        errors["kind"] = [f"'{row.kind[:50]}' is not one of: {', '.join(sorted(kinds))}."]
+    elif row.kind == ActivityKind.CUSTOM and not row.custom_kind:
+        errors["custom_kind"] = ["A custom activity needs its name in custom_kind."]
+    for name, limit in (("custom_kind", 100), ("source", 100), ("external_id", 255)):
+        value = getattr(row, name)
+        if len(value) > limit:
+            errors[name] = [f"At most {limit} characters."]
+        elif "\x00" in value:
+            errors[name] = ["Text may not contain NUL characters."]
+    if not isinstance(row.properties, dict) or has_nul(row.properties):
+        errors["properties"] = ["An object without NUL characters."]
+    return errors
+
+
+def _results(planned: Sequence[RowResult | _SameEvent | _ActivityPlan]) -> list[RowResult]:
+    """Every row's answer, in the batch's order (a repeated event answers as its first row)."""
+    out = []
+    for p in planned:
+        if isinstance(p, RowResult):
+            out.append(p)
+        elif isinstance(p, _SameEvent):
+            first = p.first.result
+            if first.status == RowStatus.ERROR:
+                out.append(RowResult(p.index, RowStatus.ERROR, errors=first.errors))
             else:
-                out.append(p.result)
-        return out
+                out.append(RowResult(p.index, RowStatus.UNCHANGED, id=first.id))
+        else:
+            out.append(p.result)
+    return out
 
-    try:
-        with transaction.atomic():
-            if atomic and any(isinstance(p, RowResult) and p.errors for p in planned):
-                result.results = results()
-                raise AtomicBatchFailed
-            new = [p for p in planned if isinstance(p, _ActivityPlan)]
-            new = _create_activity_contacts(new, to_create, atomic=atomic, now=now)
 
-            def write(items: Sequence[_ActivityPlan]) -> None:
-                copy_insert(Activity, [p.activity for p in items], batch_size=WRITE_BATCH)
-                for p in items:
-                    p.result.id, p.result.written = p.activity.pk, p.activity
+def _write(new: Sequence[_ActivityPlan]) -> list[_ActivityPlan]:
+    """Insert the new events (row by row where the batch fails); those written."""
 
-            write_rows_or_fallback(new, write, lambda items: [p.activity for p in items])
-            # A re-sent event that lost a race to a concurrent insert is the stored one.
-            for p in new:
-                if p.result.status == RowStatus.ERROR and p.activity.external_id:
-                    stored = Activity.objects.filter(
-                        source=p.activity.source, external_id=p.activity.external_id
-                    ).values_list("pk", flat=True)
-                    if stored:
-                        p.result = RowResult(p.result.index, RowStatus.UNCHANGED, id=stored[0])
-            written = [p for p in new if p.result.status == RowStatus.CREATED]
-            unsubscribed = {
-                p.activity.contact_id
-                for p in written
-                if p.activity.kind == ActivityKind.UNSUBSCRIBE
-            }
-            if unsubscribed:
-                Contact.objects.filter(pk__in=unsubscribed, unsubscribed=False).update(
-                    unsubscribed=True, updated_at=now
-                )
-            result.changed_contact_ids = {p.activity.contact_id for p in written}
-            result.results = results()
-            return batch_finish(
-                result,
-                atomic=atomic,
-                reason="new_activity",
-                sender=Activity,
-                activities=[p.activity for p in written],
-            )
-    except AtomicBatchFailed:
-        if not result.results:
-            result.results = results()
-        return atomic_failed(result)
+    def write(items: Sequence[_ActivityPlan]) -> None:
+        copy_insert(Activity, [p.activity for p in items], batch_size=WRITE_BATCH)
+        for p in items:
+            p.result.id, p.result.written = p.activity.pk, p.activity
+
+    write_rows_or_fallback(new, write, lambda items: [p.activity for p in items])
+    # A re-sent event that lost a race to a concurrent insert is the stored one.
+    for p in new:
+        if p.result.status == RowStatus.ERROR and p.activity.external_id:
+            stored = Activity.objects.filter(
+                source=p.activity.source, external_id=p.activity.external_id
+            ).values_list("pk", flat=True)
+            if stored:
+                p.result = RowResult(p.result.index, RowStatus.UNCHANGED, id=stored[0])
+    return [p for p in new if p.result.status == RowStatus.CREATED]
+
+
+def _mark_unsubscribed(written: Sequence[_ActivityPlan], now: datetime) -> None:
+    """An unsubscribe activity unsubscribes its contact, in the same transaction."""
+    unsubscribed = {
+        p.activity.contact_id for p in written if p.activity.kind == ActivityKind.UNSUBSCRIBE
+    }
+    if unsubscribed:
+        Contact.objects.filter(pk__in=unsubscribed, unsubscribed=False).update(
+            unsubscribed=True, updated_at=now
+        )
 
 
 @dataclass
