@@ -17,6 +17,7 @@ Callers import from scoring.services; the names below are its public interface.
 
 from scoring.services.accounts import accounts_refresh_time
 from scoring.services.audit import audit_form_changes, audit_record, audit_value
+from scoring.services.batch_outcomes import BatchResult
 from scoring.services.outbox import (
     outbox_handler_register,
     outbox_message_deliver,
@@ -40,7 +41,6 @@ from scoring.services.rescore_runs import (
 )
 from scoring.services.rescoring import (
     CHUNK,
-    BatchResult,
     company_contacts_rescore,
     contact_rescore,
     contacts_score,

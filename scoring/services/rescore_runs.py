@@ -30,9 +30,10 @@ from scoring.models import (
     ScoringModel,
 )
 from scoring.services import rescore_sql
+from scoring.services.batch_outcomes import BatchResult
 from scoring.services.batch_states import rules_by_definition
 from scoring.services.outbox import outbox_publish
-from scoring.services.rescoring import CHUNK, BatchResult, locked_contacts, score_batch
+from scoring.services.rescoring import CHUNK, locked_contacts, score_batch
 
 
 @transaction.atomic

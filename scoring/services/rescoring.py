@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
@@ -23,87 +22,26 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from contacts.models import Activity, Contact, LifecycleStage
-from scoring import engine, recycling, score_reads, selectors
+from scoring import engine, score_reads, selectors
 from scoring.models import (
     ChangeReason,
     ContactScore,
     OutboxTopic,
-    Qualification,
     ScoringModel,
 )
 from scoring.services import batch_states
+from scoring.services.batch_outcomes import BatchResult, batch_outcomes_record
 from scoring.services.outbox import outbox_publish_ids
-from scoring.services.qualification import qualification_update
 from scoring.services.score_rows import (
     COPY_MIN_ROWS,
-    score_moved,
     score_row,
     scores_reprice,
     scores_upsert,
-    timeline_entry,
-    timeline_write,
 )
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 1000
-
-
-@dataclass
-class BatchResult:
-    changed: int = 0
-    newly_qualified: int = 0
-    released: int = 0
-    refolded_contacts: int = 0  # contacts whose states were (partly) rebuilt from history
-    refolded: set[str] = field(default_factory=set)  # the definitions rebuilt
-    scores: list[ContactScore] = field(default_factory=list)
-
-    def add(self, other: BatchResult) -> None:
-        self.changed += other.changed
-        self.newly_qualified += other.newly_qualified
-        self.released += other.released
-        self.refolded_contacts += other.refolded_contacts
-        self.refolded |= other.refolded
-
-
-def _recycled_held_back(
-    contacts: Sequence[Contact],
-    scores: dict[int, engine.Score],
-    open_qualifications: dict[int, Qualification],
-    spec: engine.ModelSpec,
-    now: datetime,
-) -> set[int]:
-    """
-    Recycled leads that meet the MQL rule but earned nothing new since they were recycled
-    (scoring.recycling): they stay scored, not qualified. One query for their recent history.
-    """
-    candidates = [
-        c
-        for c in contacts
-        if c.lifecycle_stage == LifecycleStage.RECYCLED
-        and c.pk not in open_qualifications
-        and scores[c.pk].qualifies
-    ]
-    recycled = recycling.recycled_since(c.pk for c in candidates)
-    if not recycled:
-        return set()
-    kinds = selectors.scored_kinds(spec)
-    since = min(recycled.values())
-    recent = selectors.events_by_contact(
-        list(recycled), kinds=kinds, since=dict.fromkeys(kinds, since)
-    )
-    return {
-        c.pk
-        for c in candidates
-        if c.pk in recycled
-        and not recycling.recycled_lead_requalifies(
-            spec=spec,
-            profile=selectors.profile_of(c),
-            events=recent.get(c.pk, ()),
-            recycled_at=recycled[c.pk],
-            now=now,
-        )
-    }
 
 
 def _fit_reusable(
@@ -139,7 +77,7 @@ def _stored_for(
     those with a new activity a rule counts, or a refold, are scored from their states; the
     others are read without them, which most will not need (re-priced). A few rows (an
     activity, a profile change) come with their whole breakdown, for the timeline, in the same
-    query; a batch reads it back for the scores that moved only (_record).
+    query; a batch reads it back for the scores that moved only (batch_outcomes_record).
     """
     kinds = selectors.scored_kinds(spec)
     whole = (
@@ -191,6 +129,48 @@ def _rows(
     return rows, reprices
 
 
+def _units(
+    spec: engine.ModelSpec,
+    contacts: Sequence[Contact],
+    *,
+    line_id: int,
+    new_events: dict[int, list[engine.Event]],
+    refold: set[str],
+    now: datetime,
+) -> tuple[
+    dict[int, score_reads.StoredRow], dict[int, dict[str, engine.Units]], batch_states.Folded
+]:
+    """
+    The batch's stored scores, and each contact's interest units at `now`: re-priced from the
+    stored units where they still serve, else folded from its states (and the new events).
+    """
+    ids = [c.pk for c in contacts]
+    # A refold of every definition keeps nothing stored.
+    rebuilt_all = bool(refold) and refold >= batch_states.rules_by_definition(spec).keys()
+    existing, whole = _stored_for(
+        spec, ids, line_id=line_id, new_events=new_events, refold=refold, none=rebuilt_all
+    )
+    # A refold keeps no stored units: it rebuilds what they were taken from.
+    repriced, reusable = (
+        ({}, {}) if refold else batch_states.units_serving(spec, existing, whole, now)
+    )
+    folded = batch_states.fold_states(
+        spec,
+        [i for i in ids if i not in repriced],
+        line_id=line_id,
+        raw_of=(
+            {i: {} for i in ids}
+            if rebuilt_all
+            else {i: existing[i].rule_states for i in whole if i in existing}
+        ),
+        reusable=reusable,
+        new_events=new_events,
+        refold=refold,
+        now=now,
+    )
+    return existing, repriced, folded
+
+
 def score_batch(
     *,
     model: ScoringModel,
@@ -213,30 +193,12 @@ def score_batch(
     same.
     """
     result = BatchResult()
-    new_events = new_events or {}
-    refold = set(refold)
-    ids = [c.pk for c in contacts]
-    # A refold of every definition keeps nothing stored.
-    rebuilt_all = bool(refold) and refold >= batch_states.rules_by_definition(spec).keys()
-    existing, whole = _stored_for(
-        spec, ids, line_id=model.line_id, new_events=new_events, refold=refold, none=rebuilt_all
-    )
-    # A refold keeps no stored units: it rebuilds what they were taken from.
-    repriced, reusable = (
-        ({}, {}) if refold else batch_states.units_serving(spec, existing, whole, now)
-    )
-    folded = batch_states.fold_states(
+    existing, repriced, folded = _units(
         spec,
-        [i for i in ids if i not in repriced],
+        contacts,
         line_id=model.line_id,
-        raw_of=(
-            {i: {} for i in ids}
-            if rebuilt_all
-            else {i: existing[i].rule_states for i in whole if i in existing}
-        ),
-        reusable=reusable,
-        new_events=new_events,
-        refold=refold,
+        new_events=new_events or {},
+        refold=set(refold),
         now=now,
     )
     result.refolded_contacts, result.refolded = folded.refolded_contacts, folded.refolded
@@ -254,8 +216,8 @@ def score_batch(
     rows, reprices = _rows(
         model, spec, contacts, existing, scores, units_of, folded, set(repriced), now=now
     )
-    _record(
-        result,
+    batch_outcomes_record(
+        result=result,
         model=model,
         spec=spec,
         contacts=contacts,
@@ -270,74 +232,6 @@ def score_batch(
     scores_reprice(reprices)
     result.scores = rows + reprices
     return result
-
-
-def _record(
-    result: BatchResult,
-    *,
-    model: ScoringModel,
-    spec: engine.ModelSpec,
-    contacts: Sequence[Contact],
-    existing: dict[int, score_reads.StoredRow],
-    scores: dict[int, engine.Score],
-    reason: str,
-    now: datetime,
-    release: bool,
-    activity_id: int | None,
-) -> None:
-    """What the new scores mean: timeline entries, and qualifications opened or released."""
-    open_qualifications = {
-        q.contact_id: q
-        for q in Qualification.objects.filter(
-            contact_id__in=[c.pk for c in contacts], line_id=model.line_id, closed_at__isnull=True
-        )
-    }
-    held = _recycled_held_back(contacts, scores, open_qualifications, spec, now)
-    # What moved is told from the old breakdown: read back for those scores only, unless it
-    # was read with the row (a few rows).
-    moved = [
-        i
-        for i, stored in existing.items()
-        if i in scores and stored.breakdown is None and score_moved(stored, scores[i])
-    ]
-    old_breakdowns = (
-        score_reads.stored_breakdowns(moved, line_id=model.line_id)
-        if moved and reason != ChangeReason.DECAY
-        else {}
-    )
-    changes = []
-    for contact in contacts:
-        stored, score = existing.get(contact.pk), scores[contact.pk]
-        change = timeline_entry(
-            contact,
-            stored,
-            score,
-            line_id=model.line_id,
-            reason=reason,
-            now=now,
-            activity_id=activity_id,
-            old_breakdown=(
-                stored.breakdown
-                if stored is not None and stored.breakdown is not None
-                else old_breakdowns.get(contact.pk)
-            ),
-        )
-        if change is not None:
-            changes.append(change)
-            result.changed += stored is not None
-        if contact.pk in held:
-            continue  # scored and stored; a recycled lead is not an MQL again yet
-        qualified, released = qualification_update(
-            contact=contact,
-            score=score,
-            model=model,
-            now=now,
-            release=release,
-            open_qualification=open_qualifications.get(contact.pk),
-        )
-        result.newly_qualified += qualified
-        result.released += released
-    timeline_write(changes)
 
 
 def locked_contacts(ids: Sequence[int], *, skip_locked: bool = False) -> list[Contact]:
