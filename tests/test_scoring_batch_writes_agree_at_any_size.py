@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from contacts.models import Company, Contact
 from contacts.services import activity_record
+from leadscore import bulk_sql
 from scoring.models import ChangeReason, ContactScore, ScoreChange, ScoringRule
 from scoring.services import contacts_score, rescore_run_execute, score_rows, scoring_model_changed
 from scoring.specs import forget_cached_rules
@@ -77,7 +78,8 @@ def test_a_batch_threshold_of_one_stores_what_the_default_stores(monkeypatch):
     with transaction.atomic():
         default = _after_a_points_and_a_window_change(_world())
         transaction.set_rollback(True)  # the same world again, from nothing
-    monkeypatch.setattr(score_rows, "COPY_MIN_ROWS", 1)
+    monkeypatch.setattr(score_rows, "COPY_MIN_ROWS", 1)  # scores
+    monkeypatch.setattr(bulk_sql, "COPY_MIN_ROWS", 1)  # timeline entries (copy_insert)
     batched = _after_a_points_and_a_window_change(_world())
 
     assert batched == default

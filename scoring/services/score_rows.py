@@ -12,7 +12,7 @@ from typing import Any
 from django.db import connection
 
 from contacts.models import Contact
-from leadscore.bulk_sql import copy_value, rows_update
+from leadscore.bulk_sql import copy_insert, copy_value, rows_update
 from scoring import engine, repricing, score_reads
 from scoring.models import ChangeReason, ContactScore, ScoreChange, ScoringModel
 
@@ -258,13 +258,4 @@ def timeline_write(changes: Sequence[ScoreChange]) -> None:
     Store a batch's timeline entries. On PostgreSQL a batch's thousands go through COPY: one
     INSERT of them spent most of its time building its parameters (bench api).
     """
-    if connection.vendor != "postgresql" or len(changes) < COPY_MIN_ROWS:
-        ScoreChange.objects.bulk_create(changes)
-        return
-    fields = [f for f in ScoreChange._meta.concrete_fields if not f.primary_key]
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(ScoreChange._meta.db_table)
-    copy_sql = f"COPY {table} ({names}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
-        for change in changes:
-            copy.write_row([getattr(change, f.attname) for f in fields])
+    copy_insert(ScoreChange, changes, batch_size=None, set_ids=False)
