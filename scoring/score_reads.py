@@ -115,28 +115,36 @@ def scores_to_reprice(
     definitions (repricing.counts_any). A score priced with the current rules moves with none.
     """
     ids = list(contact_ids)
+    change = RepriceChange(line_id, model_id, current_key, tuple(covers), tags)
     unmoved_of = _unmoved_in_sql if connection.vendor == "postgresql" else _unmoved_in_python
-    unmoved = unmoved_of(ids, line_id, model_id, current_key, covers, tags)
+    unmoved = unmoved_of(ids, change)
     return [i for i in ids if i not in unmoved]
 
 
-def _unmoved_in_python(
-    ids: list[int],
-    line_id: int,
-    model_id: int,
-    current_key: str,
-    covers: Collection[str],
-    tags: frozenset[str],
-) -> set[int]:
+@dataclass(frozen=True)
+class RepriceChange:
+    """A change as scores_to_reprice weighs it (see there): the two ways of deciding share it."""
+
+    line_id: int
+    model_id: int
+    current_key: str
+    covers: tuple[str, ...]
+    tags: frozenset[str]
+
+
+def _unmoved_in_python(ids: list[int], change: RepriceChange) -> set[int]:
     """The contacts whose scores the change cannot move, decided in Python (SQLite)."""
-    rows = ContactScore.objects.filter(contact_id__in=ids, line_id=line_id)
+    rows = ContactScore.objects.filter(contact_id__in=ids, line_id=change.line_id)
     return {
         contact_id
-        for contact_id, row_model_id, key, by_tag in rows.values_list(
+        for contact_id, model_id, key, by_tag in rows.values_list(
             "contact_id", "scoring_model_id", "priced_key", "units__d"
         )
-        if row_model_id == model_id
-        and (key == current_key or (key in covers and not repricing.counts_any(by_tag, tags)))
+        if model_id == change.model_id
+        and (
+            key == change.current_key
+            or (key in change.covers and not repricing.counts_any(by_tag, change.tags))
+        )
     }
 
 
@@ -150,14 +158,7 @@ _COUNTS_NOTHING = """CASE WHEN jsonb_typeof(u) = 'array' AND jsonb_array_length(
     THEN abs((u->>1)::numeric) < 1 END"""
 
 
-def _unmoved_in_sql(
-    ids: list[int],
-    line_id: int,
-    model_id: int,
-    current_key: str,
-    covers: Collection[str],
-    tags: frozenset[str],
-) -> set[int]:
+def _unmoved_in_sql(ids: list[int], change: RepriceChange) -> set[int]:
     """
     The scores_to_reprice choice in one statement (PostgreSQL): the contacts whose scores the
     change cannot move. Deciding it in Python decoded every row's units, a sixth of a points
@@ -172,7 +173,14 @@ def _unmoved_in_sql(
                     SELECT 1 FROM unnest(%s::text[]) AS t,
                         LATERAL (SELECT s.units -> 'd' -> t AS u) AS x
                     WHERE NOT coalesce({_COUNTS_NOTHING}, false))))""",
-            [ids, line_id, model_id, current_key, list(covers), sorted(tags)],
+            [
+                ids,
+                change.line_id,
+                change.model_id,
+                change.current_key,
+                list(change.covers),
+                sorted(change.tags),
+            ],
         )
         return {contact_id for (contact_id,) in cursor.fetchall()}
 

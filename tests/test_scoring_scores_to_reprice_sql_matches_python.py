@@ -103,8 +103,8 @@ def _store(world, rows) -> list[int]:
 def _both(world, rows, tags):
     mine, _, _ = world
     ids = _store(world, rows)
-    args = (ids, mine.line_id, mine.pk, "k-now", ["k-old"], frozenset(tags))
-    return score_reads._unmoved_in_sql(*args), score_reads._unmoved_in_python(*args)
+    change = score_reads.RepriceChange(mine.line_id, mine.pk, "k-now", ("k-old",), frozenset(tags))
+    return score_reads._unmoved_in_sql(ids, change), score_reads._unmoved_in_python(ids, change)
 
 
 @settings(
