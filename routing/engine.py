@@ -364,40 +364,74 @@ def decide(
     rule = first_matching_rule(rules, lead)
     if rule is None:
         return Decision(rule=None, strategy="", rep=None)
-
     skipped: list[Skip] = []
     if rule.account_match:
-        seen: set[int] = set()
-        for link in account_links:
-            if link.user_id in seen:
-                continue
-            seen.add(link.user_id)
-            if link.rep is None:
-                skipped.append(Skip(link.user_id, link.name, f"{link.role}, not a routable rep"))
-                continue
-            reason = unavailable_reason(link.rep, today, exclude)
-            if reason is None:
-                return Decision(
-                    rule=rule, strategy=rule.strategy, rep=link.rep, account=link, skipped=()
-                )
-            skipped.append(Skip(link.user_id, link.name, f"{link.role}, {reason}"))
-
+        owner = _account_owner(rule, account_links, today, exclude, skipped)
+        if owner is not None:
+            return owner
     if rule.strategy == "named_rep":
-        named = next((r for r in reps if r.user_id == rule.named_rep_id), None)
-        if named is None:
-            return Decision(
-                rule=rule,
-                strategy=rule.strategy,
-                rep=None,
-                skipped=tuple(skipped),
-                note="the named rep is not set up to receive leads",
-            )
-        reason = unavailable_reason(named, today, exclude)
-        if reason is not None:
-            skipped.append(Skip(named.user_id, named.name, reason))
-            return Decision(rule=rule, strategy=rule.strategy, rep=None, skipped=tuple(skipped))
-        return Decision(rule=rule, strategy=rule.strategy, rep=named, skipped=tuple(skipped))
+        return _named_rep(rule, reps, today, exclude, skipped)
+    return _from_team(rule, lead, reps, today, exclude, skipped)
 
+
+def _account_owner(
+    rule: RuleSpec,
+    links: Sequence[AccountLink],
+    today: date,
+    exclude: Collection[int] | Mapping[int, str],
+    skipped: list[Skip],
+) -> Decision | None:
+    """The first available rep linked to the lead's account; those passed over join `skipped`."""
+    seen: set[int] = set()
+    for link in links:
+        if link.user_id in seen:
+            continue
+        seen.add(link.user_id)
+        if link.rep is None:
+            skipped.append(Skip(link.user_id, link.name, f"{link.role}, not a routable rep"))
+            continue
+        reason = unavailable_reason(link.rep, today, exclude)
+        if reason is None:
+            return Decision(
+                rule=rule, strategy=rule.strategy, rep=link.rep, account=link, skipped=()
+            )
+        skipped.append(Skip(link.user_id, link.name, f"{link.role}, {reason}"))
+    return None
+
+
+def _named_rep(
+    rule: RuleSpec,
+    reps: Sequence[RepState],
+    today: date,
+    exclude: Collection[int] | Mapping[int, str],
+    skipped: list[Skip],
+) -> Decision:
+    """The rule's named rep, or nobody when that rep cannot take the lead now."""
+    named = next((r for r in reps if r.user_id == rule.named_rep_id), None)
+    if named is None:
+        return Decision(
+            rule=rule,
+            strategy=rule.strategy,
+            rep=None,
+            skipped=tuple(skipped),
+            note="the named rep is not set up to receive leads",
+        )
+    reason = unavailable_reason(named, today, exclude)
+    if reason is not None:
+        skipped.append(Skip(named.user_id, named.name, reason))
+        return Decision(rule=rule, strategy=rule.strategy, rep=None, skipped=tuple(skipped))
+    return Decision(rule=rule, strategy=rule.strategy, rep=named, skipped=tuple(skipped))
+
+
+def _from_team(
+    rule: RuleSpec,
+    lead: Lead,
+    reps: Sequence[RepState],
+    today: date,
+    exclude: Collection[int] | Mapping[int, str],
+    skipped: list[Skip],
+) -> Decision:
+    """A rep of the rule's team covering the lead, by the rule's strategy (rotation or load)."""
     team = [r for r in reps if r.team_id == rule.team_id]
     pool = [r for r in team if r.covers(lead)]
     already = {s.user_id for s in skipped}
@@ -406,7 +440,6 @@ def decide(
         note = f"team {rule.team_name or rule.team_id} has no reps"
     elif not pool:
         note = f"no rep of {rule.team_name or 'the team'} covers this lead's territory"
-
     rotation_position = None
     if rule.strategy == "least_loaded":
         rep, passed = pick_least_loaded(pool, today=today, exclude=exclude)
@@ -418,12 +451,11 @@ def decide(
             today=today,
             exclude=exclude,
         )
-    skipped += [s for s in passed if s.user_id not in already]
     return Decision(
         rule=rule,
         strategy=rule.strategy,
         rep=rep,
-        skipped=tuple(skipped),
+        skipped=tuple(skipped + [s for s in passed if s.user_id not in already]),
         note=note,
         rotation_position=rotation_position,
     )
