@@ -28,6 +28,7 @@ import random
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -195,8 +196,30 @@ def run(args: argparse.Namespace, report: Report) -> None:
     contacts = list(
         Contact.objects.filter(email__startswith=BENCH_PREFIX).values_list("pk", "email")
     )
-    user_model = get_user_model()
-    user, _ = user_model.objects.get_or_create(username=BENCH_USER, defaults={"is_superuser": True})
+    user, _ = get_user_model().objects.get_or_create(
+        username=BENCH_USER, defaults={"is_superuser": True}
+    )
+    _report_bulk(report, args, _bulk_api(args, user, _activities(contacts, args.activities, rng)))
+    _report_csv(report, args, _csv_import(args, rng))
+    get_user_model().objects.filter(username=BENCH_USER).delete()
+    say("done")
+
+
+@dataclass
+class _BulkFigures:
+    api_seconds: float  # the requests' time, the worker's deliveries taken out
+    latencies: list[float]
+    rescore: _RescoreTimer
+    worker_seconds: float
+    stored: int  # activities stored
+    rescored: int  # scores written since the first request
+    changes: int  # timeline entries written
+    resend_rate: float
+    copy_seconds: float
+
+
+def _bulk_api(args: argparse.Namespace, user: Any, items: list[dict]) -> _BulkFigures:
+    """POST the activities in requests of args.per_request, send two again, then COPY them."""
     from integrations.services import api_key_create
 
     key, raw = api_key_create(
@@ -205,50 +228,26 @@ def run(args: argparse.Namespace, report: Report) -> None:
         scopes=["read", "write", "import"],
         throttle_rate="1000000/min",
     )
-    items = _activities(contacts, args.activities, rng)
-    bodies = []
-    for start in range(0, len(items), args.per_request):
-        chunk = [
-            {k: v for k, v in item.items() if k != "_contact_id"}
-            for item in items[start : start + args.per_request]
-        ]
-        bodies.append(json.dumps({"items": chunk}).encode())
+    bodies = [
+        json.dumps(
+            {"items": [{k: v for k, v in item.items() if k != "_contact_id"} for item in chunk]}
+        ).encode()
+        for chunk in (
+            items[start : start + args.per_request]
+            for start in range(0, len(items), args.per_request)
+        )
+    ]
     client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {raw}")
     changes_before = ScoreChange.objects.count()
     scored_before = timezone.now()
-    latencies, worker_ms = [], 0.0
     try:
         with (
             _RescoreTimer() as rescore,
             scoring_bench.held_deliveries() as held,
             timed(f"Bulk API: {args.activities:,} activities") as t,
         ):
-            for body in bodies:
-                start = time.perf_counter()
-                response = client.post(
-                    "/api/v1/activities/bulk/", body, content_type="application/json"
-                )
-                latencies.append(time.perf_counter() - start)
-                worker_ms += scoring_bench.deliver_held(held)  # a worker's job: timed apart
-                if response.status_code != 200:
-                    raise BenchError(
-                        f"Bulk API answered {response.status_code}: {response.content[:500]}"
-                    )
-                counts = response.json()["counts"]
-                if counts["created"] != body.count(b'"kind"'):
-                    raise BenchError(f"Unexpected row results: {counts}")
-        api_seconds = t["seconds"] - worker_ms / 1000
-        stored = Activity.objects.filter(source=f"{BENCH_PREFIX}tracker").count()
-        rescored = ContactScore.objects.filter(scored_at__gte=scored_before).count()
-        changes = ScoreChange.objects.count() - changes_before
-        with timed("Bulk API again (idempotent re-send, nothing new)") as again:
-            for body in bodies[:2]:
-                counts = client.post(
-                    "/api/v1/activities/bulk/", body, content_type="application/json"
-                ).json()["counts"]
-                if counts["unchanged"] != body.count(b'"kind"'):
-                    raise BenchError(f"Re-send was not idempotent: {counts}")
-        resend_rate = sum(b.count(b'"kind"') for b in bodies[:2]) / again["seconds"]
+            latencies, worker_ms = _post_all(client, bodies, held)
+        resend_rate = _resend(client, bodies[:2])
         with timed("COPY yardstick: the same activities"):
             copy_seconds = _copy_activities(items)
         with connection.cursor() as cursor:
@@ -258,60 +257,73 @@ def run(args: argparse.Namespace, report: Report) -> None:
             )
     finally:
         key.delete()
+    return _BulkFigures(
+        api_seconds=t["seconds"] - worker_ms / 1000,
+        latencies=latencies,
+        rescore=rescore,
+        worker_seconds=worker_ms / 1000,
+        stored=Activity.objects.filter(source=f"{BENCH_PREFIX}tracker").count(),
+        rescored=ContactScore.objects.filter(scored_at__gte=scored_before).count(),
+        changes=ScoreChange.objects.count() - changes_before,
+        resend_rate=resend_rate,
+        copy_seconds=copy_seconds,
+    )
 
-    api_rate = args.activities / api_seconds
-    copy_rate = args.activities / copy_seconds
+
+def _post_all(client: Client, bodies: list[bytes], held: list[int]) -> tuple[list[float], float]:
+    """Each request's seconds, and the worker's milliseconds delivering what they queued."""
+    latencies, worker_ms = [], 0.0
+    for body in bodies:
+        start = time.perf_counter()
+        response = client.post("/api/v1/activities/bulk/", body, content_type="application/json")
+        latencies.append(time.perf_counter() - start)
+        worker_ms += scoring_bench.deliver_held(held)  # a worker's job: timed apart
+        if response.status_code != 200:
+            raise BenchError(f"Bulk API answered {response.status_code}: {response.content[:500]}")
+        counts = response.json()["counts"]
+        if counts["created"] != body.count(b'"kind"'):
+            raise BenchError(f"Unexpected row results: {counts}")
+    return latencies, worker_ms
+
+
+def _resend(client: Client, bodies: list[bytes]) -> float:
+    """Activities/s of requests sent again: every row must answer unchanged."""
+    with timed("Bulk API again (idempotent re-send, nothing new)") as again:
+        for body in bodies:
+            counts = client.post(
+                "/api/v1/activities/bulk/", body, content_type="application/json"
+            ).json()["counts"]
+            if counts["unchanged"] != body.count(b'"kind"'):
+                raise BenchError(f"Re-send was not idempotent: {counts}")
+    return sum(b.count(b'"kind"') for b in bodies) / again["seconds"]
+
+
+def _report_bulk(report: Report, args: argparse.Namespace, f: _BulkFigures) -> None:
+    api_rate = args.activities / f.api_seconds
+    copy_rate = args.activities / f.copy_seconds
+    without_rescore = args.activities / (f.api_seconds - f.rescore.seconds)
+    mean = sum(f.latencies) / len(f.latencies)
     report.section(f"Bulk API: POST /api/v1/activities/bulk/, {args.per_request:,} per request")
-    report.add(
-        "api_activities_per_second",
-        "activities/s (scores updated)",
-        api_rate,
-        f"{api_rate:,.0f}/s",
-        f"{api_seconds:.1f} s for {stored:,} stored",
-    )
-    report.add(
-        "api_request_seconds_mean",
-        "seconds per request (mean / max)",
-        sum(latencies) / len(latencies),
-        f"{sum(latencies) / len(latencies):.2f} s",
-        f"max {max(latencies):.2f} s",
-    )
-    report.add(
-        "rescore_seconds",
-        "of which scoring (contacts_score, same transaction)",
-        rescore.seconds,
-        f"{rescore.seconds:.1f} s",
-        f"{rescore.calls} task(s), {rescore.contacts:,} contact rescores, "
-        f"{rescored:,} scores now fresh, {changes:,} timeline entries",
-    )
-    report.add(
-        "outbox_delivery_seconds",
-        "its outbox deliveries, in a worker (accounts)",
-        worker_ms / 1000,
-        f"{worker_ms / 1000:.1f} s",
-        "not in the requests' time",
-    )
-    report.add(
-        "api_write_activities_per_second",
-        "activities/s without the rescore",
-        args.activities / (api_seconds - rescore.seconds),
-        f"{args.activities / (api_seconds - rescore.seconds):,.0f}/s",
-        "",
-    )
-    report.add(
-        "resend_activities_per_second",
-        "idempotent re-send (all unchanged)",
-        resend_rate,
-        f"{resend_rate:,.0f}/s",
-        "",
-    )
-    report.add(
-        "copy_activities_per_second",
-        "COPY, same rows (yardstick)",
-        copy_rate,
-        f"{copy_rate:,.0f}/s",
-        f"{copy_seconds:.2f} s",
-    )
+    rows = [
+        ("api_activities_per_second", "activities/s (scores updated)", api_rate,
+         f"{api_rate:,.0f}/s", f"{f.api_seconds:.1f} s for {f.stored:,} stored"),
+        ("api_request_seconds_mean", "seconds per request (mean / max)", mean,
+         f"{mean:.2f} s", f"max {max(f.latencies):.2f} s"),
+        ("rescore_seconds", "of which scoring (contacts_score, same transaction)",
+         f.rescore.seconds, f"{f.rescore.seconds:.1f} s",
+         f"{f.rescore.calls} task(s), {f.rescore.contacts:,} contact rescores, "
+         f"{f.rescored:,} scores now fresh, {f.changes:,} timeline entries"),
+        ("outbox_delivery_seconds", "its outbox deliveries, in a worker (accounts)",
+         f.worker_seconds, f"{f.worker_seconds:.1f} s", "not in the requests' time"),
+        ("api_write_activities_per_second", "activities/s without the rescore",
+         without_rescore, f"{without_rescore:,.0f}/s", ""),
+        ("resend_activities_per_second", "idempotent re-send (all unchanged)",
+         f.resend_rate, f"{f.resend_rate:,.0f}/s", ""),
+        ("copy_activities_per_second", "COPY, same rows (yardstick)", copy_rate,
+         f"{copy_rate:,.0f}/s", f"{f.copy_seconds:.2f} s"),
+    ]  # fmt: skip
+    for row in rows:
+        report.add(*row)
     share = api_rate / copy_rate
     met = "met" if share >= TARGET_SHARE_OF_COPY else "MISSED"
     report.add(
@@ -322,7 +334,20 @@ def run(args: argparse.Namespace, report: Report) -> None:
         f"target >= {TARGET_SHARE_OF_COPY:.0%} of COPY (issue 10): {met}",
     )
 
-    # ---- CSV import ----
+
+@dataclass
+class _CsvFigures:
+    job: ImportJob
+    seconds: float
+    rescore: _RescoreTimer
+    dry_seconds: float
+    changed_seconds: float
+    rescore_again: _RescoreTimer
+    copy_seconds: float
+
+
+def _csv_import(args: argparse.Namespace, rng: random.Random) -> _CsvFigures:
+    """Import a Salesforce export, dry-run it again, import a changed one, then COPY as many."""
     workdir = Path(tempfile.mkdtemp(prefix="leadscore-bench-"))
     try:
         csv_path = workdir / "salesforce-leads.csv"
@@ -335,7 +360,6 @@ def run(args: argparse.Namespace, report: Report) -> None:
             raise BenchError(
                 f"CSV import created {job.created_count:,}, rejected {job.rejected_count:,}"
             )
-        csv_seconds = t["seconds"]
         with timed("CSV dry run of the same file (all unchanged)") as dry:
             again = _csv_export.import_file(csv_path, dry_run=True)
         # A newer export of the same leads, every one changed: the weekly sync's case.
@@ -360,50 +384,33 @@ def run(args: argparse.Namespace, report: Report) -> None:
         ImportJob.objects.filter(pk__in=[job.pk, again.pk, reimport.pk]).delete()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    csv_rate = args.csv_rows / csv_seconds
-    copy_rate = args.csv_rows / copy_seconds
+    return _CsvFigures(
+        job, t["seconds"], rescore, dry["seconds"], changed["seconds"], rescore_again, copy_seconds
+    )
+
+
+def _report_csv(report: Report, args: argparse.Namespace, f: _CsvFigures) -> None:
+    csv_rate = args.csv_rows / f.seconds
+    copy_rate = args.csv_rows / f.copy_seconds
+    dry_rate = args.csv_rows / f.dry_seconds
+    reimport_rate = args.csv_rows / f.changed_seconds
     report.section(f"CSV import (Salesforce Lead export, 67 columns, {args.csv_rows:,} rows)")
-    report.add(
-        "csv_contacts_per_second",
-        "contacts/s (companies, outcomes, scores)",
-        csv_rate,
-        f"{csv_rate:,.0f}/s",
-        f"{csv_seconds:.1f} s: {job.created_count:,} contacts, {job.outcomes_count:,} outcomes",
-    )
-    report.add(
-        "csv_rescore_seconds",
-        "of which rescoring",
-        rescore.seconds,
-        f"{rescore.seconds:.1f} s",
-        f"{rescore.calls} batch task(s)",
-    )
-    report.add(
-        "csv_dry_run_rows_per_second",
-        "dry run rows/s (re-import, all unchanged)",
-        args.csv_rows / dry["seconds"],
-        f"{args.csv_rows / dry['seconds']:,.0f}/s",
-        "",
-    )
-    report.add(
-        "csv_reimport_rows_per_second",
-        "re-import rows/s (every row changed, scores)",
-        args.csv_rows / changed["seconds"],
-        f"{args.csv_rows / changed['seconds']:,.0f}/s",
-        f"{changed['seconds']:.1f} s, of which rescoring {rescore_again.seconds:.1f} s",
-    )
-    report.add(
-        "copy_contacts_per_second",
-        "COPY, same number of contacts (yardstick)",
-        copy_rate,
-        f"{copy_rate:,.0f}/s",
-        f"{copy_seconds:.2f} s",
-    )
-    report.add(
-        "csv_share_of_copy",
-        "CSV import / COPY",
-        csv_rate / copy_rate,
-        f"{csv_rate / copy_rate:.0%}",
-        "",
-    )
-    user_model.objects.filter(username=BENCH_USER).delete()
-    say("done")
+    rows = [
+        ("csv_contacts_per_second", "contacts/s (companies, outcomes, scores)", csv_rate,
+         f"{csv_rate:,.0f}/s",
+         f"{f.seconds:.1f} s: {f.job.created_count:,} contacts, "
+         f"{f.job.outcomes_count:,} outcomes"),
+        ("csv_rescore_seconds", "of which rescoring", f.rescore.seconds,
+         f"{f.rescore.seconds:.1f} s", f"{f.rescore.calls} batch task(s)"),
+        ("csv_dry_run_rows_per_second", "dry run rows/s (re-import, all unchanged)",
+         dry_rate, f"{dry_rate:,.0f}/s", ""),
+        ("csv_reimport_rows_per_second", "re-import rows/s (every row changed, scores)",
+         reimport_rate, f"{reimport_rate:,.0f}/s",
+         f"{f.changed_seconds:.1f} s, of which rescoring {f.rescore_again.seconds:.1f} s"),
+        ("copy_contacts_per_second", "COPY, same number of contacts (yardstick)", copy_rate,
+         f"{copy_rate:,.0f}/s", f"{f.copy_seconds:.2f} s"),
+        ("csv_share_of_copy", "CSV import / COPY", csv_rate / copy_rate,
+         f"{csv_rate / copy_rate:.0%}", ""),
+    ]  # fmt: skip
+    for row in rows:
+        report.add(*row)
