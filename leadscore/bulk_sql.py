@@ -60,7 +60,9 @@ def copy_insert(
             for position, obj in enumerate(objs):
                 values = [copy_value(f, f.pre_save(obj, True)) for f in fields]
                 copy.write_row([ids[position], *values] if set_ids else values)
-    for obj, pk in zip(objs, ids, strict=False):
+    if not set_ids:
+        return
+    for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, connection.alias
 
