@@ -365,7 +365,8 @@ def _time_refreshes() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """
     The beat's time refresh of every score one beat period after the scores were written (what
     it does each period; rolled back, so the next figure starts from the same scores), then a
-    day later (a day without the beat), and the accounts' own refresh a day later.
+    day later (a day without the beat), and the accounts' own refresh a day later (both
+    rolled back as well).
     """
     period = beat_period("scoring-refresh-time")
     settle()
@@ -375,13 +376,18 @@ def _time_refreshes() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
             rewritten = services.scores_refresh_time(now=timezone.now() + timedelta(seconds=period))
         transaction.set_rollback(True)
     beat = {"seconds": t["seconds"], "rewritten": rewritten, "period_seconds": period}
+    # Rolled back too: kept, they would leave scores dated a day ahead of the phases after
+    # this one, which a store never holds (a score is written as of its writer's now), and
+    # every later path would re-read those contacts' states instead of their units.
     a_day_later = timezone.now() + timedelta(days=1)
-    with timed("Time refresh (beat) of every score, a day later") as t:
-        refreshed = services.scores_refresh_time(now=a_day_later)
-    refresh = {"seconds": t["seconds"], "rewritten": refreshed}
-    with timed("Account time refresh (beat), a day later") as t:
-        accounts_refreshed = services.accounts_refresh_time(now=a_day_later)
-    account_refresh = {"seconds": t["seconds"], "rewritten": accounts_refreshed}
+    with transaction.atomic():
+        with timed("Time refresh (beat) of every score, a day later (rolled back)") as t:
+            refreshed = services.scores_refresh_time(now=a_day_later)
+        refresh = {"seconds": t["seconds"], "rewritten": refreshed}
+        with timed("Account time refresh (beat), a day later (rolled back)") as t:
+            accounts_refreshed = services.accounts_refresh_time(now=a_day_later)
+        account_refresh = {"seconds": t["seconds"], "rewritten": accounts_refreshed}
+        transaction.set_rollback(True)
     return beat, refresh, account_refresh
 
 
