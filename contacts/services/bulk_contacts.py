@@ -322,11 +322,14 @@ def _write_contact_plans(plans: Sequence[ContactPlan], now: datetime) -> None:
         for c in dirty_companies:
             c.company.updated_at = now
         rows_update(Company, [c.company for c in dirty_companies], fields)
+    for plan in plans:
+        if plan.company_plan is not None:
+            # Now with its pk: a company new in this batch had none when the contact was
+            # planned, so new and moved contacts alike were linked to no row yet.
+            plan.contact.company = plan.company_plan.company
     new_contacts = []
     for plan in plans:
         if plan.new:
-            if plan.company_plan is not None:
-                plan.contact.company = plan.company_plan.company  # now with its pk
             plan.contact.updated_at = now
             new_contacts.append(plan.contact)
     Contact.objects.insert_rows(new_contacts, batch_size=WRITE_BATCH)
