@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal, receiver
 from django.utils import timezone
 
@@ -52,6 +52,19 @@ def contacts_merging_received(sender, duplicate_ids: list[int], **kwargs: Any) -
     ContactScore.objects.filter(contact_id__in=duplicate_ids).delete()
 
 
+@receiver(pre_save, sender=Activity, dispatch_uid="scoring_activity_saving")
+def activity_saving(sender, instance: Activity, raw: bool = False, **kwargs: Any) -> None:
+    """
+    An edit may move the activity to another contact (the admin's contact field): remember
+    whose it was, so that contact is rescored without it. One read, on edits only.
+    """
+    if raw or instance.pk is None:
+        return
+    instance._scoring_stored_contact_id = (
+        Activity.objects.filter(pk=instance.pk).values_list("contact_id", flat=True).first()
+    )
+
+
 @receiver(post_save, sender=Activity, dispatch_uid="scoring_activity_saved")
 def activity_saved(
     sender, instance: Activity, created: bool, raw: bool = False, **kwargs: Any
@@ -65,9 +78,11 @@ def activity_saved(
         contacts_score(
             contact_ids=[instance.contact_id], activities=[instance], activity_id=instance.pk
         )
-    else:
-        # An edited activity may count differently: rebuild this contact's states.
-        contacts_score(contact_ids=[instance.contact_id], rebuild=True, reason="profile_change")
+        return
+    # An edited activity may count differently: rebuild its contact's states, and those of
+    # the contact it was moved from.
+    ids = {instance.contact_id, getattr(instance, "_scoring_stored_contact_id", None)} - {None}
+    contacts_score(contact_ids=sorted(ids), rebuild=True, reason="profile_change")
 
 
 @receiver(post_delete, sender=Activity, dispatch_uid="scoring_activity_deleted")
@@ -110,6 +125,28 @@ def company_saved(
         accounts_score(
             company_ids=[instance.pk], now=timezone.now(), reason=ChangeReason.PROFILE_CHANGE
         )
+
+
+@receiver(pre_delete, sender=Company, dispatch_uid="scoring_company_deleting")
+def company_deleting(sender, instance: Company, **kwargs: Any) -> None:
+    """
+    Its contacts stay, unlinked by a bulk SET NULL that sends no signal: remember them, so
+    company_deleted rescores their fit without the company's firmographics.
+    """
+    instance._scoring_contact_ids = list(
+        Contact.objects.filter(company_id=instance.pk).values_list("pk", flat=True)
+    )
+
+
+@receiver(post_delete, sender=Company, dispatch_uid="scoring_company_deleted")
+def company_deleted(sender, instance: Company, **kwargs: Any) -> None:
+    from scoring.services import contacts_score
+
+    ids = getattr(instance, "_scoring_contact_ids", [])
+    # Those deleted in the same delete (none today: contacts are unlinked, not deleted) are gone.
+    ids = list(Contact.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    if ids:
+        contacts_score(contact_ids=ids, reason="profile_change")
 
 
 @receiver(demo_seeded, dispatch_uid="scoring_demo_seeded")
