@@ -188,9 +188,12 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         open_q = Qualification.objects.filter(
             contact=OuterRef("contact_id"), line_id=OuterRef("line_id"), closed_at__isnull=True
         )
+        # Scores of the lines that have a live version, whichever version wrote them: after a
+        # publish, rows keep naming the retired one until the rescore run reaches them.
+        live_lines = ScoringModel.objects.filter(is_live=True).values("line_id")
         qs = (
             ContactScore.objects.select_related("contact", "scoring_model")
-            .filter(scoring_model__is_live=True)
+            .filter(line_id__in=live_lines)
             .annotate(is_mql=Exists(open_q), mql_status=Subquery(open_q.values("status")[:1]))
         )
         if not self.request.query_params.get("model"):
