@@ -5,6 +5,8 @@ kinds, operators) and how a rule is validated. Imported into scoring.models.
 
 from __future__ import annotations
 
+import math
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -100,6 +102,24 @@ def validate_operands(
     return errors
 
 
+# The most points a rule may give or take. Far beyond any real model (scores read on a 0-100
+# scale, caps at 100), and small enough that a rule's points times its counted activities stay
+# finite: 1e308 points overflowed a rescore's SQL, and NaN points broke every page showing a
+# score they reached.
+POINTS_LIMIT = 1_000_000
+
+
+def validate_points(value: float | None) -> None:
+    """Points are a finite number within POINTS_LIMIT either way (None: no value, not mine)."""
+    if value is None:
+        return
+    if not math.isfinite(value) or abs(value) > POINTS_LIMIT:
+        raise ValidationError(
+            f"Give a number of points between {-POINTS_LIMIT:,} and {POINTS_LIMIT:,}.",
+            code="points_range",
+        )
+
+
 class ScoringRule(models.Model):
     """
     One way a lead earns (or loses) points: a fit rule tests an attribute of the contact or its
@@ -114,7 +134,10 @@ class ScoringRule(models.Model):
         max_length=255, blank=True, help_text="Shown to reps beside the points, in plain words."
     )
     dimension = models.CharField(max_length=10, choices=Dimension.choices)
-    points = models.FloatField(help_text="Negative points penalise (free mail, students...).")
+    points = models.FloatField(
+        help_text="Negative points penalise (free mail, students...).",
+        validators=[validate_points],
+    )
     is_active = models.BooleanField("active", default=True)
     is_hand_raise = models.BooleanField(
         "hand-raise",
@@ -145,7 +168,11 @@ class ScoringRule(models.Model):
         help_text="Only the most recent N matching activities count.",
     )
     max_points = models.FloatField(
-        "at most (points)", null=True, blank=True, help_text="This rule gives at most P points."
+        "at most (points)",
+        null=True,
+        blank=True,
+        help_text="This rule gives at most P points.",
+        validators=[validate_points],
     )
     window_days = models.PositiveIntegerField(
         "only the last (days)",
@@ -165,6 +192,16 @@ class ScoringRule(models.Model):
             models.CheckConstraint(
                 condition=Q(max_points__isnull=True) | Q(max_points__gte=0),
                 name="scoring_rule_cap_not_negative",
+            ),
+            # validate_points, for writes that skip validation (a view, a shell, SQL). NaN
+            # fails too: PostgreSQL orders NaN above every number.
+            models.CheckConstraint(
+                condition=Q(points__gte=-POINTS_LIMIT, points__lte=POINTS_LIMIT),
+                name="scoring_rule_points_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_points__isnull=True) | Q(max_points__lte=POINTS_LIMIT),
+                name="scoring_rule_cap_in_range",
             ),
         ]
         indexes = [

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from scoring import selectors
 from scoring.models import AuditAction, RuleCondition, ScoringLine, ScoringModel, ScoringRule
+from scoring.rule_models import validate_points
 from scoring.services.audit import audit_record
 from scoring.services.rescore_runs import scoring_model_changed
 
@@ -187,7 +188,11 @@ def scoring_model_rollback(*, to: ScoringModel, by: AbstractBaseUser | None) -> 
 def scoring_rule_set_points(
     *, rule: ScoringRule, points: float, by: AbstractBaseUser | None, note: str = ""
 ) -> ScoringRule:
-    """Change a draft rule's points (a backtest suggestion a person chose to apply)."""
+    """
+    Change a draft rule's points (a backtest suggestion a person chose to apply). Raises
+    ValidationError for points out of range (rule_models.validate_points).
+    """
+    validate_points(points)
     rule = ScoringRule.objects.select_for_update().select_related("scoring_model").get(pk=rule.pk)
     if not rule.scoring_model.is_draft:
         raise VersionError("Only a draft's rules can change; create a draft first.")
