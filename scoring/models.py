@@ -9,6 +9,7 @@ from django.utils import timezone
 from contacts.models import Contact
 from leadscore.fast_json import FastJSONField
 from scoring.line_models import ScoringLine
+from scoring.rule_models import validate_points
 
 
 class MqlMode(models.TextChoices):
@@ -55,19 +56,31 @@ class ScoringModel(models.Model):
         default=30,
         help_text="Interest points lose half their value every this many days. 0 = no decay.",
     )
-    fit_cap = models.FloatField("fit at most", null=True, blank=True, default=100)
-    interest_cap = models.FloatField("interest at most", null=True, blank=True, default=100)
+    fit_cap = models.FloatField(
+        "fit at most", null=True, blank=True, default=100, validators=[validate_points]
+    )
+    interest_cap = models.FloatField(
+        "interest at most", null=True, blank=True, default=100, validators=[validate_points]
+    )
     mql_mode = models.CharField(
         "MQL rule", max_length=10, choices=MqlMode.choices, default=MqlMode.BOTH
     )
-    mql_fit_threshold = models.FloatField("fit at least", default=40)
-    mql_interest_threshold = models.FloatField("interest at least", default=30)
-    mql_combined_threshold = models.FloatField("fit + interest at least", default=80)
-    grade_a_min = models.FloatField("grade A from fit", default=60)
-    grade_b_min = models.FloatField("grade B from fit", default=40)
-    grade_c_min = models.FloatField("grade C from fit", default=20)
-    band_hot_min = models.FloatField("band 1 (hot) from interest", default=50)
-    band_warm_min = models.FloatField("band 2 (warm) from interest", default=20)
+    mql_fit_threshold = models.FloatField("fit at least", default=40, validators=[validate_points])
+    mql_interest_threshold = models.FloatField(
+        "interest at least", default=30, validators=[validate_points]
+    )
+    mql_combined_threshold = models.FloatField(
+        "fit + interest at least", default=80, validators=[validate_points]
+    )
+    grade_a_min = models.FloatField("grade A from fit", default=60, validators=[validate_points])
+    grade_b_min = models.FloatField("grade B from fit", default=40, validators=[validate_points])
+    grade_c_min = models.FloatField("grade C from fit", default=20, validators=[validate_points])
+    band_hot_min = models.FloatField(
+        "band 1 (hot) from interest", default=50, validators=[validate_points]
+    )
+    band_warm_min = models.FloatField(
+        "band 2 (warm) from interest", default=20, validators=[validate_points]
+    )
     competitor_domains = models.TextField(
         blank=True, help_text="Email domains of competitors, one per line or comma-separated."
     )
@@ -81,12 +94,14 @@ class ScoringModel(models.Model):
         default=25,
         help_text="Account engagement counts at most this much of any one contact's interest, "
         "so one busy contact cannot make an account hot.",
+        validators=[validate_points],
     )
     account_role_points = models.FloatField(
         "points per role engaged",
         default=10,
         help_text="Buying-group coverage: engagement added for each distinct seniority (C-level, "
         "VP, director, manager...) with a contact engaged in the window.",
+        validators=[validate_points],
     )
     account_window_days = models.PositiveIntegerField(
         "buying-group window (days)",
@@ -94,10 +109,18 @@ class ScoringModel(models.Model):
         help_text="A contact counts as engaged when its interest rose in the last N days.",
     )
     account_engagement_cap = models.FloatField(
-        "account engagement at most", null=True, blank=True, default=100
+        "account engagement at most",
+        null=True,
+        blank=True,
+        default=100,
+        validators=[validate_points],
     )
-    mqa_fit_threshold = models.FloatField("MQA: account fit at least", default=30)
-    mqa_engagement_threshold = models.FloatField("MQA: account engagement at least", default=50)
+    mqa_fit_threshold = models.FloatField(
+        "MQA: account fit at least", default=30, validators=[validate_points]
+    )
+    mqa_engagement_threshold = models.FloatField(
+        "MQA: account engagement at least", default=50, validators=[validate_points]
+    )
     mqa_min_people = models.PositiveSmallIntegerField(
         "MQA: people engaged at least",
         default=2,

@@ -1,10 +1,11 @@
 """
-A rule's points are a finite number within 1,000,000 either way, however they are written: the
+A rule's points (and a version's caps and thresholds) are finite, within 1,000,000 either way: the
 backtest's apply-suggestion form, the admin, the API and the database itself refuse the rest.
 NaN points broke every page showing a score they reached; 1e308 overflowed the rescore.
 """
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from rest_framework.test import APIClient
 
@@ -72,3 +73,13 @@ def test_the_database_refuses_what_skips_validation(values, draft):
     rule = draft.rules.get(name="Pricing")
     with pytest.raises(IntegrityError), transaction.atomic():
         ScoringRule.objects.filter(pk=rule.pk).update(**values)
+
+
+@pytest.mark.parametrize(
+    "field", ["interest_cap", "mql_combined_threshold", "account_role_points", "band_hot_min"]
+)
+def test_a_versions_points_settings_are_bounded_too(field, draft):
+    setattr(draft, field, 1e308)
+    with pytest.raises(ValidationError) as refused:
+        draft.full_clean()
+    assert field in refused.value.message_dict
