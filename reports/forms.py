@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from contacts.identity import DATE_MAX, DATE_MIN
 from contacts.models import LeadSource
 
 PRESETS = [(30, "30 days"), (90, "90 days"), (180, "6 months"), (365, "12 months")]
@@ -23,6 +24,15 @@ class FunnelFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        # The accepted range of every date in Leadscore: beyond it the period's arithmetic
+        # (a day before the start, the day after the end) leaves Python's calendar.
+        first, last = DATE_MIN.date(), DATE_MAX.date() - dt.timedelta(days=1)
+        for name in ("start", "end"):
+            value = data.get(name)
+            if value is not None and not first <= value <= last:
+                self.add_error(name, f"Pick a date from {first:%Y-%m-%d} to {last:%Y-%m-%d}.")
+        if self.errors:
+            return data
         today = timezone.localdate()
         end = data.get("end") or today
         start = data.get("start") or end - dt.timedelta(days=(data.get("days") or DEFAULT_DAYS) - 1)

@@ -149,3 +149,18 @@ def test_an_empty_period_says_so_without_errors(manager_client):
 def test_a_reversed_period_is_refused(manager_client):
     html = manager_client.get("/reports/funnel/", {"start": "2026-03-31", "end": "2026-03-01"})
     assert "The period ends before it starts." in html.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"end": "9999-12-31"},
+        {"end": "0001-01-05", "days": 30},
+        {"start": "9999-12-31", "end": "9999-12-31"},
+        {"start": "0001-01-01"},
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_refused_with_a_message(query, manager_client):
+    response = manager_client.get("/reports/funnel/", query)
+    assert response.status_code == 200
+    assert "Pick a date from 1900-01-01 to 2199-12-31." in response.content.decode()
