@@ -27,15 +27,12 @@ from contacts.models import (
 )
 from contacts.services import ActivityRow, CompanyRow, ContactRow
 from integrations.strict import StrictTypesMixin
+from leadscore.ids import ID_MAX  # ids are 64-bit: a larger one is a 400, not a 500
 
 INT_MAX = 2_147_483_647
 
 
 # ---- Serializers: shape only -------------------------------------------------------------
-
-
-# Ids are 64-bit: a larger filter value is a 400, not an overflow in the database driver.
-ID_MAX = 2**63 - 1
 
 
 class CompanySerializer(serializers.ModelSerializer):
@@ -295,7 +292,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 class ActivityInSerializer(StrictTypesMixin, serializers.Serializer):
     """An event. Give (source, external_id) to make re-sending it harmless."""
 
-    contact_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    contact_id = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False)
     contact_email = serializers.EmailField(
         max_length=254, required=False, help_text="Matched case-insensitively."
     )

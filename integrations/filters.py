@@ -17,8 +17,7 @@ from rest_framework import exceptions
 from rest_framework.filters import BaseFilterBackend, OrderingFilter
 from rest_framework.settings import api_settings
 
-# Ids are 64-bit: a larger value is a 400, not an overflow in the database driver.
-ID_MAX = 2**63 - 1
+from leadscore.ids import ID_MAX  # ids are 64-bit: a larger one is a 400, not a 500
 
 
 class _StrictIntegerField(forms.IntegerField):

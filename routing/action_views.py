@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from contacts.models import OutcomeResult
+from leadscore.ids import row_id
 from routing import selectors, services
 from routing.models import Assignment, DisqualifyReason, RejectReason
 from routing.queue_views import _queue_response, _require_queue, reassign_options
@@ -153,11 +154,10 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("routing.reassign_assignment", raise_exception=True)
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _actionable(request, pk, holder_only=False)
+    rep_id = row_id(request.POST.get("to_rep"))
     target = (
-        selectors.reassign_targets(user=request.user)
-        .filter(user_id=request.POST.get("to_rep") or 0)
-        .first()
-        if (request.POST.get("to_rep") or "").isdigit()
+        selectors.reassign_targets(user=request.user).filter(user_id=rep_id).first()
+        if rep_id
         else None
     )
     if target is None:

@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from contacts.models import Contact, OutcomeResult
 from integrations.strict import StrictTypesMixin
+from leadscore.ids import ID_MAX  # ids are 64-bit: a larger one is a 400, not a 500
 from routing import selectors
 from routing.models import (
     Assignment,
@@ -26,8 +27,6 @@ from routing.models import (
 from scoring import score_reads
 from scoring import wording as scoring_wording
 
-# Ids are 64-bit; a bigger number must be refused (400), not sent to the database (500).
-ID_MAX = 2**63 - 1
 # Decision log lines shown per assignment, newest first: a list page stays light.
 LOG_LINES = {"list": 5}
 LOG_LINES_DEFAULT = 50

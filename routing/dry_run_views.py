@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from contacts.models import Contact
+from leadscore.ids import row_id
 from routing import engine, selectors, services
 from routing.models import RepProfile
 
@@ -21,13 +22,14 @@ from routing.models import RepProfile
 @permission_required("routing.view_routingrule", raise_exception=True)
 def dry_run(request: HttpRequest) -> HttpResponse:
     """Which rule and rep a contact would get now, without assigning anything."""
-    term = request.GET.get("contact", "").strip()
+    # NUL is dropped from the search: PostgreSQL text cannot hold it.
+    term = request.GET.get("contact", "").replace("\x00", "").strip()
     contact = None
     matches: list[Contact] = []
     if term:
         contacts = Contact.objects.select_related("company")
         if term.isdigit():
-            contact = contacts.filter(pk=int(term)).first()
+            contact = contacts.filter(pk=row_id(term) or 0).first()
         else:
             found = list(
                 contacts.filter(

@@ -43,9 +43,6 @@ from scoring.models import (
 )
 from scoring.services import audit_record
 
-# Ids are 64-bit: a larger filter value is a 400, not an overflow in the database driver.
-ID_MAX = 2**63 - 1
-
 
 class ScoreSerializer(serializers.ModelSerializer):
     contact_id = serializers.IntegerField(read_only=True)

@@ -11,6 +11,7 @@ from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from contacts.models import Activity, ActivityKind, Contact
+from leadscore.ids import row_id
 from scoring import engine, wording
 from scoring.models import (
     AuditEntry,
@@ -61,7 +62,7 @@ def line_named(value: str) -> ScoringLine | None:
     """A line by its id or (case-insensitive) name, as a command line names it."""
     value = value.strip()
     if value.isdigit():
-        return ScoringLine.objects.filter(pk=int(value)).first()
+        return ScoringLine.objects.filter(pk=row_id(value) or 0).first()
     return ScoringLine.objects.filter(name__iexact=value).first()
 
 

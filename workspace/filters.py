@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from contacts.filters import ContactFilter
 from contacts.models import Contact
+from leadscore.ids import row_id
 from scoring.models import ScoringLine
 
 GRADES = [(g, g) for g in "ABCD"]
@@ -76,9 +77,8 @@ class WorkspaceContactFilter(ContactFilter):
             return queryset.filter(owner_id=getattr(self.user, "pk", None) or 0)
         if value == "none":
             return queryset.filter(owner_id__isnull=True)
-        if value.isdigit() and int(value) < 2**63:
-            return queryset.filter(owner_id=int(value))
-        return queryset.none()
+        owner_id = row_id(value)
+        return queryset.filter(owner_id=owner_id) if owner_id else queryset.none()
 
     def filter_mql(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         """MQL: an open qualification (qualified and not yet closed by sales)."""

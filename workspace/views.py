@@ -19,6 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from contacts.models import Company, LifecycleStage
 from contacts.selectors import company_distinct_values
+from leadscore.ids import row_id
 from leadscore.links import url_for
 from routing import selectors as routing_selectors
 from routing.models import AssignmentStatus, DisqualifyReason, RejectReason
@@ -216,7 +217,7 @@ def contact_bulk(request: HttpRequest) -> HttpResponse:
     """A manager's bulk action on the ticked contacts; each contact is reported."""
     kept = _list_query(QueryDict(request.POST.get("query", ""))).urlencode()
     back = f"{reverse('contacts:list')}?{kept}"
-    ids = [int(i) for i in request.POST.getlist("contact") if i.isdigit() and int(i) < 2**63]
+    ids = [i for i in map(row_id, request.POST.getlist("contact")) if i]
     if not ids:
         messages.error(request, "Tick the contacts to act on first.")
         return redirect(back)
@@ -229,10 +230,10 @@ def contact_bulk(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "")
     to_rep = None
     if action in (services.BulkAction.ASSIGN, services.BulkAction.REASSIGN):
-        rep_id = request.POST.get("to_rep", "")
+        rep_id = row_id(request.POST.get("to_rep"))
         target = (
             routing_selectors.reassign_targets(user=request.user).filter(user_id=rep_id).first()
-            if rep_id.isdigit()
+            if rep_id
             else None
         )
         if target is None:

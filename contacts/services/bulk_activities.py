@@ -34,6 +34,7 @@ from contacts.services.bulk_contacts import (
 )
 from leadscore.bulk import BulkResult, RowResult, RowStatus
 from leadscore.bulk_sql import copy_insert
+from leadscore.ids import ID_MAX
 
 
 def activities_bulk_record(
@@ -109,7 +110,7 @@ class _Lookups:
         }
         known_ids: set[int] = set()
         ids = sorted({r.contact_id for r in rows if r.contact_id is not None})
-        ids = [i for i in ids if 0 < i <= 2**63 - 1]  # others name no row (nor fit a bigint)
+        ids = [i for i in ids if 0 < i <= ID_MAX]  # others name no row (nor fit a bigint)
         for start in range(0, len(ids), LOOKUP_CHUNK):
             chunk = ids[start : start + LOOKUP_CHUNK]
             known_ids.update(Contact.objects.filter(pk__in=chunk).values_list("pk", flat=True))
