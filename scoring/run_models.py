@@ -16,6 +16,9 @@ class RescoreStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    # Its version stopped being live before the run ended: the live version's run rescores
+    # every contact, and this one wrote nothing after (services.rescore_runs).
+    SUPERSEDED = "superseded", "Superseded"
 
 
 class RescoreRun(models.Model):

@@ -109,14 +109,55 @@ def _claim(run_id: int) -> tuple[RescoreRun | None, bool]:
             return run, False
         if run.status != RescoreStatus.QUEUED:
             return None, False
-        ScoringModel.objects.select_for_update().get(pk=run.scoring_model_id)
-        if run.scoring_model.runs.filter(status=RescoreStatus.RUNNING).exists():
+        model = ScoringModel.objects.select_for_update().get(pk=run.scoring_model_id)
+        if not model.is_live:
+            # Retired (a newer version was published) before it started: the live version's
+            # run rescores every contact, and must not find its scores overwritten by this one.
+            _supersede(RescoreRun.objects.filter(pk=run.pk))
+            return None, False
+        running = RescoreRun.objects.filter(
+            scoring_model__line_id=model.line_id, status=RescoreStatus.RUNNING
+        )
+        # Runs of this line's retired versions write no more (_slice_rescore checks, under a
+        # lock the publish waited on): close them, rather than wait for them to notice.
+        _supersede(running.exclude(scoring_model=model))
+        if running.filter(scoring_model=model).exists():
             raise RescoreBusy
         run.status = RescoreStatus.RUNNING
         run.started_at = run.progressed_at = timezone.now()
         run.total = _slices_create(run)
         run.save(update_fields=["status", "started_at", "progressed_at", "total"])
     return run, True
+
+
+def _supersede(runs) -> None:
+    """Close runs of versions no longer live, and drop their slices (none will be taken)."""
+    ids = list(
+        runs.filter(status__in=(RescoreStatus.QUEUED, RescoreStatus.RUNNING)).values_list(
+            "pk", flat=True
+        )
+    )
+    RescoreRun.objects.filter(pk__in=ids).update(
+        status=RescoreStatus.SUPERSEDED,
+        finished_at=timezone.now(),
+        error="Its version stopped being live; the live version's run rescores every contact.",
+    )
+    RescoreSlice.objects.filter(run_id__in=ids).delete()
+
+
+def _still_live(model_id: int) -> bool:
+    """
+    Is the model live, read under a share lock held to the end of the caller's transaction: a
+    publish (which locks the live version for update) waits for the slice in hand, and a slice
+    that starts after it sees the version retired. Shared, so a run's workers never wait on
+    each other here. SQLite has one writer at a time: a plain read.
+    """
+    table = connection.ops.quote_name(ScoringModel._meta.db_table)
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT is_live FROM {table} WHERE id = %s{lock}", [model_id])
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def _slices_create(run: RescoreRun) -> int:
@@ -255,6 +296,9 @@ def _slice_rescore(
     also marks it done; False when none is left (or the run failed elsewhere).
     """
     with transaction.atomic():
+        if not _still_live(run.scoring_model_id):
+            _supersede(RescoreRun.objects.filter(pk=run.pk))
+            return False
         piece = (
             RescoreSlice.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(run=run, done_at=None, run__status=RescoreStatus.RUNNING)
