@@ -1,9 +1,13 @@
 """`manage.py rescore`: rescore every contact under the live models (e.g. after loaddata)."""
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 
 from scoring import selectors, services
 from scoring.models import RescoreStatus
+
+WAIT_SECONDS = 0.5
 
 
 class Command(BaseCommand):
@@ -34,6 +38,16 @@ class Command(BaseCommand):
             run = services.scoring_model_rescore(
                 model_id=live.pk, reason="manage.py rescore", release=release
             )
+            # Workers that joined the run (a broker and workers are running) may hold its last
+            # slices: the run is theirs to close, and done once they have.
+            while run.status == RescoreStatus.RUNNING:
+                time.sleep(WAIT_SECONDS)
+                run.refresh_from_db()
+            if run.status == RescoreStatus.SUPERSEDED:
+                raise CommandError(
+                    f"A newer version of '{live.line.name}' was published meanwhile; its "
+                    "rescore covers every contact."
+                )
             if run.status != RescoreStatus.DONE:
                 raise CommandError(
                     f"Another rescore of '{live.name}' is running; this one follows it."
