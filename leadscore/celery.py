@@ -11,7 +11,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="leadscore.ping")
+@app.task(name="leadscore.ping", ignore_result=False)  # its result is what it is for
 def ping() -> dict[str, object]:
     """Report which process ran the task, so a test can prove a real worker did."""
     import socket

@@ -203,6 +203,8 @@ if CACHE_URL:
             "BACKEND": "leadscore.cache.PrefixedRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "leadscore"),
+            # A Redis that does not answer is skipped, not waited for (leadscore.cache).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
     # Sessions in the cache, written through to the database so a cache flush logs nobody out.
@@ -245,6 +247,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else None
 )
+# No task's result is read (their work is in the database): a task sent must not wait on a
+# result backend, which by default is the broker's Redis and, while that is down, retried for
+# about 19 s after the web request had committed. leadscore.celery.ping reads its result.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 # A web request that commits a change must not hang on a broker that is down: sending a task
 # fails fast (the work is in a durable record: the outbox or a rescore run, re-driven by beat).
