@@ -223,6 +223,10 @@ SCORING_RECYCLED_REQUALIFY_POINTS = float(os.environ.get("SCORING_RECYCLED_REQUA
 # A full rescore is cut into slices of 1,000 contacts that any worker takes in turn: the worker
 # that starts a run asks for this many workers in all (scoring.services.rescore_runs).
 SCORING_RESCORE_WORKERS = max(1, int(os.environ.get("SCORING_RESCORE_WORKERS", "4")))
+# A worker's task takes slices for about this long, then sends itself to the back of the queue:
+# tasks sent meanwhile (routing a lead that hand-raised during the run) wait at most this long
+# plus a slice for a worker, not for the whole run.
+SCORING_RESCORE_TASK_SECONDS = float(os.environ.get("SCORING_RESCORE_TASK_SECONDS", "2"))
 
 # Celery: without a broker, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

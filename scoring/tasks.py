@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from scoring import services
 
@@ -35,7 +36,9 @@ def refresh_accounts_time() -> int:
 @shared_task(bind=True, name="scoring.execute_rescore_run", acks_late=True, max_retries=None)
 def execute_rescore_run(self, run_id: int) -> None:
     try:
-        services.rescore_run_execute(run_id=run_id)
+        # Eager (no broker), nothing else waits for this process: the run goes on to its end.
+        budget = None if self.request.is_eager else settings.SCORING_RESCORE_TASK_SECONDS
+        services.rescore_run_execute(run_id=run_id, budget_seconds=budget)
     except services.RescoreBusy:
         if self.request.is_eager:
             return  # the running run's end (or the re-drive) starts it

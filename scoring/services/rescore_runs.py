@@ -7,6 +7,7 @@ activity is never lost or overwritten (scoring.services.rescoring.score_batch do
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -258,7 +259,9 @@ class RescoreScope:
 
 
 @fewer_collections()
-def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreRun:
+def rescore_run_execute(
+    *, run_id: int, now: datetime | None = None, budget_seconds: float | None = None
+) -> RescoreRun:
     """
     Rescore every contact, a slice of CHUNK contacts at a time, each slice one transaction
     under the contacts' row locks, at the moment it runs (a concurrent activity is never lost
@@ -268,6 +271,10 @@ def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreR
     history, and only the scores the change can move are rewritten (RescoreScope). Free of
     side effects by default: leads that newly qualify wait for marketing to release them
     unless the run says so; hand-raises are routed at once.
+
+    With `budget_seconds` (a worker's task), the call stops taking slices after about that
+    long and sends the run's task again, to the back of the queue: a task sent meanwhile (the
+    routing of a lead that hand-raised) is not kept waiting by the whole run.
     """
     run, started = _claim(run_id)
     if run is None:
@@ -277,9 +284,15 @@ def rescore_run_execute(*, run_id: int, now: datetime | None = None) -> RescoreR
     model = run.scoring_model
     spec = selectors.model_spec(model)
     scope = RescoreScope.of(model, spec, refold_all=run.refold_all)
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     try:
         while _slice_rescore(run, spec, scope, now=now):
-            pass
+            if deadline is not None and time.monotonic() >= deadline:
+                from scoring import tasks
+
+                # The run stays RUNNING: if this task is lost, the stalled-run re-drive resumes it.
+                enqueue_safely(tasks.execute_rescore_run, run.pk)
+                return RescoreRun.objects.get(pk=run.pk)
     except Exception as exc:
         RescoreRun.objects.filter(pk=run.pk, status=RescoreStatus.RUNNING).update(
             status=RescoreStatus.FAILED, error=repr(exc), finished_at=timezone.now()
