@@ -21,7 +21,7 @@ from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
-from contacts.models import STAGE_DATE_FIELDS, Contact, ContactMerge
+from contacts.models import STAGE_DATE_FIELDS, Contact, ContactHolder, ContactMerge
 
 # Fields filled from a duplicate when the kept contact has none.
 _FILLED_FIELDS = (
@@ -122,6 +122,22 @@ def _reverse_foreign_keys() -> list[models.ForeignKey]:
     ]
 
 
+def _merge_holders(contact_ids: list[int]) -> None:
+    """
+    One holder row per user among the merged contacts (contact_holder_unique): the earliest
+    stays, for the move to give to the kept contact; a rep who held two of them held it first
+    then.
+    """
+    seen: set[int] = set()
+    repeated = []
+    rows = ContactHolder.objects.filter(contact_id__in=contact_ids).order_by("first_held_at", "pk")
+    for pk, user_id in rows.values_list("pk", "user_id"):
+        if user_id in seen:
+            repeated.append(pk)
+        seen.add(user_id)
+    ContactHolder.objects.filter(pk__in=repeated).delete()
+
+
 def _fill_fields(target: Contact, duplicates: Sequence[Contact]) -> None:
     for duplicate in duplicates:  # oldest first: the first value found wins
         for name in _FILLED_FIELDS:
@@ -173,6 +189,7 @@ def contacts_merge(
         merged_by=merged_by,
     )
     contacts_merging.send(sender=Contact, target_id=target.pk, duplicate_ids=duplicate_ids)
+    _merge_holders([target.pk, *duplicate_ids])
     moved: dict[str, int] = {}
     for fk in _reverse_foreign_keys():
         count = fk.model._base_manager.filter(**{f"{fk.name}__in": duplicate_ids}).update(

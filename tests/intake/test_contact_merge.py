@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
 from contacts.merging import contact_duplicates, contacts_merge
-from contacts.models import Activity, Contact, ContactIdentity, ContactMerge, Outcome
+from contacts.models import (
+    Activity,
+    Contact,
+    ContactHolder,
+    ContactIdentity,
+    ContactMerge,
+    Outcome,
+)
+from contacts.services import contact_holder_record
 from contacts.signals import contacts_bulk_changed
 from routing.models import Assignment, AssignmentStatus
 from scoring.models import Qualification
@@ -126,3 +136,17 @@ def test_the_admin_action_merges_the_selected_into_the_oldest(admin_client_perso
     assert "Merged 1 contact(s)" in response.content.decode()
     assert list(Contact.objects.values_list("pk", flat=True)) == [old.pk]
     assert Activity.objects.get().contact_id == old.pk
+
+
+def test_contacts_held_by_the_same_rep_merge_into_one_holding(rep, manager):
+    keep, dup, other = ContactFactory(), ContactFactory(), ContactFactory()
+    earlier = timezone.now() - timedelta(days=3)
+    contact_holder_record(contact_id=keep.pk, user_id=rep.pk, at=timezone.now())
+    contact_holder_record(contact_id=dup.pk, user_id=rep.pk, at=earlier)
+    contact_holder_record(contact_id=other.pk, user_id=rep.pk, at=earlier)
+    contact_holder_record(contact_id=dup.pk, user_id=manager.pk, at=earlier)
+
+    contacts_merge(target=keep, duplicates=[dup, other])
+
+    held = sorted(ContactHolder.objects.values_list("contact_id", "user_id", "first_held_at"))
+    assert held == sorted([(keep.pk, rep.pk, earlier), (keep.pk, manager.pk, earlier)])
