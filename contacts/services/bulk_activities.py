@@ -91,6 +91,9 @@ class _Lookups:
     stored_events: dict[tuple[str, str], int]
     # Contacts to create (create_contact), by key; filled while the rows are planned.
     to_create: dict[tuple[str, ...], ContactRow] = field(default_factory=dict)
+    # Every key a contact to create is named by in the batch (its email, its id), to its key
+    # in to_create: one new person named both ways is one contact.
+    create_keys: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rows: Sequence[ActivityRow]) -> _Lookups:
@@ -178,7 +181,7 @@ def _row_contact(row: ActivityRow, lookups: _Lookups) -> tuple[Any, dict[str, li
             return None, {"contact_id": [f"No contact with id {row.contact_id}."]}
         return row.contact_id, {}
     if row.contact_email or row.contact_external_id.strip():
-        return _activity_contact(row, lookups.by_email, lookups.by_identity, lookups.to_create)
+        return _activity_contact(row, lookups)
     return None, {"contact_email": ["Give the contact's email, contact_id or contact_external_id."]}
 
 
@@ -259,17 +262,12 @@ class _ActivityPlan:
     create_key: tuple[str, ...] | None = None
 
 
-def _activity_contact(
-    row: ActivityRow,
-    by_email: dict[str, int],
-    by_identity: dict[tuple[str, str], int],
-    to_create: dict[tuple[str, ...], ContactRow],
-) -> tuple[Any, dict[str, list[str]]]:
+def _activity_contact(row: ActivityRow, lookups: _Lookups) -> tuple[Any, dict[str, list[str]]]:
     """The contact id an activity row names by email or external id, or the key to create."""
     source, external_id = row.contact_source.strip(), row.contact_external_id.strip()
     email_key = normalize_email(row.contact_email)
-    found_by_id = by_identity.get((source, external_id)) if external_id else None
-    found_by_email = by_email.get(email_key) if email_key else None
+    found_by_id = lookups.by_identity.get((source, external_id)) if external_id else None
+    found_by_email = lookups.by_email.get(email_key) if email_key else None
     if found_by_id and found_by_email and found_by_id != found_by_email:
         return None, {
             "contact_external_id": [
@@ -279,17 +277,7 @@ def _activity_contact(
     if found_by_id or found_by_email:
         return found_by_id or found_by_email, {}
     if row.create_contact:
-        key = ("id", source, external_id) if external_id else ("email", email_key)
-        to_create.setdefault(
-            key,
-            ContactRow(
-                index=row.index,
-                email=row.contact_email.strip(),
-                source=source,
-                external_id=external_id,
-            ),
-        )
-        return key, {}
+        return _contact_to_create(row, lookups, source, external_id, email_key)
     what = f"id {external_id[:100]}" if external_id else f"email {row.contact_email[:100]}"
     field_name = "contact_external_id" if external_id else "contact_email"
     return None, {
@@ -298,6 +286,45 @@ def _activity_contact(
             "or send create_contact: true."
         ]
     }
+
+
+def _contact_to_create(
+    row: ActivityRow, lookups: _Lookups, source: str, external_id: str, email_key: str
+) -> tuple[Any, dict[str, list[str]]]:
+    """
+    The key of the new contact a create_contact row names, planned once per person: a row
+    naming it by email and id joins one planned by either, and completes it with the other.
+    """
+    names = [("id", source, external_id)] if external_id else []
+    names += [("email", email_key)] if email_key else []
+    key = next((lookups.create_keys[n] for n in names if n in lookups.create_keys), None)
+    if key is None:
+        key = names[0]
+        lookups.to_create[key] = ContactRow(index=row.index, source=source)
+    planned = lookups.to_create[key]
+    if (
+        external_id
+        and planned.external_id
+        and (planned.source, planned.external_id)
+        != (
+            source,
+            external_id,
+        )
+    ):
+        return None, {
+            "contact_external_id": [
+                f"Email {row.contact_email[:100]} is given with two ids in this batch."
+            ]
+        }
+    if email_key and planned.email and normalize_email(planned.email) != email_key:
+        return None, {
+            "contact_email": [f"Id {external_id[:100]} is given with two emails in this batch."]
+        }
+    planned.email = planned.email or row.contact_email.strip()
+    if external_id and not planned.external_id:
+        planned.source, planned.external_id = source, external_id
+    lookups.create_keys.update(dict.fromkeys(names, key))
+    return key, {}
 
 
 def _create_activity_contacts(

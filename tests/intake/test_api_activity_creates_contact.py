@@ -80,3 +80,44 @@ def test_an_activity_dated_out_of_range_is_refused(ops_api):
     )
     assert response.status_code == 400
     assert not Activity.objects.exists()
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+def test_one_new_person_named_by_email_and_by_id_in_one_batch_is_one_contact(order, ops_api):
+    ways = [
+        {"contact_email": "cc1@ccorp.example"},
+        {
+            "contact_email": "CC1@ccorp.example",
+            "contact_source": "crm",
+            "contact_external_id": "C1",
+        },
+        {"contact_source": "crm", "contact_external_id": "C1"},
+    ]
+    items = [{**EVENT, **ways[i], "create_contact": True} for i in order]
+    body = ops_api.post("/api/v1/activities/bulk/", {"items": items}, format="json").json()
+    assert body["counts"]["created"] == 3, body
+    contact = Contact.objects.get()
+    assert contact.email.lower() == "cc1@ccorp.example"  # as the first row spelled it
+    assert list(contact.identities.values_list("source", "external_id")) == [("crm", "C1")]
+    assert Activity.objects.filter(contact=contact).count() == 3
+
+
+def test_one_email_with_two_new_ids_in_a_batch_is_refused_on_the_second(ops_api):
+    items = [
+        {
+            **EVENT,
+            "contact_email": "d@acme.example",
+            "contact_external_id": "A",
+            "create_contact": True,
+        },
+        {
+            **EVENT,
+            "contact_email": "d@acme.example",
+            "contact_external_id": "B",
+            "create_contact": True,
+        },
+    ]
+    body = ops_api.post("/api/v1/activities/bulk/", {"items": items}, format="json").json()
+    assert [r["status"] for r in body["results"]] == ["created", "error"]
+    assert "two ids" in str(body["results"][1]["errors"])
+    assert Contact.objects.count() == 1
