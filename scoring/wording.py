@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from scoring.account_engine import ACCOUNT
 from scoring.engine import (
     COMBINED,
     FIT,
@@ -126,7 +127,7 @@ def describe_test(
 
 def describe_rule(rule: Rule, attribute_label: str = "", kind_label: str = "") -> str:
     """What a rule tests, in words: "Company employees is between 200 and 5,000"."""
-    if rule.dimension == FIT:
+    if rule.dimension in (FIT, ACCOUNT):  # an account rule tests the company as fit rules do
         if rule.attribute in {"free_mail", "competitor"}:
             label = attribute_label or rule.attribute
             return label if rule.operator != "is_false" else f"Not: {label.lower()}"

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from contacts.services import activity_record
 from scoring.defaults import default_model_create
-from tests.factories import CompanyFactory, ContactFactory
+from scoring.models import ScoringModel
+from tests.factories import CompanyFactory, ContactFactory, FitRuleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +86,19 @@ def test_a_user_without_a_role_cannot_see_scores(client, no_role_user, scored_le
     client.force_login(no_role_user)
     assert client.get(f"/scoring/contacts/{scored_lead.pk}/").status_code == 403
     assert client.get("/scoring/").status_code == 403
+
+
+def test_model_page_says_what_an_account_fit_rule_tests(ops_client, scored_lead):
+    model = ScoringModel.objects.get(is_live=True)
+    FitRuleFactory(
+        scoring_model=model,
+        name="Target-market account",
+        dimension="account",
+        attribute="industry",
+        operator="one_of",
+        value="Software, Fintech",
+    )
+    html = ops_client.get("/scoring/").content.decode()
+    account_card = html[html.index("Account fit rules") :]
+    assert "Target-market account" in account_card
+    assert "Company industry is one of &#x27;Software, Fintech&#x27;" in account_card
