@@ -221,6 +221,14 @@ def _histogram(result: dict, dimension: str, title: str):
     )
 
 
+def won_rates(result: dict, key: str) -> list[float | None]:
+    """
+    Each group's won rate in the test period; None for a group with no contact, which the
+    chart leaves without a bar (a 0 % bar would claim that its leads were all lost).
+    """
+    return [group["rate"] for group in result["test"][key]]
+
+
 def _metric_rows(live: dict, draft: dict) -> list[dict]:
     """Rows of the backtest table: a figure for live and draft, train and test."""
 
@@ -259,9 +267,6 @@ def _backtest_context(run: WhatIfRun, split_at: dt.datetime | None) -> dict:
         for row in backtest.rules_disagreeing_first(draft["rules"])
     ]
 
-    def rates(result: dict, key: str) -> list[float]:
-        return [(g["rate"] or 0.0) for g in result["test"][key]]
-
     deciles = [str(d["label"]) for d in draft["test"]["deciles"]]
     return {
         "observations": len(live_obs),
@@ -277,8 +282,8 @@ def _backtest_context(run: WhatIfRun, split_at: dt.datetime | None) -> dict:
         "decile_chart": charts.bar_chart(
             deciles,
             [
-                ("Live", [d["rate"] or 0 for d in live["test"]["deciles"]], charts.LIVE),
-                ("Draft", [d["rate"] or 0 for d in draft["test"]["deciles"]], charts.DRAFT),
+                ("Live", won_rates(live, "deciles"), charts.LIVE),
+                ("Draft", won_rates(draft, "deciles"), charts.DRAFT),
             ],
             title="Won rate by score decile, test period (1 = top 10 %)",
             kind="percent",
@@ -290,8 +295,8 @@ def _backtest_context(run: WhatIfRun, split_at: dt.datetime | None) -> dict:
         "grade_chart": charts.bar_chart(
             ["A", "B", "C", "D"],
             [
-                ("Live", rates(live, "grades"), charts.LIVE),
-                ("Draft", rates(draft, "grades"), charts.DRAFT),
+                ("Live", won_rates(live, "grades"), charts.LIVE),
+                ("Draft", won_rates(draft, "grades"), charts.DRAFT),
             ],
             title="Won rate by grade (test)",
             kind="percent",
@@ -301,8 +306,8 @@ def _backtest_context(run: WhatIfRun, split_at: dt.datetime | None) -> dict:
         "band_chart": charts.bar_chart(
             ["1 hot", "2 warm", "3 cold"],
             [
-                ("Live", rates(live, "bands"), charts.LIVE),
-                ("Draft", rates(draft, "bands"), charts.DRAFT),
+                ("Live", won_rates(live, "bands"), charts.LIVE),
+                ("Draft", won_rates(draft, "bands"), charts.DRAFT),
             ],
             title="Won rate by band (test)",
             kind="percent",

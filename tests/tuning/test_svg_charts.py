@@ -5,6 +5,7 @@ import re
 import pytest
 
 from scoring import charts
+from scoring.views import won_rates
 
 
 def _rects(svg):
@@ -60,3 +61,17 @@ def test_funnel_chart_shows_counts_and_conversion():
     assert ">200</text>" in svg and "25% of previous" in svg and "0% of previous" in svg
     plain = charts.funnel_chart([("No budget", 3)], title="Reasons", conversion=False)
     assert "of previous" not in plain
+
+
+def test_a_group_without_contacts_gets_no_bar_not_a_zero_one():
+    result = {"test": {"grades": [{"label": g, "n": n, "rate": r} for g, n, r in GRADES]}}
+    rates = won_rates(result, "grades")
+    assert rates == [0.5, 0.0, None, None]
+    svg = charts.bar_chart(
+        ["A", "B", "C", "D"], [("Draft", rates, "#000")], title="t", kind="percent"
+    )
+    assert svg.count("<rect") == 2  # A at 50 %, B at a real 0 %; none for C and D
+    assert "C · Draft" not in svg
+
+
+GRADES = [("A", 4, 0.5), ("B", 3, 0.0), ("C", 0, None), ("D", 0, None)]
