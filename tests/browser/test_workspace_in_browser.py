@@ -168,7 +168,7 @@ MAIN_PAGES = {
         "/companies/{company}/",
         "/scoring/",
         "/reports/funnel/",
-        "/queue/dry-run/?q=prospect",
+        "/queue/dry-run/?contact={contact}",  # the verdict and the team's reps
     ],
     "marketing": [
         "/contacts/",
