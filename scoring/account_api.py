@@ -18,6 +18,7 @@ from contacts.api_docs import ERRORS
 from contacts.api_serializers import CompanySerializer
 from contacts.models import Company
 from integrations.filters import PointsFilter, StrictBooleanFilter
+from scoring import account_selectors
 from scoring.models import AccountQualification, AccountScore
 
 
@@ -125,7 +126,7 @@ class CompanyWithAccountScoreViewSet(CompanyViewSet):
             company=OuterRef("pk"), closed_at__isnull=True
         ).order_by("-qualified_at")
         live = AccountScore.objects.filter(
-            company=OuterRef("pk"), scoring_model__is_live=True, version__gt=0
+            account_selectors.shown_account_score(), company=OuterRef("pk")
         )
         return (
             super()

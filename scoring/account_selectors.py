@@ -126,12 +126,24 @@ def members_at(
     return members
 
 
+def shown_account_score(prefix: str = "") -> Q:
+    """
+    An account score the pages and the API show: written (version > 0) under the default
+    line, which account scores follow, whichever of its versions wrote it. Right after a
+    publish, scores keep naming the retired version until the accounts' pass after the run
+    rewrites them; they stay shown meanwhile. `prefix` reaches it from a company
+    ("account_score__").
+    """
+    return Q(**{f"{prefix}scoring_model__line__is_default": True, f"{prefix}version__gt": 0})
+
+
 def account_score_of(company: Company) -> AccountScore | None:
-    """The company's stored account score under the live model, if any."""
-    score = AccountScore.objects.filter(company=company).select_related("scoring_model").first()
-    if score is None or not score.version or not score.scoring_model.is_live:
-        return None
-    return score
+    """The company's stored account score, if one is shown (shown_account_score)."""
+    return (
+        AccountScore.objects.filter(shown_account_score(), company=company)
+        .select_related("scoring_model")
+        .first()
+    )
 
 
 def account_timeline(*, company: Company) -> QuerySet[AccountScoreChange]:

@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce
 from contacts import selectors as contact_selectors
 from contacts.models import Activity, Company, Contact, LifecycleStage
 from routing.models import ACTIVE_STATUSES, AccountAssignment, Assignment, RoutingDecision
+from scoring import account_selectors
 from scoring import selectors as scoring_selectors
 from scoring.models import AccountQualification, Qualification, ScoringLine
 
@@ -202,7 +203,7 @@ def company_rows(user: AbstractBaseUser) -> QuerySet[Company]:
     Visible companies with their contact count, best grade, open assignment count, account
     score under the live model (account_* fields, null when unscored) and open MQA's date.
     """
-    live = Q(account_score__scoring_model__is_live=True, account_score__version__gt=0)
+    live = account_selectors.shown_account_score("account_score__")
     return (
         companies_visible_to(user)
         .select_related("account_owner")
