@@ -240,6 +240,15 @@ class Contact(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    def location(self) -> tuple[str, str, str]:
+        """Country, region and city: the contact's own, each falling back to its company's."""
+        company = self.company
+        return (
+            self.country or (company.country if company else ""),
+            self.region or (company.region if company else ""),
+            self.city or (company.city if company else ""),
+        )
+
     @property
     def email_domain(self) -> str:
         return self.email.rsplit("@", 1)[-1].lower() if "@" in self.email else ""

@@ -131,6 +131,7 @@ def with_score(contacts: QuerySet[Contact], *, line: ScoringLine | int | None = 
 def profile_of(contact: Contact) -> engine.Profile:
     """The engine's view of a contact and its company (company must be loaded with it)."""
     company = contact.company
+    country, region, city = contact.location()
     return engine.Profile(
         email=contact.email,
         job_title=contact.job_title,
@@ -140,10 +141,9 @@ def profile_of(contact: Contact) -> engine.Profile:
         annual_revenue=float(company.annual_revenue)
         if company and company.annual_revenue is not None
         else None,
-        # The contact's own location, falling back to its company's.
-        country=contact.country or (company.country if company else ""),
-        region=contact.region or (company.region if company else ""),
-        city=contact.city or (company.city if company else ""),
+        country=country,
+        region=region,
+        city=city,
         lead_source_raw=contact.lead_source_raw,
         technologies=tuple(company.technologies or ()) if company else (),
         properties=contact.properties or {},

@@ -87,7 +87,7 @@ def _row(contact: Contact, owners: dict, now: datetime) -> list[object]:
         contact.job_title,
         company.name if company else "",
         company.domain if company else "",
-        company.country if company else "",
+        contact.location()[0],  # the contact's own country, else its company's, as fit reads it
         contact.lifecycle_stage,
         score.grade if score else "",
         score.band if score else "",

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.http import StreamingHttpResponse
 
-from tests.factories import ContactFactory
+from tests.factories import CompanyFactory, ContactFactory
 from tests.routing.conftest import score
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +96,15 @@ def test_the_export_query_count_does_not_grow_with_the_rows(manager_client, scor
     for i in range(25):
         score(ContactFactory(first_name=f"Q{i}"), fit=i, interest=i)
     assert _export_queries(manager_client) == few
+
+
+def test_the_country_is_the_contacts_own_else_its_companys(manager_client, db):
+    company = CompanyFactory(country="France")
+    for contact in (
+        ContactFactory(first_name="Own", country="Germany", company=company),
+        ContactFactory(first_name="Inherits", company=company),
+        ContactFactory(first_name="Alone", country="Spain"),
+    ):
+        score(contact, fit=10, interest=5)
+    rows = {row["first_name"]: row["country"] for row in exported(manager_client, "")}
+    assert rows == {"Own": "Germany", "Inherits": "France", "Alone": "Spain"}
