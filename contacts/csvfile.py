@@ -194,13 +194,24 @@ def csv_check(path: Path, fmt: CsvFormat) -> int:
 
 # ---- Rejected rows -------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def neutralise(value: object) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP advice)."""
+    """
+    A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP advice): in
+    the rejected rows here, and in every CSV Leadscore writes (workspace.exports).
+    """
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def restored(text: str) -> str:
+    """
+    A cell as it was before neutralise, when a file Leadscore wrote comes back edited in a
+    text editor (a spreadsheet drops the apostrophe itself): '+33 1 23 is +33 1 23 again.
+    """
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
 
 
 class RejectedWriter:

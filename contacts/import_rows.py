@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+from contacts.csvfile import restored
 from contacts.identity import is_business_domain, normalize_email
 from contacts.import_mapping import IGNORE, PROPERTY
 from contacts.import_values import (
@@ -174,7 +175,7 @@ def _read_cells(
     data: dict[str, Any] = {}
     properties: dict[str, str] = {}
     for index, target, header in pairs:
-        raw = values[index].strip() if index < len(values) else ""
+        raw = restored(values[index].strip()) if index < len(values) else ""
         if not raw or EMPTY_LOOKUP.match(raw):
             continue
         if target == PROPERTY:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
+from contacts.csvfile import neutralise
 from contacts.models import Contact
 from scoring import score_reads
 from scoring import wording as scoring_wording
@@ -36,15 +37,6 @@ HEADER = [
 ]
 # Rows fetched per database round trip while streaming.
 CHUNK = 1000
-# A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(value: object) -> object:
-    """Neutralise text a spreadsheet would run as a formula: prefix it with a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 class _Echo:
@@ -100,7 +92,7 @@ def _row(contact: Contact, owners: dict, now: datetime) -> list[object]:
         contact.created_at.isoformat(),
         _reasons(contact, now),
     ]
-    return [safe_cell(value) for value in row]
+    return [neutralise(value) for value in row]  # no cell runs as a formula in a spreadsheet
 
 
 def csv_lines(queryset: QuerySet[Contact], *, now: datetime) -> Iterator[str]:

@@ -82,6 +82,20 @@ def test_rejected_rows_neutralise_formula_cells(tmp_path):
     assert "'=HYPERLINK" in text and "'+1+1" in text and "'@SUM" in text
 
 
+def test_a_neutralised_cell_sent_back_is_read_as_it_was(tmp_path):
+    """A rejected-rows file fixed in a text editor keeps our apostrophes: they are dropped."""
+    rows = [
+        {"Email": "ada@acme.example", "First Name": "'+Ada", "Last Name": "'O'Neil"},
+        {"Email": "bob@acme.example", "First Name": "'-Bob", "Last Name": "Smith"},
+    ]
+    job = run(write_csv(tmp_path / "fixed.csv", COLUMNS, rows))
+    assert job.rejected_count == 0
+    names = dict(Contact.objects.values_list("email", "first_name"))
+    assert names == {"ada@acme.example": "+Ada", "bob@acme.example": "-Bob"}
+    # An apostrophe not before a formula character is the person's own.
+    assert Contact.objects.get(email="ada@acme.example").last_name == "'O'Neil"
+
+
 def test_windows_1252_after_the_first_megabytes_is_decoded_right(tmp_path):
     rows = [{"Email": f"p{i}@acme.example", "First Name": "Plain"} for i in range(12000)]
     rows.append({"Email": "zoe@acme.example", "First Name": "Zoë"})
