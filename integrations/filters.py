@@ -158,5 +158,32 @@ def accepted_parameters(queryset, view) -> set[str]:
     return accepted
 
 
+class StrictOrderingFilter(OrderingFilter):
+    """
+    ?ordering= by a field the endpoint does not sort by is a 400 naming those it does, like an
+    unknown parameter; DRF drops such a field silently and answers in another order.
+    """
+
+    def get_ordering(self, request, queryset, view):
+        given = request.query_params.get(self.ordering_param)
+        if not given:
+            return self.get_default_ordering(view)
+        fields = [term.strip() for term in given.split(",")]
+        valid = self.remove_invalid_fields(queryset, fields, view, request)
+        if len(valid) != len(fields):
+            names = sorted(
+                n for n, _ in self.get_valid_fields(queryset, view, {"request": request})
+            )
+            raise exceptions.ValidationError(
+                {
+                    self.ordering_param: [
+                        f"Sort by {', '.join(names) or 'nothing here'}, each with - for "
+                        "descending, separated by commas."
+                    ]
+                }
+            )
+        return valid
+
+
 # What an API list filters with: unknown parameters refused, then its filters and ordering.
-API_FILTER_BACKENDS = [KnownQueryParameters, DjangoFilterBackend, OrderingFilter]
+API_FILTER_BACKENDS = [KnownQueryParameters, DjangoFilterBackend, StrictOrderingFilter]

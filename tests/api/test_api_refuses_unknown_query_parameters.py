@@ -87,3 +87,15 @@ def test_every_parameter_the_schema_documents_is_taken(ops_api):
         response = ops_api.get(url, {"no_such_parameter": "1"})
         assert response.status_code == 400, path
         assert "no_such_parameter" in response.json()["errors"], path
+
+
+@pytest.mark.parametrize("ordering", ["email", "-fit,email", "fit,", "--fit"])
+def test_an_ordering_the_endpoint_lacks_is_refused_not_ignored(ordering, ops_api):
+    response = ops_api.get("/api/v1/scores/", {"ordering": ordering})
+    assert response.status_code == 400
+    message = response.json()["errors"]["ordering"][0]
+    assert message.startswith("Sort by contact_id, fit, interest, scored_at")
+
+
+def test_an_ordering_it_takes_still_sorts(ops_api):
+    assert ops_api.get("/api/v1/scores/", {"ordering": "-interest,contact_id"}).status_code == 200
