@@ -345,7 +345,9 @@ def _account_score_context(company: Company, contacts: list) -> dict:
         "account": account,
         "account_fit_lines": [(wording.explain(p, now), p) for p in fit_parts],
         "account_signals": account.breakdown.get("signals", [])[:5] if account else [],
-        "mqa": company.account_qualifications.filter(closed_at__isnull=True).first(),
+        "mqa": company.account_qualifications.filter(closed_at__isnull=True)
+        .select_related("scoring_model")
+        .first(),
         "routed": list(selectors.account_assignments_routed(company=company)[:10]),
         "account_timeline": list(account_selectors.account_timeline(company=company)[:15]),
     }

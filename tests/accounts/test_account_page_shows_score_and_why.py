@@ -60,3 +60,11 @@ def test_the_companies_list_sorts_and_filters_by_account_score(manager_client, m
     bad = manager_client.get("/companies/?account_band=7")
     assert bad.status_code == 200
     assert "Select a valid choice" in bad.content.decode()
+
+
+def test_the_mqa_reason_says_when_and_under_which_version_it_held(manager_client, mqa):
+    page = manager_client.get(f"/companies/{mqa.pk}/").content.decode()
+    qualified = mqa.account_qualifications.get()
+    at = timezone.localtime(qualified.qualified_at)
+    when = f"When it qualified on {at:%b} {at.day}, {at.year}"
+    assert when in page and f"(v{qualified.scoring_model.version}): " in page
