@@ -279,8 +279,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "scoring-refresh-time": {"task": "scoring.refresh_decay", "schedule": 60.0},
     # Account scores follow their contacts' decay and the buying-group window; MQAs by time.
     "scoring-refresh-accounts": {"task": "scoring.refresh_accounts_time", "schedule": 300.0},
-    # Outbox messages and rescore runs whose task the broker did not take (it was down).
-    "scoring-redrive-outbox": {"task": "scoring.redrive_outbox", "schedule": 60.0},
+    # Outbox messages and rescore runs whose task the broker did not take (it was down): every
+    # 20 s, so that once the broker is back a qualification is routed well within a minute
+    # (a tick, the 5 s a message is left to its own task, and the worker's reconnection).
+    "scoring-redrive-outbox": {"task": "scoring.redrive_outbox", "schedule": 20.0},
     # Leads whose acceptance SLA ran out go to the next eligible rep.
     "routing-check-sla": {"task": "routing.check_sla", "schedule": 60.0},
     # Webhook and Slack retries a broker lost (or that eager mode could not schedule).

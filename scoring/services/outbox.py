@@ -202,9 +202,9 @@ def _record_failure(message_id: int, exc: Exception) -> None:
         message.save(update_fields=["attempts", "available_at", "last_error"])
 
 
-def outbox_redrive(*, now: datetime | None = None, older_than_seconds: int = 10) -> int:
+def outbox_redrive(*, now: datetime | None = None, older_than_seconds: int = 5) -> int:
     """
-    Deliver every due message that is still pending (beat, every minute): those whose task
+    Deliver every due message that is still pending (beat, every 20 s): those whose task
     was lost with the broker, and failed ones whose backoff ran out. Returns how many it
     delivered.
     """

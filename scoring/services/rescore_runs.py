@@ -146,19 +146,31 @@ def _supersede(runs) -> None:
     RescoreSlice.objects.filter(run_id__in=ids).delete()
 
 
-def _still_live(model_id: int) -> bool:
-    """
-    Is the model live, read under a share lock held to the end of the caller's transaction: a
-    publish (which locks the live version for update) waits for the slice in hand, and a slice
-    that starts after it sees the version retired. Shared, so a run's workers never wait on
-    each other here. SQLite has one writer at a time: a plain read.
-    """
-    table = connection.ops.quote_name(ScoringModel._meta.db_table)
-    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+# PostgreSQL advisory locks, one per line (this namespace, then the line's id): each slice of
+# a rescore run holds its line's shared, a publish of the line takes it exclusively. Unlike a
+# row's share lock, which later slices could keep taking while a publish waited, the lock
+# queue makes slices that start after a publish asked wait behind it: the publish waits for
+# the slices in hand only.
+_LIVENESS_LOCKS = 0x5C0E << 32
+
+
+def line_liveness_lock(line_id: int, *, shared: bool) -> None:
+    """Hold the line's liveness lock to the end of the transaction (PostgreSQL; else none)."""
+    if connection.vendor != "postgresql":
+        return  # SQLite has one writer at a time
+    take = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT is_live FROM {table} WHERE id = %s{lock}", [model_id])
-        row = cursor.fetchone()
-    return bool(row and row[0])
+        cursor.execute(f"SELECT {take}(%s)", [_LIVENESS_LOCKS + line_id])
+
+
+def _still_live(model: ScoringModel) -> bool:
+    """
+    Is the model live, read under its line's shared liveness lock held to the end of the
+    caller's transaction: a publish waits for the slice in hand, and a slice that starts after
+    it sees the version retired. Shared: a run's workers never wait on each other here.
+    """
+    line_liveness_lock(model.line_id, shared=True)
+    return bool(ScoringModel.objects.filter(pk=model.pk, is_live=True).exists())
 
 
 def _slices_create(run: RescoreRun) -> int:
@@ -309,7 +321,7 @@ def _slice_rescore(
     also marks it done; False when none is left (or the run failed elsewhere).
     """
     with transaction.atomic():
-        if not _still_live(run.scoring_model_id):
+        if not _still_live(run.scoring_model):
             _supersede(RescoreRun.objects.filter(pk=run.pk))
             return False
         piece = (

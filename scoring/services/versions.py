@@ -14,7 +14,7 @@ from scoring import selectors
 from scoring.models import AuditAction, RuleCondition, ScoringLine, ScoringModel, ScoringRule
 from scoring.rule_models import validate_points
 from scoring.services.audit import audit_record
-from scoring.services.rescore_runs import scoring_model_changed
+from scoring.services.rescore_runs import line_liveness_lock, scoring_model_changed
 
 # Settings copied from a version into its draft (everything but identity and publication).
 _VERSION_FIELDS_NOT_COPIED = {
@@ -122,6 +122,8 @@ def scoring_model_publish(
     contact is then rescored under the new version in the background, once, free of side
     effects as after any rule change (ContactScore.scoring_model moves to the new version).
     """
+    # First: running rescores of this line finish the slice in hand and write no more.
+    line_liveness_lock(draft.line_id, shared=False)
     locked = {
         m.pk: m
         for m in ScoringModel.objects.select_for_update()
