@@ -160,14 +160,35 @@ def accepted_parameters(queryset, view) -> set[str]:
 
 class StrictOrderingFilter(OrderingFilter):
     """
-    ?ordering= by a field the endpoint does not sort by is a 400 naming those it does, like an
-    unknown parameter; DRF drops such a field silently and answers in another order.
+    On an endpoint that names its ordering_fields, ?ordering= by another field is a 400 naming
+    those it takes, like an unknown parameter (DRF drops such a field silently and answers in
+    another order); the schema documents the same choice as a pattern.
     """
+
+    @staticmethod
+    def _named(view) -> list[str] | None:
+        fields = getattr(view, "ordering_fields", None)
+        if not isinstance(fields, list | tuple):
+            return None  # DRF's defaults (the serializer's fields): not documented, not strict
+        return [field if isinstance(field, str) else field[0] for field in fields]
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        names = self._named(view)
+        if names:
+            term = f"-?({'|'.join(names)})"
+            # Empty is the default order.
+            parameters[0]["schema"]["pattern"] = f"^({term}(,{term})*)?$"
+            parameters[0]["description"] = (
+                f"Sort by {', '.join(names)}; - before a field for descending, several "
+                "separated by commas."
+            )
+        return parameters
 
     def get_ordering(self, request, queryset, view):
         given = request.query_params.get(self.ordering_param)
-        if not given:
-            return self.get_default_ordering(view)
+        if not given or self._named(view) is None:
+            return super().get_ordering(request, queryset, view)
         fields = [term.strip() for term in given.split(",")]
         valid = self.remove_invalid_fields(queryset, fields, view, request)
         if len(valid) != len(fields):
