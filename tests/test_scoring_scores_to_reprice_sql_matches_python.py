@@ -46,7 +46,9 @@ stored_units = st.builds(
 # What no writer stores: the Python reading gives up (counts, to be safe) or reads it loosely.
 malformed_units = st.one_of(
     st.none(),
-    st.text(max_size=7),
+    # Any text a jsonb column can hold: PostgreSQL refuses NUL (\u0000) in it, so no stored
+    # score has one (hypothesis found that this store() failed on it, not the code under test).
+    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=7),
     st.integers(-2, 2),
     st.dictionaries(st.sampled_from("abcdef"), st.integers(0, 1), max_size=6),
     st.lists(
