@@ -17,7 +17,13 @@ from django.test import Client
 from leadscore.celery import app as celery_app
 from leadscore.roles import Role, user_set_role
 from scoring.signals import lead_qualified
-from tests.factories import UserFactory
+from tests.factories import (
+    ActivityFactory,
+    ContactFactory,
+    InterestRuleFactory,
+    ScoringModelFactory,
+    UserFactory,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,6 +83,23 @@ def _persona(role: Role, username: str):
     user = UserFactory(username=username)
     user_set_role(user=user, role=role)
     return user
+
+
+@pytest.fixture
+def pricing_leads(django_capture_on_commit_callbacks):
+    """
+    A live model whose 'Pricing' rule gives 5 points a pricing-page view, and 7 contacts
+    scored under it with one view each; no rescore run left over (for the rescore-run tests).
+    """
+    from scoring.models import RescoreRun
+
+    with django_capture_on_commit_callbacks(execute=True):
+        model = ScoringModelFactory()
+        InterestRuleFactory(scoring_model=model, name="Pricing", points=5)
+        for _ in range(7):
+            ActivityFactory(contact=ContactFactory(), kind="pricing_page_view")
+    RescoreRun.objects.all().delete()
+    return model
 
 
 @pytest.fixture

@@ -7,30 +7,19 @@ lead that hand-raised during the run) gets a worker after one task's time, not t
 import pytest
 
 from scoring import tasks
-from scoring.models import ContactScore, RescoreRun, RescoreStatus
+from scoring.models import ContactScore, RescoreStatus
 from scoring.services import rescore_run_execute, rescore_runs, scoring_model_changed
-from tests.factories import (
-    ActivityFactory,
-    ContactFactory,
-    InterestRuleFactory,
-    ScoringModelFactory,
-)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def run(django_capture_on_commit_callbacks, monkeypatch):
-    with django_capture_on_commit_callbacks(execute=True):
-        model = ScoringModelFactory()
-        rule = InterestRuleFactory(scoring_model=model, points=5)
-        for _ in range(7):
-            ActivityFactory(contact=ContactFactory(), kind="pricing_page_view")
-    RescoreRun.objects.all().delete()
+def run(pricing_leads, monkeypatch):
     monkeypatch.setattr(rescore_runs, "CHUNK", 3)  # slices of 3, 3 and 1 contacts
+    rule = pricing_leads.rules.get(name="Pricing")
     rule.points = 9
     rule.save()
-    return scoring_model_changed(model_id=model.pk, reason="points", enqueue=False)
+    return scoring_model_changed(model_id=pricing_leads.pk, reason="points", enqueue=False)
 
 
 def test_a_task_out_of_time_sends_the_run_again_and_returns(run, monkeypatch):

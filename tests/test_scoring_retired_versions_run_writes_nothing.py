@@ -10,25 +10,13 @@ import pytest
 from scoring import services
 from scoring.models import ContactScore, RescoreRun, RescoreStatus
 from scoring.services import rescore_run_execute, rescore_runs, scoring_model_changed
-from tests.factories import (
-    ActivityFactory,
-    ContactFactory,
-    InterestRuleFactory,
-    ScoringModelFactory,
-)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def v1(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        model = ScoringModelFactory()
-        InterestRuleFactory(scoring_model=model, name="Pricing", points=5)
-        for _ in range(7):
-            ActivityFactory(contact=ContactFactory(), kind="pricing_page_view")
-    RescoreRun.objects.all().delete()
-    return model
+def v1(pricing_leads):
+    return pricing_leads
 
 
 def _publish_with_points(source, points: int):
