@@ -302,15 +302,8 @@ def _contact_to_create(
         key = names[0]
         lookups.to_create[key] = ContactRow(index=row.index, source=source)
     planned = lookups.to_create[key]
-    if (
-        external_id
-        and planned.external_id
-        and (planned.source, planned.external_id)
-        != (
-            source,
-            external_id,
-        )
-    ):
+    planned_id = (planned.source, planned.external_id)
+    if external_id and planned.external_id and planned_id != (source, external_id):
         return None, {
             "contact_external_id": [
                 f"Email {row.contact_email[:100]} is given with two ids in this batch."

@@ -170,7 +170,7 @@ def _still_live(model: ScoringModel) -> bool:
     it sees the version retired. Shared: a run's workers never wait on each other here.
     """
     line_liveness_lock(model.line_id, shared=True)
-    return bool(ScoringModel.objects.filter(pk=model.pk, is_live=True).exists())
+    return ScoringModel.objects.filter(pk=model.pk, is_live=True).exists()
 
 
 def _slices_create(run: RescoreRun) -> int:
