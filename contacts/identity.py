@@ -53,17 +53,22 @@ def email_domain(email: str | None) -> str:
     return normalize_domain(text.rsplit("@", 1)[1]) if "@" in text else ""
 
 
-def is_business_domain(domain: str) -> bool:
+def not_business_domain_reason(domain: str) -> str:
     """
-    Whether an email domain says which company the person works for: not a free-mail
-    provider, nor a placeholder or test domain (example.com, test.com, *.test, *.invalid...).
+    Why an email domain does not say which company the person works for ('' when it does):
+    a free-mail provider, a placeholder or test domain (example.com, test.com, *.test,
+    *.invalid...), or no domain. Said to the user when a company is left unlinked.
     """
     domain = normalize_domain(domain)
     if not domain or "." not in domain:
-        return False
-    if domain in FREE_MAIL_DOMAINS or domain in PLACEHOLDER_DOMAINS:
-        return False
-    return not any(domain == s.lstrip(".") or domain.endswith(s) for s in PLACEHOLDER_SUFFIXES)
+        return f"'{domain}' is not a web domain" if domain else "there is no email domain"
+    if domain in FREE_MAIL_DOMAINS:
+        return f"{domain} is a free-mail provider"
+    if domain in PLACEHOLDER_DOMAINS or any(
+        domain == s.lstrip(".") or domain.endswith(s) for s in PLACEHOLDER_SUFFIXES
+    ):
+        return f"{domain} is a placeholder or test domain"
+    return ""
 
 
 def date_in_range(moment: datetime) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from contacts.csvfile import restored
-from contacts.identity import is_business_domain, normalize_email
+from contacts.identity import email_domain, not_business_domain_reason
 from contacts.import_mapping import IGNORE, PROPERTY
 from contacts.import_values import (
     CellError,
@@ -97,6 +97,8 @@ class Converted:
 
     row: ContactRow | CompanyRow
     outcome_date_from: str | None = None
+    # Why the row's company was kept as properties instead of linked ('' when it was not).
+    company_not_linked: str = ""
 
 
 def _cell_value(target: str, raw: str, owners: _Owners) -> Any:
@@ -233,17 +235,30 @@ def _contact_row(
         raise RowRejected(
             {"email": ["This row has neither an email nor an id (map a column to either)."]}
         )
-    if not domain and email and is_business_domain(normalize_email(email).rpartition("@")[2]):
-        domain = normalize_email(email).rpartition("@")[2]
+    # Companies are matched by domain only (as in the API): the mapped one, else the email's
+    # when it names an employer. A name alone could attach the lead to a namesake account.
+    email_reason = "the row has no email"
+    if not domain and email:
+        email_reason = not_business_domain_reason(email_domain(email))
+        if not email_reason:
+            domain = email_domain(email)
     contact_company = None
     defaults: dict[str, Any] = {}
+    not_linked = ""
     if domain:
         contact_company = {"domain": domain, **company}
         # The lead's own location seeds its account's, never overwriting it.
         defaults = {k: data[k] for k in ("country", "region", "city") if k in data}
-    else:
-        # No company to hold them: keep firmographics as properties rather than lose them.
-        properties.update({f"company_{k}": str(v) for k, v in company.items()})
+    elif company:
+        # No company to hold them: keep firmographics as properties rather than lose them,
+        # and say so, since the lead is not linked to an account.
+        kept = {f"company_{k}": str(v) for k, v in company.items()}
+        properties.update(kept)
+        what = f"Company '{company['name']}'" if "name" in company else "Company details"
+        not_linked = (
+            f"{what} not linked to an account: no company domain in the row and "
+            f"{email_reason}. Kept as the contact's properties {', '.join(kept)}."
+        )
     created_at = data.pop("created_at", None)
     modified_at = data.pop("modified_at", None)
     outcome, date_from = _outcome_of(data, status, created_at, modified_at)
@@ -262,7 +277,7 @@ def _contact_row(
         external_id=external_id,
         created_at=created_at,
     )
-    return Converted(row, date_from)
+    return Converted(row, date_from, not_linked)
 
 
 def _outcome_of(

@@ -66,6 +66,11 @@ class ImportRun:
         self.outcome_results = {"won": 0, "lost": 0}
         self.outcome_dates = {"mapped": 0, "modified": 0, "created": 0, "import": 0}
         self.first_row_of: dict[tuple[str, ...], int] = {}
+        # Rows whose company was kept as properties, not linked (see import_rows): counted and
+        # sampled with the reason, so the page says which names did not become accounts.
+        self.not_linked: dict[int, str] = {}
+        self.company_not_linked = 0
+        self.company_not_linked_samples: list[dict[str, Any]] = []
         self.convert = row_converter(job.columns, job.mapping, job.kind, job.id_source)
         self.service = (
             companies_bulk_upsert if job.kind == ImportKind.COMPANIES else contacts_bulk_upsert
@@ -94,6 +99,8 @@ class ImportRun:
                 )
         for key in _match_keys(row):
             self.first_row_of[key] = number
+        if converted.company_not_linked:
+            self.not_linked[number] = converted.company_not_linked
         if isinstance(row, ContactRow) and row.outcome:
             if converted.outcome_date_from == "import":
                 row.outcome["decided_at"] = self.now
@@ -127,17 +134,30 @@ class ImportRun:
                 source, outcome = date_from[row.index]
                 self.outcome_dates[source] += 1
                 self.outcome_results[outcome] += 1
+            label = _row_label(by_index.get(row.index), values)
+            self._count_not_linked(row, label)
             if len(self.samples[row.status]) < SAMPLE_ROWS:
                 self.samples[row.status].append(
                     {
                         "row": row.index,
-                        "label": _row_label(by_index.get(row.index), values),
+                        "label": label,
                         "email": getattr(by_index.get(row.index), "email", ""),
                         "error": error_text(row.errors),
                     }
                 )
         self.processed += len(batch)
         _progress(self.job.pk, self.processed, side_connection=self.dry_run)
+
+    def _count_not_linked(self, result: RowResult, label: str) -> None:
+        """Count (and sample) a written row whose company was kept as properties."""
+        note = self.not_linked.pop(result.index, "")
+        if not note or result.status == RowStatus.ERROR:
+            return
+        self.company_not_linked += 1
+        if len(self.company_not_linked_samples) < SAMPLE_ROWS:
+            self.company_not_linked_samples.append(
+                {"row": result.index, "label": label, "note": note}
+            )
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -149,6 +169,8 @@ class ImportRun:
                 if self.outcome_dates[key]
             ],
             "skipped_deleted": self.skipped,
+            "company_not_linked": self.company_not_linked,
+            "company_not_linked_samples": self.company_not_linked_samples,
             "id_source": self.job.id_source,
         }
 

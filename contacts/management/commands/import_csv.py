@@ -120,6 +120,13 @@ class Command(BaseCommand):
                 f"Outcomes: {outcomes.get('won', 0):,} won, {outcomes.get('lost', 0):,} lost; "
                 f"dated {', '.join(summary.get('date_labels', []))}."
             )
+        if not_linked := summary.get("company_not_linked"):
+            self.stdout.write(
+                f"{not_linked:,} row{'s' if not_linked != 1 else ''} without a linked company "
+                "(no company domain and a free-mail, placeholder or no email), for example:"
+            )
+            for sample in summary.get("company_not_linked_samples", []):
+                self.stdout.write(f"  row {sample['row']}: {sample['note']}")
         if summary.get("skipped_deleted"):
             self.stdout.write(f"Skipped {summary['skipped_deleted']:,} rows deleted in the source.")
         if rejected and (job.rejected_count or job.dry_run.get("counts", {}).get("error")):
