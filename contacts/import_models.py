@@ -91,6 +91,12 @@ class ImportJob(models.Model):
         }
 
     @property
+    def dry_run_importable(self) -> int:
+        """Rows the dry run found the import will take: not rejected, not skipped as deleted."""
+        counts = self.dry_run.get("counts", {})
+        return sum(counts.get(status, 0) for status in ("created", "updated", "unchanged"))
+
+    @property
     def percent(self) -> int:
         if self.status == ImportStatus.DONE:
             return 100
