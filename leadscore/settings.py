@@ -266,6 +266,10 @@ if not CELERY_BROKER_URL.startswith("filesystem://"):
         "socket_timeout": 5,
         "max_retries": 0,
     }
+# A worker (and beat) whose broker went away retries for as long as it takes: Celery's default
+# gives up after 100 tries (about 47 minutes at its 30 s cap), and a worker that gave up
+# delivers nothing the re-drive sends until something restarts it.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"

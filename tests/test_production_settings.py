@@ -144,3 +144,11 @@ def test_clearing_the_cache_leaves_the_brokers_keys_alone():
         assert client.get(queue_key) == b"a queued task"
     finally:
         client.delete(queue_key)
+
+
+def test_workers_retry_a_lost_broker_without_a_limit():
+    # Celery's default (100 tries) ends a worker after about 47 minutes without its broker;
+    # the outbox's re-drive then reaches nobody until the worker is restarted.
+    from leadscore.celery import app
+
+    assert app.conf.broker_connection_max_retries is None
