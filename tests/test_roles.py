@@ -1,7 +1,7 @@
 """What each role may do, checked with one persona per role."""
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from leadscore.roles import Role
 from tests.factories import CompanyFactory, ContactFactory
@@ -38,6 +38,10 @@ def test_admin_role_has_every_permission(admin_user):
     assert admin_user.is_staff
     assert admin_user.has_perm("auth.change_user")
     assert admin_user.has_perm("contacts.delete_outcome")
+    # Scoring's models added after the roles (account scores, scoring lines) included.
+    scoring = Permission.objects.filter(content_type__app_label="scoring")
+    missing = [p.codename for p in scoring if not admin_user.has_perm(f"scoring.{p.codename}")]
+    assert missing == []
 
 
 def test_a_user_without_a_role_is_refused_the_contact_pages(client, no_role_user):

@@ -14,9 +14,8 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_contacts_of_a_deleted_company_are_rescored(client, django_user_model):
-    # A superuser: the Admin role's group may not delete the account scores a company has.
-    client.force_login(django_user_model.objects.create_superuser("root", "root@example.com"))
+def test_contacts_of_a_deleted_company_are_rescored(admin_client_persona):
+    client = admin_client_persona
     model = ScoringModelFactory()
     FitRuleFactory(scoring_model=model, name="Software", attribute="industry", value="Software")
     company = CompanyFactory(industry="Software")
