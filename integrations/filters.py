@@ -39,6 +39,28 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class _KnownIdField(_StrictIntegerField):
+    def __init__(self, *args, queryset, unknown: str, **kwargs):
+        self.queryset, self.unknown = queryset, unknown
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        number = super().clean(value)
+        if number is not None and not self.queryset.filter(pk=number).exists():
+            raise forms.ValidationError(self.unknown.format(id=number))
+        return number
+
+
+class KnownIdFilter(IdFilter):
+    """
+    `?model=3` where the id chooses what is read rather than narrowing it: an id not in
+    `queryset` (read per request) is a 400 saying `unknown` (`{id}` in it), where an empty
+    list would read as "nothing there".
+    """
+
+    field_class = _KnownIdField
+
+
 class _StrictBooleanField(forms.Field):
     """Reads the raw text (Django's NullBooleanSelect would turn anything unknown into None)."""
 

@@ -24,6 +24,7 @@ from integrations.api import ApiCursorPagination, ErrorSerializer, UtcIsoDateTim
 from integrations.filters import (
     API_FILTER_BACKENDS,
     IdFilter,
+    KnownIdFilter,
     PointsFilter,
     StrictBooleanFilter,
 )
@@ -126,9 +127,11 @@ class ScoreSerializer(serializers.ModelSerializer):
 
 
 class ScoreFilter(django_filters.FilterSet):
-    model = IdFilter(
+    model = KnownIdFilter(
         field_name="line_id",
         label="Scoring model id (GET /api/v1/scoring-models/); default: the default model",
+        queryset=ScoringLine.objects.filter(versions__is_live=True),
+        unknown="No live scoring model has id {id}: GET /api/v1/scoring-models/ lists them.",
     )
     grade = django_filters.MultipleChoiceFilter(choices=[(g, g) for g in "ABCD"])
     band = django_filters.MultipleChoiceFilter(choices=[(1, "1"), (2, "2"), (3, "3")])
@@ -157,7 +160,8 @@ class ScoreFilter(django_filters.FilterSet):
         summary="List scores",
         description="Each contact's fit, interest, grade, band, MQL state and the breakdown "
         "that explains them, as of now, under the default scoring model or the one "
-        "`?model=<id>` names (GET /api/v1/scoring-models/).",
+        "`?model=<id>` names (GET /api/v1/scoring-models/); an id that names no live "
+        "scoring model is a 400.",
         responses={200: ScoreSerializer, **ERRORS},
     ),
     retrieve=extend_schema(

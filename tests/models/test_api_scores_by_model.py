@@ -4,7 +4,8 @@ import pytest
 from django.utils import timezone
 
 from contacts.services import activity_record
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, ScoringModelFactory
+from tests.models.conftest import ScoringLineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,8 +53,17 @@ def test_filters_combine_with_the_model(contact, enterprise, ops_api):
     assert cold["results"] == []
 
 
-def test_an_unknown_or_invalid_model_is_an_empty_list_or_a_clear_error(contact, ops_api):
-    assert ops_api.get("/api/v1/scores/?model=999999").json()["results"] == []
+def test_a_model_that_names_no_live_scoring_model_is_a_clear_error(contact, ops_api):
+    # Not an empty list: that would read as "nobody is scored under this model".
+    draft_only = ScoringLineFactory(name="Draft only")
+    ScoringModelFactory(line=draft_only, is_live=False)
+    for model_id in (999999, draft_only.pk):
+        for url in ("/api/v1/scores/", f"/api/v1/scores/{contact.pk}/"):
+            response = ops_api.get(url, {"model": model_id})
+            assert response.status_code == 400, (url, model_id)
+            assert response.json()["errors"]["model"] == [
+                f"No live scoring model has id {model_id}: GET /api/v1/scoring-models/ lists them."
+            ]
     response = ops_api.get("/api/v1/scores/?model=abc")
     assert response.status_code == 400
     assert "model" in response.content.decode()
