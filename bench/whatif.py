@@ -126,13 +126,13 @@ def run(args: argparse.Namespace, report: Report) -> None:
     report.figures["whatif_target_met"] = per_100k <= TARGET_SECONDS_PER_100K
     report.section("What the draft changes (a check that the replay did its work)")
     mql = result["mql"]
-    report.add("mql_live", "MQLs now, live", mql["live"], f"{mql['live']:,}")
+    report.add("mql_live", "meet the MQL rule, live", mql["live"], f"{mql['live']:,}")
     report.add(
         "mql_draft",
-        "MQLs with the draft",
+        "meet the MQL rule with the draft",
         mql["draft"],
         f"{mql['draft']:,}",
-        f"{mql['entering']:,} enter, {mql['leaving']:,} leave",
+        f"{mql['entering']:,} newly, {mql['leaving']:,} no longer",
     )
     report.add("cells_moved", "contacts changing cell", result["moved"], f"{result['moved']:,}")
     report.notes.append(

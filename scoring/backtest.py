@@ -237,9 +237,9 @@ def compare(
 
 HEADLINE = (
     ("auc", "ROC AUC of fit + interest"),
-    ("precision", "MQL precision (won rate of MQLs)"),
-    ("recall", "MQL recall (share of won that were MQLs)"),
-    ("lift", "MQL lift over the base rate"),
+    ("precision", "MQL rule precision (won rate of those meeting it)"),
+    ("recall", "MQL rule recall (share of won that met it)"),
+    ("lift", "MQL rule lift over the base rate"),
 )
 
 

@@ -249,10 +249,10 @@ def _metric_rows(live: dict, draft: dict) -> list[dict]:
         row("Won", "won", "count"),
         row("Base won rate", "base_rate", "percent"),
         row("ROC AUC of fit + interest", "auc", "decimal"),
-        row("MQLs among them", "mqls", "count"),
-        row("MQL precision (won rate of MQLs)", "precision", "percent"),
-        row("MQL recall (share of won that were MQLs)", "recall", "percent"),
-        row("MQL lift over the base rate", "lift", "ratio"),
+        row("Meeting the MQL rule", "mqls", "count"),
+        row("MQL rule precision (won rate of those meeting it)", "precision", "percent"),
+        row("MQL rule recall (share of won that met it)", "recall", "percent"),
+        row("MQL rule lift over the base rate", "lift", "ratio"),
     ]
 
 
@@ -320,7 +320,7 @@ def _backtest_context(run: WhatIfRun, split_at: dt.datetime | None) -> dict:
 @permission_required("scoring.view_whatifrun", raise_exception=True)
 def whatif(request: HttpRequest, pk: int) -> HttpResponse:
     """
-    A draft against the live version: MQLs now, who enters and leaves the MQL list, the shift
+    A draft against the live version: who meets the MQL rule now and with the draft, the shift
     of the grade x band matrix, fit and interest histograms, and the backtest side by side.
     POST starts a new run in the background.
     """

@@ -54,7 +54,13 @@ class WorkspaceContactFilter(ContactFilter):
         empty_label="Default model",
     )
     owner = django_filters.CharFilter(method="filter_owner", label="Owner")
-    mql = django_filters.BooleanFilter(method="filter_mql", label="MQL")
+    # Not "MQL": that is also a lifecycle stage, and the what-if's "meets the MQL rule".
+    mql = django_filters.BooleanFilter(
+        method="filter_mql",
+        label="Open qualification",
+        help_text="Qualified as an MQL and not closed since (rejected, recycled, disqualified, "
+        "won or lost), whatever the score says now",
+    )
 
     class Meta:
         model = Contact

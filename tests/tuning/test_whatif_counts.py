@@ -102,7 +102,7 @@ def test_the_what_if_page_shows_the_comparison(world, draft, ops_client):
     assert response.status_code == 302  # the task ran eagerly
     html = ops_client.get(f"/scoring/versions/{draft.pk}/whatif/").content.decode()
     assert f"What-if: draft v{draft.version} against live v1" in html
-    assert "Enter the MQL list" in html and "Leave the MQL list" in html
+    assert "Newly meet the MQL rule" in html and "No longer meet the MQL rule" in html
     assert world["B"].full_name in html and world["F"].full_name in html
     assert "Pricing in the last day: +20" in html
     assert html.count("<svg") >= 2  # fit and interest histograms
