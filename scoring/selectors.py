@@ -267,6 +267,15 @@ def open_qualification(*, contact_id: int, line: ScoringLine | int) -> Qualifica
     ).first()
 
 
+def contact_open_qualification(*, contact_id: int) -> Qualification | None:
+    """The contact's oldest open qualification under any model (what its routing waits on)."""
+    return (
+        Qualification.objects.filter(contact_id=contact_id, closed_at__isnull=True)
+        .order_by("qualified_at", "pk")
+        .first()
+    )
+
+
 def latest_rescore_run(*, model: ScoringModel) -> RescoreRun | None:
     return model.runs.order_by("-created_at").first()
 

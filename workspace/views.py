@@ -401,6 +401,10 @@ def contact_routing(request: HttpRequest, pk: int) -> HttpResponse:
         "reassign_targets": list(routing_selectors.reassign_targets(user=user)) if manages else [],
         "next": reverse("contacts:detail", args=[contact.pk]),
         "now": timezone.now(),
+        # Not routed yet: is a qualification waiting (for release, or for its delivery)?
+        "waiting": None
+        if current
+        else scoring_selectors.contact_open_qualification(contact_id=contact.pk),
     }
     template = "workspace/contact_routing.html"
     if request.htmx:

@@ -61,7 +61,7 @@ def test_a_contacts_score_panel_switches_between_models(leads, enterprise, ops_c
     contact = leads["enterprise"]
     panel = ops_client.get(f"/scoring/contacts/{contact.pk}/").content.decode()
     assert 'aria-label="Scoring models"' in panel
-    assert "Not an MQL yet" in panel  # the default model
+    assert "Below the MQL rule" in panel  # the default model
 
     chosen = ops_client.get(f"/scoring/contacts/{contact.pk}/?model={enterprise.line_id}")
 

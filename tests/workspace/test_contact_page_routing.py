@@ -7,7 +7,8 @@ from django.utils.html import escape
 
 from contacts.models import Company
 from routing.models import AssignmentStatus, Strategy
-from tests.routing.conftest import RoutingRuleFactory, make_rep, route
+from scoring.models import Qualification, QualificationStatus
+from tests.routing.conftest import RoutingRuleFactory, make_rep, qualify, route
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +74,24 @@ def test_accepting_from_the_contact_page_comes_back_to_it(rep_client, assignment
 
 def test_a_contact_never_routed_says_so(rep_client, rep_owns_acme):
     html = rep_client.get(f"/contacts/{rep_owns_acme['ada'].pk}/routing/").content.decode()
-    assert "never qualified" in html
+    assert "Not routed: no open qualification." in html
+
+
+@pytest.mark.parametrize(
+    "status, shown",
+    [
+        (QualificationStatus.PENDING_RELEASE, "waiting for marketing to release it"),
+        (QualificationStatus.RELEASED, "being routed"),
+    ],
+)
+def test_a_qualified_lead_not_routed_yet_says_what_it_waits_for(ops_client, status, shown):
+    # Not "never qualified": a lead a rule change qualified waits for release, and a released
+    # one is routed once its outbox message is delivered.
+    qualification = qualify()
+    Qualification.objects.filter(pk=qualification.pk).update(status=status)
+    html = ops_client.get(f"/contacts/{qualification.contact_id}/routing/").content.decode()
+    assert shown in html and "(Fit and interest)" in html
+    assert "no open qualification" not in html
 
 
 def test_marketing_sees_the_owner_but_neither_actions_nor_log(ops_client, assignment):
