@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
@@ -240,7 +241,6 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
     tab = params.get("tab", "open")
     if tab not in dict(tabs):
         tab = "open"
-    next_url = request.get_full_path()
     visible = selectors.assignments_visible_to(user)
     counts = selectors.queue_counts(visible, now=now)
     queue_filter, assignments = _tab_page(user, tab, params)
@@ -251,6 +251,10 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
     filter_query = _filters_in_effect(params)
     query = filter_query.copy()
     query["tab"] = tab
+    # This view of the queue (tab and filters), built from them rather than from the request's
+    # path: after a row action the request is the action's POST (/queue/5/accept/), and links
+    # returning there would lead to a page that answers only POST.
+    queue_url = f"{reverse('routing:queue')}?{query.urlencode()}"
 
     context = {
         "scope": scope,
@@ -261,7 +265,7 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
         "limit_reached": len(assignments) >= selectors.QUEUE_LIMIT,
         "filter": queue_filter,
         "filter_query": filter_query.urlencode(),
-        "query": query.urlencode(),
+        "queue_url": queue_url,
         "filtered": bool(filter_query),
         "grades": GRADES,
         "bands": BANDS,
@@ -275,8 +279,8 @@ def _queue_context(request: HttpRequest, params: QueryDict) -> dict:
         "can_reassign": user.has_perm("routing.reassign_assignment"),
         "can_dry_run": user.has_perm("routing.view_routingrule"),
         # Where row actions return to, once per page rather than once per row and popover.
-        "next_url": next_url,
-        "next_q": urlquote(next_url),  # as the urlencode filter does
+        "next_url": queue_url,
+        "next_q": urlquote(queue_url),  # as the urlencode filter does
     }
     if scope in ("team", "all"):
         # (The reassign menu's reps are fetched with its form, when a popover opens.)
