@@ -23,7 +23,12 @@ from contacts.models import OutcomeResult
 from leadscore.ids import row_id
 from routing import selectors, services
 from routing.models import Assignment, DisqualifyReason, RejectReason
-from routing.queue_views import _queue_response, _require_queue, reassign_options
+from routing.queue_views import (
+    _queue_response,
+    _require_queue,
+    assignment_page_context,
+    reassign_options,
+)
 
 
 def _actionable(request: HttpRequest, pk: int, *, holder_only: bool = True) -> Assignment:
@@ -43,6 +48,13 @@ def _actionable(request: HttpRequest, pk: int, *, holder_only: bool = True) -> A
     return assignment
 
 
+def _next_url(request: HttpRequest, target: str) -> str:
+    """Where to return to: `target` if it is a page of this site, else the queue."""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return reverse("routing:queue")
+    return target
+
+
 def _done(request: HttpRequest, *, ok: bool, text: str) -> HttpResponse:
     """After an action: the refreshed queue for htmx, else a redirect back with a message."""
     if request.htmx:
@@ -51,10 +63,29 @@ def _done(request: HttpRequest, *, ok: bool, text: str) -> HttpResponse:
             response["HX-Trigger"] = "queue-action-failed"
         return response
     (messages.success if ok else messages.error)(request, text)
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("routing:queue")
-    return redirect(target)
+    return redirect(_next_url(request, request.POST.get("next", "")))
+
+
+def _reject_form_again(request: HttpRequest, assignment: Assignment, *, error: str) -> HttpResponse:
+    """
+    The reject form back with the error and the reason and note the rep entered: in its popover
+    for htmx (the rest of the queue as it was), else on the lead's page with the popover open.
+    """
+    entered = {
+        "reject_error": error,
+        "reject_reason": request.POST.get("reason", ""),
+        "reject_note": request.POST.get("note", ""),
+        "next_url": _next_url(request, request.POST.get("next", "")),
+    }
+    if request.htmx:
+        context = {"a": assignment, "in_queue": True, "reject_reasons": RejectReason.choices}
+        response = render(request, "routing/queue.html#reject_form", context | entered)
+        response["HX-Retarget"] = f"#reject-form-{assignment.pk}"
+        response["HX-Reswap"] = "outerHTML"
+        response["HX-Trigger"] = "queue-action-failed"
+        return response
+    context = assignment_page_context(request, assignment) | entered
+    return render(request, "routing/assignment.html", context, status=400)
 
 
 def _name(assignment: Assignment) -> str:
@@ -80,12 +111,12 @@ def _close_with_reason(
     unchosen: str,
 ) -> str:
     """
-    Reject or disqualify through the service `close`, with one of `reasons` (else RoutingError
-    saying `unchosen`) and the rep's note. Returns the reason's label.
+    Reject or disqualify through the service `close`, with one of `reasons` (else
+    RoutingInputError saying `unchosen`) and the rep's note. Returns the reason's label.
     """
     reason = request.POST.get("reason", "")
     if reason not in reasons.values:
-        raise services.RoutingError(unchosen)
+        raise services.RoutingInputError(unchosen)
     note = request.POST.get("note", "")
     close(assignment=assignment, user=request.user, reason=reason, note=note)
     return reasons(reason).label
@@ -102,6 +133,8 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
             reasons=RejectReason,
             unchosen="Choose why you are rejecting this lead.",
         )
+    except services.RoutingInputError as exc:
+        return _reject_form_again(request, assignment, error=str(exc))
     except services.RoutingError as exc:
         return _done(request, ok=False, text=str(exc))
     text = f"Rejected {_name(assignment)}: back to marketing ({label})."
@@ -203,14 +236,11 @@ def action_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
         raise PermissionDenied
     if not request.htmx:
         return redirect("routing:assignment", pk=assignment.pk)
-    next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse("routing:queue")
     now = timezone.now()
     context = {
         "a": assignment,
         "in_queue": True,
-        "next_url": next_url,
+        "next_url": _next_url(request, request.GET.get("next", "")),
         "now": now,
         "reject_reasons": RejectReason.choices,
         "disqualify_reasons": DisqualifyReason.choices,

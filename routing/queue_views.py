@@ -326,6 +326,15 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
+    context = assignment_page_context(request, assignment)
+    template = "routing/assignment.html"
+    if request.htmx:
+        template += "#detail"
+    return render(request, template, context)
+
+
+def assignment_page_context(request: HttpRequest, assignment: Assignment) -> dict:
+    """What the lead's routing page shows (also when an action on it comes back with an error)."""
     now = timezone.now()
     context = {
         "row": _row(assignment, now=now, unread=set()),
@@ -342,7 +351,4 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["reassign_targets"], context["reassign_options"] = reassign_options(
             user=request.user, exclude_user_id=assignment.rep_id, now=now
         )
-    template = "routing/assignment.html"
-    if request.htmx:
-        template += "#detail"
-    return render(request, template, context)
+    return context

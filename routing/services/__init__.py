@@ -12,14 +12,14 @@ Writes for routing, by concern:
 - notifications: in-app notifications, their email and Slack posts;
 - webhooks: outbound webhooks (payloads, signed deliveries, retries);
 - delivery_retries: the beat re-queuing overdue or lost deliveries and emails;
-- errors: RoutingError and ReassignWarning.
+- errors: RoutingError, RoutingInputError and ReassignWarning.
 
 Callers import from routing.services; the names below are its public interface.
 """
 
 from routing.services.deciding import lead_route_dry_run
 from routing.services.delivery_retries import deliveries_retry_due
-from routing.services.errors import ReassignWarning, RoutingError
+from routing.services.errors import ReassignWarning, RoutingError, RoutingInputError
 from routing.services.lead_routing import lead_route
 from routing.services.notifications import notification_email_send, notifications_mark_read
 from routing.services.reassignment import assignment_reassign, reassign_warnings
@@ -50,6 +50,7 @@ __all__ = [
     "WEBHOOK_SIGNATURE_TOLERANCE_SECONDS",
     "ReassignWarning",
     "RoutingError",
+    "RoutingInputError",
     "assignment_accept",
     "assignment_disqualify",
     "assignment_outcome_record",

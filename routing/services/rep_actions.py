@@ -27,7 +27,7 @@ from routing.models import (
     RoutingDecision,
 )
 from routing.selectors import display_name
-from routing.services.errors import RoutingError
+from routing.services.errors import RoutingError, RoutingInputError
 from scoring.services import qualification_close
 
 
@@ -137,7 +137,7 @@ def assignment_reject(
     now = now or timezone.now()
     reason = RejectReason(reason)
     if reason == RejectReason.OTHER and not note.strip():
-        raise RoutingError("Say why in a few words when the reason is 'Other'.")
+        raise RoutingInputError("Say why in a few words when the reason is 'Other'.")
     assignment = _locked(assignment)
     if assignment.status not in HELD_STATUSES:
         raise RoutingError(f"This lead is {assignment.get_status_display().lower()} already.")
