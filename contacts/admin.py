@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin, messages
 
 from contacts.merging import contacts_merge
@@ -29,8 +30,27 @@ class CompanyOutcomeInline(admin.TabularInline):
     extra = 0
 
 
+class SubjectDeleteMixin:
+    """
+    Deleting a contact or a company takes what was computed about it (scores, their timelines,
+    predictions: models with `follows_its_subject`) without asking for the permission to
+    delete those on their own, which no role but Admin holds: Marketing ops, who may delete
+    contacts and companies, was refused for every scored one. Records people made or acted on
+    (qualifications, assignments) still need their own permission.
+    """
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        computed = {
+            str(model._meta.verbose_name)
+            for model in apps.get_models()
+            if getattr(model, "follows_its_subject", False)
+        }
+        return deleted, counts, {p for p in perms_needed if str(p) not in computed}, protected
+
+
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(SubjectDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "domain", "industry", "employee_count", "annual_revenue", "country"]
     list_filter = ["industry", "country"]
     search_fields = ["name", "domain"]
@@ -66,7 +86,7 @@ class ContactIdentityInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(SubjectDeleteMixin, admin.ModelAdmin):
     # Deleting a contact here erases their personal data everywhere, as the API and
     # `manage.py forget_contact` do (contacts.privacy.contact_forget).
     def delete_model(self, request, obj: Contact) -> None:

@@ -86,6 +86,10 @@ class PredictiveModel(models.Model):
 class ContactPrediction(models.Model):
     """A contact's probability of being won under the active predictive model, and why."""
 
+    # Computed about its subject: deleted with it by whoever may delete the subject
+    # (contacts.admin.SubjectDeleteMixin), never on its own permission.
+    follows_its_subject = True
+
     contact = models.OneToOneField(
         Contact, on_delete=models.CASCADE, primary_key=True, related_name="prediction"
     )

@@ -20,6 +20,10 @@ class AccountScore(models.Model):
     this row's lock (taken after the contacts' locks), and refreshed through time by the beat.
     """
 
+    # Computed about its subject: deleted with it by whoever may delete the subject
+    # (contacts.admin.SubjectDeleteMixin), never on its own permission.
+    follows_its_subject = True
+
     company = models.OneToOneField(
         Company, on_delete=models.CASCADE, primary_key=True, related_name="account_score"
     )
@@ -61,6 +65,10 @@ class AccountScore(models.Model):
 
 class AccountScoreChange(models.Model):
     """One entry in an account's score timeline: what changed, by how much, and why."""
+
+    # Computed about its subject: deleted with it by whoever may delete the subject
+    # (contacts.admin.SubjectDeleteMixin), never on its own permission.
+    follows_its_subject = True
 
     company = models.ForeignKey(
         Company, on_delete=models.CASCADE, related_name="account_score_changes"

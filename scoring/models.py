@@ -222,6 +222,10 @@ class ContactScore(models.Model):
     score computed from older data never overwrites a newer one.
     """
 
+    # Computed about its subject: deleted with it by whoever may delete the subject
+    # (contacts.admin.SubjectDeleteMixin), never on its own permission.
+    follows_its_subject = True
+
     # Indexed by score_one_per_line, which leads with contact.
     contact = models.ForeignKey(
         Contact, on_delete=models.CASCADE, related_name="scores", db_index=False
@@ -317,6 +321,10 @@ class ChangeReason(models.TextChoices):
 
 class ScoreChange(models.Model):
     """One entry in a contact's score timeline: what changed, by how much, and why."""
+
+    # Computed about its subject: deleted with it by whoever may delete the subject
+    # (contacts.admin.SubjectDeleteMixin), never on its own permission.
+    follows_its_subject = True
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="score_changes")
     line = models.ForeignKey(ScoringLine, on_delete=models.CASCADE, related_name="+")
