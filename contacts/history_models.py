@@ -16,6 +16,10 @@ class ContactMerge(models.Model):
     each kind moved (contacts.merging.contacts_merge).
     """
 
+    # About its target (and the merged people's emails): erased with it by whoever may delete
+    # the contact (contacts.admin.SubjectDeleteMixin), never on its own permission.
+    follows_its_subject = True
+
     target = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="merges")
     merged_ids = models.JSONField(default=list)
     merged_emails = models.JSONField(default=list)
