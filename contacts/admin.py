@@ -34,10 +34,9 @@ class SubjectDeleteMixin:
     """
     Deleting a contact or a company takes what was computed or logged about it (scores, their
     timelines, predictions, merge audits: models with `follows_its_subject`) without asking for
-    the permission to
-    delete those on their own, which no role but Admin holds: Marketing ops, who may delete
-    contacts and companies, was refused for every scored one. Records people made or acted on
-    (qualifications, assignments) still need their own permission.
+    the permission to delete those on their own, which no role held for all of them: Marketing
+    ops, who may delete contacts and companies, was refused for every scored one. Records
+    people made or acted on (qualifications, assignments) still need their own permission.
     """
 
     def get_deleted_objects(self, objs, request):
