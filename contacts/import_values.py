@@ -84,8 +84,19 @@ def parse_bool(value: str) -> bool:
     raise CellError(f"'{value[:40]}' is not yes/no (use 1/0, true/false).")
 
 
+# What may stand around or inside a written number without changing it: a currency code
+# ("USD 24,000", "24.000 EUR"), currency signs, spaces (also no-break and thin) and the
+# apostrophes some countries group digits with. Anything else ("24k", "1e6", "12%", "n/a")
+# is no number, rather than the digits left after dropping it (24, 16, 12).
+_CURRENCY_CODE = re.compile(r"^[A-Za-z]{3}(?=[\s\d\-])|(?<=[\d\s])[A-Za-z]{3}$")
+_GROUPING = re.compile(r"[\s'\u2019\u00a0\u202f$\u20ac\u00a3\u00a5]")
+
+
 def parse_number(value: str) -> Decimal:
-    text = re.sub(r"[^\d,.\-]", "", value)
+    """A number as people write it: '1,234.50', '1.234,50', '$24,000', 'USD 1 200'."""
+    text = _GROUPING.sub("", _CURRENCY_CODE.sub("", value.strip()))
+    if not re.fullmatch(r"[+\-]?[\d,.]*\d[\d,.]*", text):
+        raise CellError(f"'{value[:40]}' is not a number.")
     if "," in text and "." in text:
         # The last separator is the decimal one: 1.234,50 or 1,234.50.
         if text.rfind(",") > text.rfind("."):
