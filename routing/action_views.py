@@ -7,7 +7,7 @@ fetches when one opens.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from contacts.import_values import CellError, parse_number
 from contacts.models import OutcomeResult
 from leadscore.ids import row_id
 from routing import selectors, services
@@ -66,25 +67,46 @@ def _done(request: HttpRequest, *, ok: bool, text: str) -> HttpResponse:
     return redirect(_next_url(request, request.POST.get("next", "")))
 
 
-def _reject_form_again(request: HttpRequest, assignment: Assignment, *, error: str) -> HttpResponse:
-    """
-    The reject form back with the error and the reason and note the rep entered: in its popover
-    for htmx (the rest of the queue as it was), else on the lead's page with the popover open.
-    """
-    entered = {
-        "reject_error": error,
-        "reject_reason": request.POST.get("reason", ""),
-        "reject_note": request.POST.get("note", ""),
-        "next_url": _next_url(request, request.POST.get("next", "")),
+def _form_context(
+    request: HttpRequest, assignment: Assignment, form: str, *, next_url: str, chosen_rep=None
+) -> dict:
+    """What one row action's popover form needs (queue.html's `<form>_form` partials)."""
+    now = timezone.now()
+    context = {
+        "a": assignment,
+        "in_queue": True,
+        "next_url": next_url,
+        "now": now,
+        "reject_reasons": RejectReason.choices,
+        "disqualify_reasons": DisqualifyReason.choices,
     }
+    if form == "reassign":
+        context["reassign_targets"], context["reassign_options"] = reassign_options(
+            user=request.user, exclude_user_id=assignment.rep_id, now=now, chosen=chosen_rep
+        )
+    return context
+
+
+def _form_again(
+    request: HttpRequest, assignment: Assignment, *, form: str, error: str
+) -> HttpResponse:
+    """
+    A row action's form (reject, won, lost, reassign, disqualify) back with the error and what
+    the user entered, where the action cannot go through for it (a missing reason, an amount
+    that is no number, a rep who is away): in its popover for htmx (the rest of the queue as it
+    was), else on the lead's page with that popover open.
+    """
+    next_url = _next_url(request, request.POST.get("next", ""))
+    chosen_rep = row_id(request.POST.get("to_rep"))
+    entered = {"failed": form, "form_error": error, "entered": request.POST, "next_url": next_url}
     if request.htmx:
-        context = {"a": assignment, "in_queue": True, "reject_reasons": RejectReason.choices}
-        response = render(request, "routing/queue.html#reject_form", context | entered)
-        response["HX-Retarget"] = f"#reject-form-{assignment.pk}"
+        context = _form_context(request, assignment, form, next_url=next_url, chosen_rep=chosen_rep)
+        response = render(request, f"routing/queue.html#{form}_form", context | entered)
+        response["HX-Retarget"] = f"#{form}-form-{assignment.pk}"
         response["HX-Reswap"] = "outerHTML"
         response["HX-Trigger"] = "queue-action-failed"
         return response
-    context = assignment_page_context(request, assignment) | entered
+    context = assignment_page_context(request, assignment, chosen_rep=chosen_rep) | entered
     return render(request, "routing/assignment.html", context, status=400)
 
 
@@ -134,7 +156,7 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
             unchosen="Choose why you are rejecting this lead.",
         )
     except services.RoutingInputError as exc:
-        return _reject_form_again(request, assignment, error=str(exc))
+        return _form_again(request, assignment, form="reject", error=str(exc))
     except services.RoutingError as exc:
         return _done(request, ok=False, text=str(exc))
     text = f"Rejected {_name(assignment)}: back to marketing ({label})."
@@ -152,6 +174,8 @@ def disqualify(request: HttpRequest, pk: int) -> HttpResponse:
             reasons=DisqualifyReason,
             unchosen="Choose why this lead is disqualified.",
         )
+    except services.RoutingInputError as exc:
+        return _form_again(request, assignment, form="disqualify", error=str(exc))
     except services.RoutingError as exc:
         return _done(request, ok=False, text=str(exc))
     return _done(request, ok=True, text=f"Disqualified {_name(assignment)}.")
@@ -163,24 +187,40 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     result = request.POST.get("result", "")
     if result not in OutcomeResult.values:
         return _done(request, ok=False, text="Choose won or lost.")
-    amount = None
-    if request.POST.get("amount", "").strip():
-        try:
-            amount = Decimal(request.POST["amount"].replace(",", "").strip())
-        except InvalidOperation:
-            return _done(request, ok=False, text="The amount is not a number.")
+    form = "won" if result == OutcomeResult.WON else "lost"
     try:
         services.assignment_outcome_record(
             assignment=assignment,
             user=request.user,
             result=result,
             lost_reason=request.POST.get("lost_reason", ""),
-            amount=amount,
+            amount=_amount(request.POST.get("amount", "")),
         )
+    except services.RoutingInputError as exc:
+        return _form_again(request, assignment, form=form, error=str(exc))
     except services.RoutingError as exc:
         return _done(request, ok=False, text=str(exc))
     verb = "Won" if result == OutcomeResult.WON else "Lost"
     return _done(request, ok=True, text=f"{verb}: {_name(assignment)}. Recorded.")
+
+
+# Outcome.amount holds 12 digits before the point and 2 after.
+AMOUNT_LIMIT = Decimal(10**12)
+
+
+def _amount(text: str) -> Decimal | None:
+    """A deal's amount as typed ('24,000', '$24000.50'), None when left empty."""
+    if not text.strip():
+        return None
+    try:
+        amount = parse_number(text)
+    except CellError:
+        amount = None
+    if amount is None or amount < 0 or amount >= AMOUNT_LIMIT:
+        raise services.RoutingInputError(
+            f"'{text.strip()[:40]}' is not an amount: write a number of dollars, e.g. 24000."
+        )
+    return amount.quantize(Decimal("0.01"))
 
 
 @require_POST
@@ -194,7 +234,7 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
         else None
     )
     if target is None:
-        return _done(request, ok=False, text="Choose a rep of your team.")
+        return _form_again(request, assignment, form="reassign", error="Choose a rep of your team.")
     try:
         services.assignment_reassign(
             assignment=assignment,
@@ -204,12 +244,16 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
             force=request.POST.get("force") == "1",
         )
     except services.ReassignWarning as exc:
-        return _done(
+        # The form comes back as the manager filled it, so going ahead is one tick and a click.
+        return _form_again(
             request,
-            ok=False,
-            text=" ".join(exc.warnings)
+            assignment,
+            form="reassign",
+            error=" ".join(exc.warnings)
             + " Tick 'Go ahead even if they are away or full' to give it to them all the same.",
         )
+    except services.RoutingInputError as exc:
+        return _form_again(request, assignment, form="reassign", error=str(exc))
     except services.RoutingError as exc:
         return _done(request, ok=False, text=str(exc))
     return _done(
@@ -236,17 +280,6 @@ def action_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
         raise PermissionDenied
     if not request.htmx:
         return redirect("routing:assignment", pk=assignment.pk)
-    now = timezone.now()
-    context = {
-        "a": assignment,
-        "in_queue": True,
-        "next_url": _next_url(request, request.GET.get("next", "")),
-        "now": now,
-        "reject_reasons": RejectReason.choices,
-        "disqualify_reasons": DisqualifyReason.choices,
-    }
-    if form == "reassign":
-        context["reassign_targets"], context["reassign_options"] = reassign_options(
-            user=request.user, exclude_user_id=assignment.rep_id, now=now
-        )
+    next_url = _next_url(request, request.GET.get("next", ""))
+    context = _form_context(request, assignment, form, next_url=next_url)
     return render(request, f"routing/queue.html#{form}_form", context)

@@ -157,19 +157,24 @@ def reassign_option_label(target: RepProfile, *, held: int | None, now: datetime
 
 
 def reassign_options(
-    *, user, exclude_user_id: int | None, now: datetime
+    *, user, exclude_user_id: int | None, now: datetime, chosen: int | None = None
 ) -> tuple[list[RepProfile], str]:
     """
     The reassign menu: the reps this user may hand a lead to (but its current rep), each
-    labelled with what the service would warn about (away, full), as <option>s.
+    labelled with what the service would warn about (away, full), as <option>s; `chosen` is
+    selected (the form back after an error).
     """
     targets = [t for t in selectors.reassign_targets(user=user) if t.user_id != exclude_user_id]
     held = selectors.rep_loads(t.user_id for t in targets)
     html = format_html_join(
         "",
-        '<option value="{}">{}</option>',
+        '<option value="{}"{}>{}</option>',
         (
-            (t.user_id, reassign_option_label(t, held=held.get(t.user_id, 0), now=now))
+            (
+                t.user_id,
+                " selected" if t.user_id == chosen else "",
+                reassign_option_label(t, held=held.get(t.user_id, 0), now=now),
+            )
             for t in targets
         ),
     )
@@ -333,8 +338,13 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, context)
 
 
-def assignment_page_context(request: HttpRequest, assignment: Assignment) -> dict:
-    """What the lead's routing page shows (also when an action on it comes back with an error)."""
+def assignment_page_context(
+    request: HttpRequest, assignment: Assignment, *, chosen_rep: int | None = None
+) -> dict:
+    """
+    What the lead's routing page shows (also when an action on it comes back with an error:
+    `chosen_rep` is the rep its reassign form had chosen).
+    """
     now = timezone.now()
     context = {
         "row": _row(assignment, now=now, unread=set()),
@@ -349,6 +359,6 @@ def assignment_page_context(request: HttpRequest, assignment: Assignment) -> dic
     }
     if context["can_reassign"]:
         context["reassign_targets"], context["reassign_options"] = reassign_options(
-            user=request.user, exclude_user_id=assignment.rep_id, now=now
+            user=request.user, exclude_user_id=assignment.rep_id, now=now, chosen=chosen_rep
         )
     return context

@@ -24,7 +24,7 @@ from routing.models import (
     WebhookEvent,
 )
 from routing.selectors import display_name
-from routing.services.errors import ReassignWarning, RoutingError
+from routing.services.errors import ReassignWarning, RoutingError, RoutingInputError
 from routing.services.notifications import _notify
 from routing.services.rep_actions import _locked
 from routing.services.sla_clock import _minutes_for, _sla_clock
@@ -72,7 +72,7 @@ def assignment_reassign(
     now = now or timezone.now()
     reason = reason.strip()
     if not reason:
-        raise RoutingError("Give a reason for the reassignment; it goes in the lead's log.")
+        raise RoutingInputError("Give a reason for the reassignment; it goes in the lead's log.")
     assignment = _locked(assignment)
     if assignment.status not in ACTIVE_STATUSES:
         raise RoutingError(f"This lead is {assignment.get_status_display().lower()} already.")

@@ -205,7 +205,7 @@ def assignment_outcome_record(
     if assignment.status != AssignmentStatus.ACCEPTED:
         raise RoutingError("Only an accepted lead can be won or lost.")
     if result == OutcomeResult.LOST and not lost_reason.strip():
-        raise RoutingError("Say why the deal was lost.")
+        raise RoutingInputError("Say why the deal was lost.")
     outcome_record(
         contact=assignment.contact,
         result=result,
