@@ -36,16 +36,24 @@ def company_upsert(*, domain: str, **fields: Any) -> tuple[Company, bool]:
 
 @transaction.atomic
 def contact_upsert(*, email: str, **fields: Any) -> tuple[Contact, bool]:
-    """Create the contact with this email (matched by its normalised form) or update it."""
+    """
+    Create the contact with this email (matched by its normalised form) or update it. Two
+    requests creating the same new email at once (a double-clicked form) end as one contact:
+    the one that loses the race updates the winner's.
+    """
     email = email.strip()
-    contact = (
-        Contact.objects.select_for_update()
-        .filter(email_normalized=normalize_email(email))
-        .exclude(email_normalized="")
-        .first()
-        if email
-        else None
-    )
+
+    def existing() -> Contact | None:
+        if not email:
+            return None
+        return (
+            Contact.objects.select_for_update()
+            .filter(email_normalized=normalize_email(email))
+            .exclude(email_normalized="")
+            .first()
+        )
+
+    contact = existing()
     if contact is None:
         contact = Contact(email=email, **fields)
         stage = contact.lifecycle_stage
@@ -53,8 +61,16 @@ def contact_upsert(*, email: str, **fields: Any) -> tuple[Contact, bool]:
         if getattr(contact, date_field) is None:
             setattr(contact, date_field, timezone.now())
         contact.full_clean(validate_unique=False, validate_constraints=False)
-        contact.save()
-        return contact, True
+        try:
+            # A savepoint: losing the race to a concurrent insert leaves the caller's
+            # transaction usable, and the winner's row is then updated instead.
+            with transaction.atomic():
+                contact.save()
+            return contact, True
+        except IntegrityError:
+            contact = existing()
+            if contact is None:
+                raise
     for name, value in fields.items():
         setattr(contact, name, value)
     contact.full_clean(validate_unique=False, validate_constraints=False)
