@@ -29,6 +29,7 @@ _BOT_UA = re.compile(
     re.IGNORECASE,
 )
 _BROWSER_UA = re.compile(r"^Mozilla/5\.0 ")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,11 +157,21 @@ def read_body(request: HttpRequest, *, limit: int) -> bytes:
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
-    """A JSON object from the body, or a 400 that says what is wrong."""
+    """
+    A JSON object from the body, or a 400 that says what is wrong. A "\\ud83d" escape without
+    its pair (a page title the browser cut inside an emoji) decodes to a lone surrogate that
+    no database can store: it becomes U+FFFD, so the page view or the lead is still kept.
+    """
     try:
-        data = json.loads(body.decode("utf-8"))
+        text = body.decode("utf-8")
+        data = json.loads(text)
+        if "\\u" in text:
+            # Proper pairs are whole characters after json.loads: what is left is lone.
+            data = json.loads(_SURROGATE.sub("\ufffd", json.dumps(data, ensure_ascii=False)))
     except (UnicodeDecodeError, ValueError):
         raise Refusal(400, "invalid_json", "The body is not valid UTF-8 JSON.") from None
+    except RecursionError:
+        raise Refusal(400, "invalid_json", "The body's JSON is nested too deeply.") from None
     if not isinstance(data, dict):
         raise Refusal(400, "invalid_json", "The body must be a JSON object.")
     return data
