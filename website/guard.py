@@ -12,7 +12,7 @@ import re
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -66,10 +66,18 @@ def request_origin(request: HttpRequest) -> str:
     if origin and origin != "null":
         return origin.rstrip("/")
     referer = request.headers.get("Referer", "")
-    parts = urlsplit(referer) if referer else None
+    parts = split_url(referer) if referer else None
     if parts and parts.scheme in ("http", "https") and parts.netloc:
         return f"{parts.scheme}://{parts.netloc}"
     return ""
+
+
+def split_url(value: str) -> SplitResult | None:
+    """urlsplit, or None for text it cannot split ("http://[::1/": an unclosed IPv6 host)."""
+    try:
+        return urlsplit(value)
+    except ValueError:
+        return None
 
 
 def cors_allow(response, origin: str) -> None:

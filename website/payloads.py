@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from website.guard import Refusal
+from website.guard import Refusal, split_url
 from website.tokens import TOKEN_PARAM
 
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
@@ -70,8 +70,8 @@ def clean_page_url(value: Any, *, origin: str, name: str = "url") -> str:
     URLs are cut at 2,000 characters rather than refused: the page view still counts.
     """
     url = clean_text(value, 8000)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    parts = split_url(url)
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise Refusal(400, "invalid", "Invalid page URL.", errors={name: ["An http(s) URL."]})
     if origin and _origin_of(parts) != origin.lower():
         raise Refusal(
@@ -122,7 +122,8 @@ def page_view_payload(data: Mapping[str, Any], *, origin: str) -> PageViewPayloa
         raise Refusal(400, "invalid", "Missing visitor id.", errors={"v": ["Required."]})
     url = clean_page_url(data.get("url"), origin=origin)
     referrer = clean_text(data.get("referrer"), 2000)
-    if referrer and urlsplit(referrer).scheme not in ("http", "https"):
+    referrer_parts = split_url(referrer) if referrer else None
+    if referrer_parts is None or referrer_parts.scheme not in ("http", "https"):
         referrer = ""
     token = data.get("t")
     return PageViewPayload(
