@@ -352,6 +352,18 @@ class Activity(models.Model):
             return self.custom_kind.replace("_", " ").capitalize()
         return self.get_kind_display()
 
+    @property
+    def form_fields(self) -> list[tuple[str, str]]:
+        """
+        What a website form sent beyond the contact's own fields (properties["fields"]: a
+        message, a company), as (name, value) pairs. Read here, not in the template, where a
+        field named "items" or "keys" would shadow the dict's methods.
+        """
+        fields = self.properties.get("fields") if isinstance(self.properties, dict) else None
+        if not isinstance(fields, dict):
+            return []
+        return [(str(name), "" if value is None else str(value)) for name, value in fields.items()]
+
 
 class OutcomeResult(models.TextChoices):
     WON = "won", "Won"
