@@ -114,11 +114,17 @@ def duplicate_groups(*, limit: int = 100) -> list[list[Contact]]:
 
 
 def _reverse_foreign_keys() -> list[models.ForeignKey]:
-    """Every many-to-one field, in any installed app, that points at Contact."""
+    """
+    Every many-to-one field, in any installed app, that points at Contact; also those without
+    a reverse accessor (related_name="+", a website visitor's), which related_objects omits.
+    """
     return [
         rel.field
-        for rel in Contact._meta.related_objects
-        if rel.one_to_many and isinstance(rel.field, models.ForeignKey)
+        for rel in Contact._meta.get_fields(include_hidden=True)
+        if rel.auto_created
+        and not rel.concrete
+        and rel.one_to_many
+        and isinstance(rel.field, models.ForeignKey)
     ]
 
 
