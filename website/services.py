@@ -174,13 +174,18 @@ def form_submission_record(
         properties["page_url"] = payload.page_url
     if payload.fields:
         properties["fields"] = payload.fields
+    # A re-sent submission (same ls_sid, same person) is stored once; the same ls_sid with
+    # another email is someone else's submission, not a copy to drop.
+    external_id = (
+        f"{form.public_key}:{payload.submission_id}:{contact.pk}" if payload.submission_id else ""
+    )
     activity, recorded = activity_record(
         contact=contact,
         kind=ActivityKind.FORM_SUBMISSION,
         occurred_at=now,
         properties=properties,
         source=FORM_SOURCE,
-        external_id=f"{form.public_key}:{payload.submission_id}" if payload.submission_id else "",
+        external_id=external_id,
     )
     attached = 0
     if payload.visitor_id:
