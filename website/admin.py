@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -46,14 +48,44 @@ class SiteForm(ModelForm):
         cleaned = []
         for origin in origins:
             origin = origin.strip().rstrip("/").lower()
-            scheme, sep, rest = origin.partition("://")
-            if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
+            browser_origin = _as_browser_sends(origin)
+            if browser_origin is None:
                 raise ValidationError(
                     f"'{origin[:100]}' is not an origin: scheme and host (and port) only, "
                     "like https://www.example.com."
                 )
-            cleaned.append(origin)
+            cleaned.append(browser_origin)
         return cleaned
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _as_browser_sends(origin: str) -> str | None:
+    """
+    `origin` written as browsers send it in the Origin header, which Site.allows_origin
+    compares as text: an international host in punycode (bücher.de -> xn--bcher-kva.de), no
+    default port (:443 for https). None when it is not an origin (a path, credentials...).
+    """
+    scheme, sep, rest = origin.partition("://")
+    if not sep or scheme not in _DEFAULT_PORTS or not rest:
+        return None
+    if any(c in "/?#@\\" or c.isspace() for c in rest):
+        return None
+    try:
+        parts = urlsplit(origin)
+        host, port = parts.hostname or "", parts.port
+        if not host.startswith("[") and ":" not in host:
+            host = host.encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        return None
+    if not host:
+        return None
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address keeps its brackets
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}:{port}"
+    return f"{scheme}://{host}"
 
 
 class FormInline(admin.TabularInline):
