@@ -21,8 +21,25 @@ from website.tokens import TOKEN_PARAM
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 _VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Form fields never stored, whatever the form sends: secrets and payment data.
-_SENSITIVE = re.compile(r"pass(word|wd)?|secret|card|cc-?num|cvc|cvv|iban|ssn|csrf", re.I)
+# Form fields never stored, whatever the form sends: secrets and payment data. Matched on the
+# words of the name (user_password, cardNumber, cc-csc), not on any substring: "businessName"
+# holds "ssN" and "passengers" holds "pass", and those fields are kept.
+_SENSITIVE_WORDS = {
+    "pass", "password", "passwd", "passcode", "pwd", "secret", "card", "cardnumber",
+    "creditcard", "ccnumber", "ccnum", "cvc", "cvv", "csc", "iban", "ssn", "csrf",
+    "csrfmiddlewaretoken", "csrftoken",
+}  # fmt: skip
+_CARD_PARTS = {"number", "num", "csc", "exp"}  # with "cc": cc-number, cc_exp...
+
+
+def is_sensitive_field(name: str) -> bool:
+    """Whether a form field's name says it holds a secret or payment data."""
+    words = re.findall(r"[a-z]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower())
+    return bool(_SENSITIVE_WORDS.intersection(words)) or (
+        "cc" in words and bool(_CARD_PARTS.intersection(words))
+    )
+
+
 # Form field names (lower-cased, "-" and " " read as "_") -> contact field.
 _CONTACT_FIELD_NAMES = {
     "email": "email",
@@ -191,7 +208,7 @@ def form_payload(data: Mapping[str, Any], *, honeypot: str, origin: str) -> Form
             except Refusal:
                 payload.page_url = ""
             continue
-        if not name or _SENSITIVE.search(name):
+        if not name or is_sensitive_field(name):
             continue
         target = _CONTACT_FIELD_NAMES.get(re.sub(r"[\s-]+", "_", name.lower()))
         if target and not names.get(target):
