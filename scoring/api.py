@@ -137,8 +137,20 @@ class ScoreFilter(django_filters.FilterSet):
     band = django_filters.MultipleChoiceFilter(choices=[(1, "1"), (2, "2"), (3, "3")])
     fit_min = PointsFilter(field_name="fit", lookup_expr="gte")
     fit_max = PointsFilter(field_name="fit", lookup_expr="lte")
-    interest_min = PointsFilter(field_name="interest", lookup_expr="gte")
-    interest_max = PointsFilter(field_name="interest", lookup_expr="lte")
+    # The stored interest: the rows show it as of now (decay and windows are computed on read),
+    # and the beat rewrites a stored score only when time moves its band or MQL state, so these
+    # compare a value up to a band away from the one shown (ordering by interest too). Band and
+    # meets_threshold follow time within a minute.
+    interest_min = PointsFilter(
+        field_name="interest",
+        lookup_expr="gte",
+        label="Interest at least, as last stored (rows show it as of now; use band for time)",
+    )
+    interest_max = PointsFilter(
+        field_name="interest",
+        lookup_expr="lte",
+        label="Interest at most, as last stored (rows show it as of now; use band for time)",
+    )
     meets_threshold = StrictBooleanFilter()
     mql = StrictBooleanFilter(field_name="is_mql")
     lifecycle_stage = django_filters.MultipleChoiceFilter(
