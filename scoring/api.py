@@ -173,7 +173,9 @@ class ScoreFilter(django_filters.FilterSet):
         description="Each contact's fit, interest, grade, band, MQL state and the breakdown "
         "that explains them, as of now, under the default scoring model or the one "
         "`?model=<id>` names (GET /api/v1/scoring-models/); an id that names no live "
-        "scoring model is a 400.",
+        "scoring model is a 400. `interest_min` and `interest_max` (and ordering by interest) "
+        "compare the interest last stored, which time rewrites only when it moves the band or "
+        "the MQL state: filter on `band` for where interest stands now.",
         responses={200: ScoreSerializer, **ERRORS},
     ),
     retrieve=extend_schema(
