@@ -233,6 +233,22 @@ class Column:
     value: str = ""  # the category, for one-hot columns
 
 
+# An encoded number is kept within this many standard deviations of the mean, so a value far
+# off the training range (or near the float limit) stays a finite, very large, value.
+MAX_DEVIATIONS = 1e6
+
+
+def _moments(values: np.ndarray) -> tuple[float, float, float]:
+    """
+    (median, mean, standard deviation) of finite numbers, finite themselves: computed on the
+    values divided by the largest magnitude, since summing or squaring numbers near the float
+    limit (a custom property of 1e308) overflows to inf, then NaN, which no model accepts.
+    """
+    size = float(np.abs(values).max()) or 1.0
+    unit = values / size
+    return float(np.median(unit)) * size, float(unit.mean()) * size, float(unit.std()) * size
+
+
 class FeatureEncoder(TransformerMixin, BaseEstimator):
     """
     Raw feature dicts (from `extract`) -> a float matrix, with a `Column` per column.
@@ -266,10 +282,10 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
                 continue
             if len(numbers) >= 0.95 * len(known):
                 scaled = np.array([self._scale_in(name, float(v)) for v in numbers])
-                if scaled.std() < 1e-9:
+                median, mean, std = _moments(scaled)
+                if std < 1e-9:
                     continue  # the same for everyone: says nothing
-                median = float(np.median(scaled))
-                self.numeric_[name] = (median, float(scaled.mean()), float(scaled.std()))
+                self.numeric_[name] = (median, mean, std)
                 self.columns_.append(Column(name, "number"))
                 if len(numbers) < n and not name.startswith(COUNT_PREFIXES):
                     self.columns_.append(Column(name, "missing"))
@@ -290,7 +306,8 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
     def encode_value(self, name: str, value: float) -> float:
         """A raw number of a numeric feature as its scaled column value."""
         _median, mean, std = self.numeric_[name]
-        return (self._scale_in(name, value) - mean) / std
+        encoded = self._scale_in(name, value) / std - mean / std
+        return max(-MAX_DEVIATIONS, min(MAX_DEVIATIONS, encoded))
 
     def transform(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
         matrix = np.zeros((len(rows), len(self.columns_)))
@@ -308,7 +325,7 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
                     if isinstance(value, float | int):
                         matrix[r, c] = self.encode_value(column.name, float(value))
                     else:
-                        matrix[r, c] = (median - mean) / std
+                        matrix[r, c] = median / std - mean / std
         return matrix
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
