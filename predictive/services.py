@@ -11,13 +11,14 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import joblib
 import numpy as np
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from contacts.models import Activity, Contact
@@ -138,9 +139,30 @@ def predict(
 # ---- Training -----------------------------------------------------------------------------
 
 
+# A version queued or training for longer than this was interrupted (a worker killed mid-fit,
+# a command stopped): it no longer holds back a new run. Training takes minutes, not hours.
+INTERRUPTED_AFTER = timedelta(hours=6)
+INTERRUPTED = (
+    "The training was interrupted (no result after {hours} hours: a stopped worker or "
+    "command). Retrain to try again."
+)
+
+
 def predictive_model_request(*, requested_by: AbstractBaseUser | None = None) -> PredictiveModel:
-    """Queue a training run (a Celery task sent on commit); a run already going is returned."""
+    """
+    Queue a training run (a Celery task sent on commit); a run already going is returned, one
+    interrupted long ago is marked failed and a new run queued.
+    """
     with transaction.atomic():
+        since = timezone.now() - INTERRUPTED_AFTER
+        PredictiveModel.objects.filter(
+            Q(status=ModelStatus.TRAINING, started_at__lt=since)
+            | Q(status=ModelStatus.QUEUED, created_at__lt=since)
+        ).update(
+            status=ModelStatus.FAILED,
+            error=INTERRUPTED.format(hours=round(INTERRUPTED_AFTER.total_seconds() / 3600)),
+            progress_note="",
+        )
         running = PredictiveModel.objects.filter(
             status__in=[ModelStatus.QUEUED, ModelStatus.TRAINING]
         ).first()

@@ -163,6 +163,12 @@ class Command(BaseCommand):
             model.status, model.error = ModelStatus.FAILED, str(exc)
             model.save(update_fields=["status", "error"])
             raise CommandError(str(exc)) from exc
+        except BaseException as exc:
+            # Crashed or stopped (Ctrl-C): the version must not stay "training", which would
+            # hold back every retrain (predictive_model_request returns a running version).
+            model.status, model.error = ModelStatus.FAILED, f"{exc.__class__.__name__}: {exc}"
+            model.save(update_fields=["status", "error"])
+            raise
         services.predictive_model_store(model=model, trained=trained)
         model.status, model.progress = ModelStatus.EVALUATION, 100
         model.save()
