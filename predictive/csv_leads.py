@@ -8,6 +8,7 @@ sniffing); the outcome column says won or lost. Nothing is written to the databa
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,6 +45,24 @@ def csv_format(path: Path, delimiter: str | None) -> imports.CsvFormat:
     )
 
 
+def check_labels(labels: Counter[str], *, column: str, positive: str) -> None:
+    """
+    The label column must hold the --positive value and one other (blank cells aside): every
+    value but the positive one would otherwise count as lost, so "pending" or "open" leads, or
+    a misspelt --positive, would silently train as lost.
+    """
+    listed = ", ".join(f"{value} ({n})" for value, n in sorted(labels.items()))
+    if positive not in labels:
+        raise CommandError(
+            f"--positive '{positive}' is not a value of column '{column}': {listed or 'none'}."
+        )
+    if len(labels) > 2:
+        raise CommandError(
+            f"Column '{column}' holds {len(labels)} values ({listed}); it needs two, won "
+            f"('{positive}') and lost. Leave out (or blank) the rows that are still undecided."
+        )
+
+
 def read_leads(path: Path, fmt: imports.CsvFormat, options: dict[str, Any]) -> list[CsvLead]:
     """
     The file's labelled rows. With --date-column the dates come from the file (rows whose date
@@ -60,10 +79,11 @@ def read_leads(path: Path, fmt: imports.CsvFormat, options: dict[str, Any]) -> l
     skip = {outcome_i, *(columns.index(c) for c in options["drop"])}
     if date_i is not None:
         skip.add(date_i)
-    leads = []
+    leads, labels = [], Counter()
     for number, values in imports.csv_rows(path, fmt):
         if outcome_i >= len(values) or not values[outcome_i].strip():
             continue
+        labels[values[outcome_i].strip().lower()] += 1
         if date_i is not None:
             try:
                 decided = imports.parse_datetime_cell(values[date_i])
@@ -76,4 +96,5 @@ def read_leads(path: Path, fmt: imports.CsvFormat, options: dict[str, Any]) -> l
         properties = {columns[i]: v.strip() for i, v in enumerate(values) if i not in skip}
         won = values[outcome_i].strip().lower() == positive
         leads.append(CsvLead(number, properties, won, decided))
+    check_labels(labels, column=options["outcome_column"], positive=positive)
     return leads

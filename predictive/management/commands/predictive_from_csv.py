@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -46,14 +47,17 @@ ORDER_EPOCH = csv_leads.ORDER_EPOCH
 
 def _relabel(path: Path, fmt: imports.CsvFormat, column: int, positive: str, out: Path) -> None:
     """A copy of the file with the label column as won/lost (what the importer reads)."""
+    labels: Counter[str] = Counter()
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(fmt.columns)
         for _, values in imports.csv_rows(path, fmt):
             if column < len(values) and values[column].strip():
+                labels[values[column].strip().lower()] += 1
                 won = values[column].strip().lower() == positive
                 values[column] = "won" if won else "lost"
             writer.writerow(values)
+    csv_leads.check_labels(labels, column=fmt.columns[column], positive=positive)
 
 
 class Command(BaseCommand):
