@@ -19,9 +19,9 @@ How it learns (on the *train* leads of the honest split only, scoring.backtest.c
    turned into points at 20 points per doubling of the odds and rounded. The rule score is
    then the model's log-odds (up to rounding), so it ranks leads as well as the model does.
 4. **Evidence**: each rule's lift on the train leads (won rate matching / not matching) with a
-   95 % Wilson interval. A suggestion that would flip an existing rule's sign is only made
-   when the whole interval lies on the new side of "no effect"; otherwise the rule keeps its
-   points and the suggestion says why.
+   95 % interval (backtest.lift_interval: both rates' uncertainty counts). A suggestion that
+   would flip an existing rule's sign is only made when the whole interval lies on the new
+   side of "no effect"; otherwise the rule keeps its points and the suggestion says why.
 5. **Settings**: grade cut-offs at the 90th / 70th / 40th percentiles of fit, band cut-offs
    likewise on interest, caps a quarter above the largest score seen (never saturated on the
    train leads), and a combined MQL threshold placed for a target MQL share or precision.
@@ -141,14 +141,13 @@ def fit_points(
 
 
 def lift_row(hit: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    """A rule's won rate matching vs not, and its lift with a 95 % interval (Wilson)."""
+    """A rule's won rate matching vs not, and its lift with a 95 % interval."""
     n_in, n_out = int(hit.sum()), int((~hit).sum())
     won_in, won_out = int(y[hit].sum()), int(y[~hit].sum())
     rate_in, rate_out = backtest.rate(won_in, n_in), backtest.rate(won_out, n_out)
     ci = backtest.wilson(won_in, n_in)
-    lift = lift_ci = None
-    if rate_in is not None and rate_out:
-        lift, lift_ci = rate_in / rate_out, (ci[0] / rate_out, ci[1] / rate_out)
+    lift = rate_in / rate_out if rate_in is not None and rate_out else None
+    lift_ci = backtest.lift_interval(won_in, n_in, won_out, n_out) if lift is not None else None
     return {
         "n_in": n_in,
         "won_in": won_in,

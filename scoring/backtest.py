@@ -48,6 +48,7 @@ from scoring.backtest_split import (  # noqa: F401  (re-exported: read as backte
 from scoring.backtest_stats import (  # noqa: F401  (re-exported: read as backtest.X)
     Z_95,
     average_ranks,
+    lift_interval,
     log_odds_ratio,
     rate,
     roc_auc,

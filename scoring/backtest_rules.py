@@ -6,7 +6,7 @@ Per-rule lift
 -------------
 For each rule: the won rate of the contacts it gave points to ("matching") and of the others,
 with a 95 % Wilson interval for each rate. Lift = won rate matching / won rate not matching; its
-interval is the matching group's Wilson interval divided by the non-matching rate. A rule
+95 % interval (backtest_stats.lift_interval) counts the uncertainty of both rates. A rule
 *disagrees* with the data when its points point one way and the whole lift interval the other:
 positive points with the interval entirely below 1, negative points with it entirely above 1,
 zero points with an interval that excludes 1. For those, the suggested points are the rule's
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from scoring import engine
-from scoring.backtest_stats import log_odds_ratio, rate, wilson
+from scoring.backtest_stats import lift_interval, log_odds_ratio, rate, wilson
 
 if TYPE_CHECKING:
     from scoring.backtest import Observation
@@ -57,10 +57,10 @@ def _lift_row(
     won_in, won_out = sum(o.won for o in inside), sum(o.won for o in outside)
     rate_in, rate_out = rate(won_in, len(inside)), rate(won_out, len(outside))
     ci_in = wilson(won_in, len(inside))
-    lift = lift_ci = None
-    if rate_in is not None and rate_out:
-        lift = rate_in / rate_out
-        lift_ci = (ci_in[0] / rate_out, ci_in[1] / rate_out)
+    lift = rate_in / rate_out if rate_in is not None and rate_out else None
+    lift_ci = (
+        lift_interval(won_in, len(inside), won_out, len(outside)) if lift is not None else None
+    )
     if len(inside) < min_group or len(outside) < min_group or lift_ci is None:
         verdict = "too few"
     elif lift_ci[0] > 1:

@@ -1,6 +1,6 @@
 """
 The statistics of the backtest (scoring/backtest.py), pure: rates, Wilson intervals, ROC AUC by
-average ranks and the log-odds ratio of a rule's matching and other contacts.
+average ranks, and the lift interval and log-odds ratio of a rule's matching and other contacts.
 """
 
 from __future__ import annotations
@@ -55,6 +55,27 @@ def roc_auc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:
     rank_sum = sum(r for r, label in zip(ranks, labels, strict=True) if label)
     u = rank_sum - positives * (positives + 1) / 2
     return u / (positives * negatives)
+
+
+def lift_interval(
+    won_in: int, n_in: int, won_out: int, n_out: int, z: float = Z_95
+) -> tuple[float, float] | None:
+    """
+    The 95 % interval of the lift (won rate matching / won rate not matching): Katz's log
+    interval of a ratio of two rates, with 0.5 added to a group's won and lost counts when it
+    has no won lead. Both groups' uncertainty counts: a rule matching nearly every lead is
+    compared with a small, noisy rest, and its interval must say so. None when a group is
+    empty or the others won nothing (no ratio).
+    """
+    if not n_in or not n_out or not won_out:
+        return None
+    if not won_in:
+        won_in, n_in = won_in + 0.5, n_in + 1
+    ratio = (won_in / n_in) / (won_out / n_out)
+    if not ratio:
+        return None
+    spread = z * math.sqrt(1 / won_in - 1 / n_in + 1 / won_out - 1 / n_out)
+    return ratio * math.exp(-spread), ratio * math.exp(spread)
 
 
 def log_odds_ratio(won_in: int, n_in: int, won_out: int, n_out: int) -> float:

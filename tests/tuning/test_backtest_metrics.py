@@ -88,7 +88,8 @@ def test_per_rule_lift_with_counts_and_interval():
     assert (row["n_in"], row["won_in"], row["n_out"], row["won_out"]) == (3, 2, 3, 1)
     assert row["lift"] == pytest.approx(2.0)
     assert row["ci_in"] == pytest.approx((0.2077, 0.9385), abs=1e-4)
-    assert row["lift_ci"] == pytest.approx((0.2077 * 3, 0.9385 * 3), abs=1e-3)
+    # Katz: 2 x exp(+-1.96 x sqrt(1/2 - 1/3 + 1/1 - 1/3)), both groups' uncertainty.
+    assert row["lift_ci"] == pytest.approx((0.3342, 11.969), abs=1e-3)
     assert (row["verdict"], row["suggested"]) == ("unclear", None)
     (few,) = rule_lift(SIX, [_rule(1, 10)])
     assert few["verdict"] == "too few"
