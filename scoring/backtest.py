@@ -19,6 +19,7 @@ scoring/backtest_stats.py the statistics both use (Wilson intervals, ROC AUC).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -141,21 +142,32 @@ def _group(
 
 
 def deciles(observations: Sequence[Observation]) -> list[dict[str, Any]]:
-    """Conversion per tenth of the combined score, decile 1 holding the highest scores."""
+    """
+    Conversion per tenth of the combined score, decile 1 holding the highest scores. Leads
+    with the same score share their won rate: a tie that straddles deciles (rule scores are
+    coarse; many leads score 0) gives each decile its part of the tie's won leads, never the
+    won rate of whichever leads the order by id happened to put there. `won` is therefore an
+    expected count where a tie is split.
+    """
     ordered = sorted(observations, key=lambda o: (-o.combined, o.contact_id))
     n = len(ordered)
+    shares: dict[float, float] = {}
+    for score, tied in itertools.groupby(ordered, key=lambda o: o.combined):
+        tied = list(tied)
+        shares[score] = sum(o.won for o in tied) / len(tied)
     rows = []
     for decile in range(10):
         members = ordered[decile * n // 10 : (decile + 1) * n // 10]
         if not members:
             continue
-        won = sum(o.won for o in members)
+        expected = sum(shares[o.combined] for o in members)
+        whole = abs(expected - round(expected)) < 1e-9
         rows.append(
             {
                 "label": decile + 1,
                 "n": len(members),
-                "won": won,
-                "rate": rate(won, len(members)),
+                "won": round(expected) if whole else round(expected, 1),
+                "rate": expected / len(members),
                 "min": min(o.combined for o in members),
                 "max": max(o.combined for o in members),
             }
