@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
 from contacts.signals import demo_seeded
@@ -24,6 +26,17 @@ def lead_qualified_received(sender, qualification, contact, **kwargs: Any) -> No
     from routing import services
 
     services.lead_route(qualification_id=qualification.pk)
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="routing_user_deleting")
+def user_deleting(sender, instance, **kwargs: Any) -> None:
+    """
+    A user who holds leads is being deleted (in the admin): their leads go back to the
+    Unassigned queue before the deletion clears Assignment.rep, which a held lead must have.
+    """
+    from routing import services
+
+    services.rep_leads_release(user=instance)
 
 
 @receiver(account_qualified, dispatch_uid="routing_account_qualified")

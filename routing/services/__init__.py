@@ -8,7 +8,8 @@ Writes for routing, by concern:
 - sla_clock: an assignment's SLA length and its business-hours deadline;
 - sla_checks: re-routing a lead whose SLA ran out, or escalating it to the manager;
 - rep_actions: the rep accepting, rejecting, disqualifying a lead, recording its outcome;
-- reassignment: a manager reassigning by hand, and the warnings to confirm first;
+- reassignment: a manager reassigning by hand, and the warnings to confirm first; a deleted
+  user's leads going back to the Unassigned queue;
 - notifications: in-app notifications, their email and Slack posts;
 - webhooks: outbound webhooks (payloads, signed deliveries, retries);
 - delivery_retries: the beat re-queuing overdue or lost deliveries and emails;
@@ -22,7 +23,11 @@ from routing.services.delivery_retries import deliveries_retry_due
 from routing.services.errors import ReassignWarning, RoutingError, RoutingInputError
 from routing.services.lead_routing import lead_route
 from routing.services.notifications import notification_email_send, notifications_mark_read
-from routing.services.reassignment import assignment_reassign, reassign_warnings
+from routing.services.reassignment import (
+    assignment_reassign,
+    reassign_warnings,
+    rep_leads_release,
+)
 from routing.services.rep_actions import (
     assignment_accept,
     assignment_disqualify,
@@ -63,6 +68,7 @@ __all__ = [
     "notification_email_send",
     "notifications_mark_read",
     "reassign_warnings",
+    "rep_leads_release",
     "webhook_delivery_attempt",
     "webhook_delivery_requeue",
     "webhook_retry_delay",

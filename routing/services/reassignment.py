@@ -1,6 +1,7 @@
 """
 A manager handing a lead to a rep by hand, and the warnings (away, inactive, full, within the
-cool-off) that make them confirm first: the same checks automatic routing makes.
+cool-off) that make them confirm first: the same checks automatic routing makes. And a deleted
+user's leads going back to the Unassigned queue, for their manager to hand out.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from contacts.services import contact_holder_record
 from routing import engine, selectors
 from routing.models import (
     ACTIVE_STATUSES,
+    HELD_STATUSES,
     Assignment,
     AssignmentStatus,
     DecisionKind,
     NotificationKind,
     RepProfile,
     RoutingDecision,
+    Team,
     WebhookEvent,
 )
 from routing.selectors import display_name
@@ -147,3 +150,48 @@ def reassign_warnings(
                 f"(cool-off {days} days)."
             )
     return warnings
+
+
+@transaction.atomic
+def rep_leads_release(*, user: AbstractBaseUser, now: datetime | None = None) -> int:
+    """
+    A user is being deleted: the leads they hold (awaiting acceptance or accepted) go back to
+    the Unassigned queue in front of their team's manager, logged, instead of the deletion
+    failing on "a held lead has a rep". Teams they manage lose their manager first, as the
+    deletion would, so nothing is addressed to the departing user. Returns how many moved.
+    """
+    now = now or timezone.now()
+    Team.objects.filter(manager=user).update(manager=None)
+    name = display_name(user)
+    held = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("contact__company", "team__manager")
+        .filter(rep=user, status__in=HELD_STATUSES)
+        .order_by("pk")
+    )
+    moved = 0
+    for assignment in held:
+        was = assignment.get_status_display().lower()
+        manager = assignment.team.manager if assignment.team_id else None
+        assignment.status = AssignmentStatus.UNASSIGNED
+        assignment.rep = None
+        assignment.sla_due_at = None
+        assignment.save()
+        target = (
+            f"back to the Unassigned queue for {display_name(manager)} "
+            f"(manager of {assignment.team.name})"
+            if manager is not None
+            else "back to the Unassigned queue"
+        )
+        RoutingDecision.objects.create(
+            assignment=assignment,
+            occurred_at=now,
+            kind=DecisionKind.UNASSIGNED,
+            rule_id=assignment.rule_id,
+            sentence=f"{name}'s user account was deleted while the lead was {was}; {target}",
+        )
+        if manager is not None:
+            contact_holder_record(contact_id=assignment.contact_id, user_id=manager.pk, at=now)
+            _notify(assignment, kind=NotificationKind.UNASSIGNED, recipient_id=manager.pk)
+        moved += 1
+    return moved
