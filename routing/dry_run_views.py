@@ -78,10 +78,12 @@ def _candidates(decision: engine.Decision, contact: Contact, *, now: datetime) -
     loads = selectors.rep_loads(p.user_id for p in profiles)
     lead = selectors.lead_of(contact)
     today = timezone.localdate(now)
+    # Who rejected this lead within the cool-off: the verdict passes them over, so must the table.
+    barred = selectors.lead_cool_off(contact=contact, rule=decision.rule, now=now)
     rows = []
     for profile in profiles:
         state = selectors.rep_state(profile, load=loads.get(profile.user_id, 0))
-        reason = engine.unavailable_reason(state, today)
+        reason = engine.unavailable_reason(state, today, barred)
         if reason is None and not state.covers(lead):
             reason = "outside territory"
         rows.append(

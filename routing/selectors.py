@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, F, FilteredRelation, Max, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from contacts.models import Activity, Company, Contact
 from contacts.selectors import company_distinct_values
@@ -362,6 +363,19 @@ def recent_rejections(*, contact_id: int, since: datetime) -> dict[int, datetime
         .annotate(at=Max("closed_at"))
     )
     return {row["rep_id"]: row["at"] for row in rows}
+
+
+def lead_cool_off(*, contact: Contact, rule: engine.RuleSpec, now: datetime) -> dict[int, str]:
+    """Reps who rejected this lead within the rule's team's cool-off, each with the reason."""
+    days = rule.reject_cool_off_days
+    if not days:
+        return {}
+    window = timedelta(days=days)
+    rejections = recent_rejections(contact_id=contact.pk, since=now - window)
+    return {
+        rep_id: engine.cool_off_reason(timezone.localdate(at), timezone.localdate(at + window))
+        for rep_id, at in rejections.items()
+    }
 
 
 def sla_calendar(profile: RepProfile | None) -> sla.Calendar | None:

@@ -7,7 +7,7 @@ a decision consumed (the rule's cursor, the rep's last-assigned time).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
@@ -40,7 +40,7 @@ def _decide(
         return engine.decide(lead=lead, rules=[], reps=[], today=timezone.localdate(now))
     # Reps barred from this lead: who rejected it within the team's cool-off, and (SLA
     # re-routing) who already had it; the latter reason wins when both apply.
-    barred = _cool_off(contact_id=contact.pk, rule=rule, now=now)
+    barred = selectors.lead_cool_off(contact=contact, rule=rule, now=now)
     barred.update(dict.fromkeys(exclude, "already had it"))
     holders = selectors.account_holders(contact) if rule.account_match else []
 
@@ -76,19 +76,6 @@ def _decide(
         today=timezone.localdate(now),
         exclude=barred,
     )
-
-
-def _cool_off(*, contact_id: int, rule: engine.RuleSpec, now: datetime) -> dict[int, str]:
-    """Reps who rejected this lead within the rule's team's cool-off, each with the reason."""
-    days = rule.reject_cool_off_days
-    if not days:
-        return {}
-    window = timedelta(days=days)
-    rejections = selectors.recent_rejections(contact_id=contact_id, since=now - window)
-    return {
-        rep_id: engine.cool_off_reason(timezone.localdate(at), timezone.localdate(at + window))
-        for rep_id, at in rejections.items()
-    }
 
 
 def lead_route_dry_run(*, contact: Contact, now: datetime | None = None) -> engine.Decision:
