@@ -3,10 +3,10 @@ The REST API for assignments (under /api/v1/, see leadscore/api_urls.py): who ho
 qualified lead, and the holding rep's actions on it.
 
 Which assignments a user sees is routing's rule (routing.selectors.assignments_visible_to), the
-same as the sales queue: reps the leads they hold, managers their teams' (and leads no team could
-take), admins all; Marketing ops works no leads and sees none. The actions are thin: serializers
-check the shape, routing.services does the work and raises RoutingError (409) when the lead's
-state does not allow it.
+same as the sales queue: reps the leads they hold, managers their teams' (and unassigned leads no
+team could take or whose team has no manager), admins all; Marketing ops works no leads and sees
+none. The actions are thin: serializers check the shape, routing.services does the work and
+raises RoutingError (409) when the lead's state does not allow it.
 
 Here: the viewset, its filter and the schema's examples; who may act is in
 routing.api_permissions, the serializers are in routing.api_serializers.

@@ -3,8 +3,9 @@ Reads for routing: who may see which assignments, the ranked queue, team load, d
 and the engine's view of rules, reps and leads.
 
 Visibility is decided here, once, so every page and action goes through the same scope:
-reps see the leads they hold, managers the leads of the teams they manage (plus leads no team
-could take), admins everything. Marketing ops and users without a role see nothing.
+reps see the leads they hold, managers the leads of the teams they manage (plus unassigned leads
+no team could take, or whose team has no manager), admins everything. Marketing ops and users
+without a role see nothing.
 """
 
 from __future__ import annotations
@@ -85,12 +86,15 @@ def assignments_visible_to(user: AbstractBaseUser) -> QuerySet[Assignment]:
         # ORs across joins, which kept PostgreSQL from using any index on a big team.
         teams = Team.objects.filter(manager=user).values("pk")
         reps = RepProfile.objects.filter(team__manager=user).values("user_id")
+        unmanaged = Team.objects.filter(manager__isnull=True).values("pk")
         return assignments.filter(
             Q(rep=user)
             | Q(team_id__in=teams)
             | Q(rep_id__in=reps)
-            # A lead no rule could place belongs to no team: every manager must see it.
+            # A lead no rule could place belongs to no team, and one of a team without a
+            # manager has nobody to hand it out: every manager must see them.
             | Q(team__isnull=True, status=AssignmentStatus.UNASSIGNED)
+            | Q(team_id__in=unmanaged, status=AssignmentStatus.UNASSIGNED)
         )
     if scope == "own":
         return assignments.filter(rep=user)
