@@ -268,7 +268,10 @@ def team_loads(*, user: AbstractBaseUser, now: datetime) -> QuerySet[RepProfile]
 
 def reassign_targets(*, user: AbstractBaseUser) -> QuerySet[RepProfile]:
     """Reps a manager can hand a lead to: their teams' reps (every rep for admins)."""
-    profiles = RepProfile.objects.select_related("user", "team").filter(is_active=True)
+    # Reps who receive leads (RepProfile.receives_leads), in the database's terms.
+    profiles = RepProfile.objects.select_related("user", "team").filter(
+        is_active=True, user__is_active=True
+    )
     if queue_scope(user) != "all":
         profiles = profiles.filter(team__manager=user)
     return profiles.order_by("team__name", "user__first_name", "user__username")
@@ -341,7 +344,7 @@ def rep_state(profile: RepProfile, *, load: int) -> engine.RepState:
         user_id=profile.user_id,
         name=display_name(profile.user),
         team_id=profile.team_id,
-        is_active=profile.is_active and profile.user.is_active,
+        is_active=profile.receives_leads,
         out_of_office_until=profile.out_of_office_until,
         capacity=profile.capacity,
         load=load,

@@ -194,6 +194,11 @@ class RepProfile(models.Model):
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
 
+    @property
+    def receives_leads(self) -> bool:
+        """Active as a rep, and their user account too (a deactivated user cannot log in)."""
+        return self.is_active and self.user.is_active
+
     def clean(self) -> None:
         unknown = set(split_values(self.segments)) - set(SizeSegment.values)
         if unknown:
