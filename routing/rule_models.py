@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -86,11 +87,19 @@ class RoutingRule(models.Model):
         help_text="A lead whose company has an account owner, or whose colleague is already "
         "held by a rep, goes to that rep when they can take it.",
     )
+    # At least a minute: a 0-minute SLA (typed to mean "none") would be overdue at once and
+    # bounce every lead from rep to rep until it escalates, within minutes.
     sla_minutes = models.PositiveIntegerField(
-        "SLA (minutes)", default=240, help_text="Time a rep has to accept before re-routing."
+        "SLA (minutes)",
+        default=240,
+        validators=[MinValueValidator(1)],
+        help_text="Time a rep has to accept before re-routing.",
     )
     hand_raise_sla_minutes = models.PositiveIntegerField(
-        "hand-raise SLA (minutes)", default=60, help_text="Shorter SLA for demo requests etc."
+        "hand-raise SLA (minutes)",
+        default=60,
+        validators=[MinValueValidator(1)],
+        help_text="Shorter SLA for demo requests etc.",
     )
     # The round-robin cursor: the next slot in the team's rotation. Read and advanced only
     # under a row lock on this rule (services.deciding._decide), so concurrent leads take
