@@ -174,16 +174,16 @@ def demo_routing_scenes(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     scenes = {"escalated": 0, "overdue": 0, "rejected_rerouted": 0}
     with transaction.atomic():
-        # Escalated: nobody accepted in time after the team's re-routes.
-        for assignment in _pending(ENTERPRISE_TEAM)[:2] or _pending()[:2]:
+        # Escalated: nobody accepted in time, through the real SLA check each time (re-routed
+        # to the next rep, then up to the manager), so the log has every step it counts.
+        for assignment in list(_pending(ENTERPRISE_TEAM)[:2] or _pending()[:2]):
             limit = assignment.team.escalate_after_reroutes if assignment.team else 0
-            Assignment.objects.filter(pk=assignment.pk).update(
-                reroute_count=limit,
-                assigned_at=now - timedelta(hours=6),
-                sla_due_at=now - timedelta(hours=2),
-            )
+            for _ in range(limit + 1):
+                late = Assignment.objects.filter(pk=assignment.pk, status=AssignmentStatus.PENDING)
+                if not late.update(sla_due_at=now - timedelta(hours=2)):
+                    break  # escalated already: nobody else could take it
+                services.assignments_check_sla(now=now)
             scenes["escalated"] += 1
-        services.assignments_check_sla(now=now)
         # Overdue: waiting past their SLA (beat's SLA check re-routes them within a minute).
         for assignment in _pending(TEAM_NAME)[:6]:
             Assignment.objects.filter(pk=assignment.pk).update(
