@@ -63,7 +63,10 @@ def _assignment_expire(*, assignment_id: int, now: datetime) -> bool:
     team = assignment.team
     limit = team.escalate_after_reroutes if team else 0
     if assignment.reroute_count >= limit:
-        _escalate(assignment, now=now, why=f"{ran_out} after {assignment.reroute_count} re-routes")
+        count = assignment.reroute_count
+        _escalate(
+            assignment, now=now, why=f"{ran_out} after {count} re-route{'s' if count != 1 else ''}"
+        )
         return True
     had_it = set(assignment.decisions.exclude(rep=None).values_list("rep_id", flat=True)) | {
         assignment.rep_id
