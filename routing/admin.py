@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
@@ -72,6 +72,11 @@ class RepProfileInline(admin.TabularInline):
     fields = ["user", "is_active", "out_of_office_until", "capacity", "weight", "countries"]
     autocomplete_fields = ["user"]
     extra = 0
+    # The default 10-row, 40-column textarea made each rep a tall row and the team page wider
+    # than a 1440 px screen; the countries are a short comma-separated list.
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})},
+    }
 
 
 @admin.register(Team)
