@@ -273,7 +273,6 @@ class ScoringRuleSerializer(StrictTypesMixin, serializers.ModelSerializer):
             "max_value": {"min_value": -1e15, "max_value": 1e15},
             "max_points": {"min_value": 0, "max_value": 1_000_000},
             "max_occurrences": {"max_value": 1_000_000},
-            "window_days": {"max_value": 36_500},
             "position": {"max_value": 1_000_000},
         }
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from contacts.models import Contact
 from leadscore.fast_json import FastJSONField
 from scoring.line_models import ScoringLine
-from scoring.rule_models import validate_points
+from scoring.rule_models import validate_points, validate_window_days
 
 
 class MqlMode(models.TextChoices):
@@ -107,6 +107,7 @@ class ScoringModel(models.Model):
         "buying-group window (days)",
         default=30,
         help_text="A contact counts as engaged when its interest rose in the last N days.",
+        validators=[validate_window_days],
     )
     account_engagement_cap = models.FloatField(
         "account engagement at most",

@@ -120,6 +120,22 @@ def validate_points(value: float | None) -> None:
         )
 
 
+# The longest window a rule or the buying group may look back: a century, longer than any
+# history (activities go back to 1900). Far larger windows overflowed the date arithmetic of
+# every score, what-if and rescore ("days=2000000000; must have magnitude <= 999999999").
+WINDOW_DAYS_LIMIT = 36_500
+
+
+def validate_window_days(value: int | None) -> None:
+    """A window is at most WINDOW_DAYS_LIMIT days (None: no window, not mine)."""
+    if value is not None and value > WINDOW_DAYS_LIMIT:
+        raise ValidationError(
+            f"Give a window of at most {WINDOW_DAYS_LIMIT:,} days (100 years), or leave it "
+            "empty to count every activity.",
+            code="window_range",
+        )
+
+
 class ScoringRule(models.Model):
     """
     One way a lead earns (or loses) points: a fit rule tests an attribute of the contact or its
@@ -179,6 +195,7 @@ class ScoringRule(models.Model):
         null=True,
         blank=True,
         help_text="Only activities in the last N days count.",
+        validators=[validate_window_days],
     )
 
     class Meta:
