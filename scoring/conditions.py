@@ -66,6 +66,19 @@ SENIORITY_LABELS = {
 }
 
 
+# What a rule's value may call a level: its code, its label, and the label's usual spellings.
+_SENIORITY_NAMES = {
+    name: level
+    for level, label in SENIORITY_LABELS.items()
+    for name in (level, level.replace("_", " "), level.replace("_", "-"), label.lower())
+}
+
+
+def seniority_level(name: str) -> str | None:
+    """The level a rule's value names ('C-level', 'c_level', 'Head of' -> 'head'), else None."""
+    return _SENIORITY_NAMES.get(" ".join(name.lower().split()))
+
+
 def seniority_of(title: str | None) -> str | None:
     if is_empty(title):
         return None

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from contacts.models import ActivityKind
+from scoring.conditions import SENIORITY_LABELS, seniority_level, split_values
 
 
 class Dimension(models.TextChoices):
@@ -250,6 +251,12 @@ class ScoringRule(models.Model):
             errors.update(
                 validate_operands(self.operator, self.value, self.min_value, self.max_value)
             )
+            if (
+                self.attribute == FitAttribute.SENIORITY
+                and self.operator in TEXT_VALUE_OPERATORS
+                and "value" not in errors
+            ):
+                self._clean_seniority_value(errors)
         elif self.dimension == Dimension.INTEREST:
             if not self.activity_kind:
                 errors["activity_kind"] = "An interest rule counts an activity kind."
@@ -257,6 +264,24 @@ class ScoringRule(models.Model):
                 errors["custom_kind"] = "Name the custom activity kind."
         if errors:
             raise ValidationError(errors)
+
+    def _clean_seniority_value(self, errors: dict[str, str]) -> None:
+        """
+        Store the levels the engine compares (c_level, vp...): a rule written with the labels
+        the pages show ("C-level, Head of") matched nobody. A value that is no level is refused.
+        """
+        names = split_values(self.value)
+        levels = [seniority_level(name) for name in names]
+        unknown = [name for name, level in zip(names, levels, strict=True) if level is None]
+        if unknown:
+            errors["value"] = (
+                f"Not a seniority: {', '.join(unknown)}. Use "
+                f"{', '.join(SENIORITY_LABELS.values())}, separated by commas."
+            )
+        elif len(levels) > 1 and self.operator not in {Operator.ONE_OF, Operator.NOT_ONE_OF}:
+            errors["value"] = "Give one seniority here, or choose 'is one of' for several."
+        else:
+            self.value = ", ".join(levels)
 
 
 class RuleCondition(models.Model):
