@@ -9,7 +9,7 @@ from django.utils import timezone
 from contacts.models import Contact
 from leadscore.fast_json import FastJSONField
 from scoring.line_models import ScoringLine
-from scoring.rule_models import validate_points, validate_window_days
+from scoring.rule_models import validate_cap, validate_points, validate_window_days
 
 
 class MqlMode(models.TextChoices):
@@ -57,10 +57,10 @@ class ScoringModel(models.Model):
         help_text="Interest points lose half their value every this many days. 0 = no decay.",
     )
     fit_cap = models.FloatField(
-        "fit at most", null=True, blank=True, default=100, validators=[validate_points]
+        "fit at most", null=True, blank=True, default=100, validators=[validate_cap]
     )
     interest_cap = models.FloatField(
-        "interest at most", null=True, blank=True, default=100, validators=[validate_points]
+        "interest at most", null=True, blank=True, default=100, validators=[validate_cap]
     )
     mql_mode = models.CharField(
         "MQL rule", max_length=10, choices=MqlMode.choices, default=MqlMode.BOTH
@@ -94,7 +94,7 @@ class ScoringModel(models.Model):
         default=25,
         help_text="Account engagement counts at most this much of any one contact's interest, "
         "so one busy contact cannot make an account hot.",
-        validators=[validate_points],
+        validators=[validate_cap],
     )
     account_role_points = models.FloatField(
         "points per role engaged",
@@ -114,7 +114,7 @@ class ScoringModel(models.Model):
         null=True,
         blank=True,
         default=100,
-        validators=[validate_points],
+        validators=[validate_cap],
     )
     mqa_fit_threshold = models.FloatField(
         "MQA: account fit at least", default=30, validators=[validate_points]

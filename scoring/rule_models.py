@@ -137,6 +137,17 @@ def validate_window_days(value: int | None) -> None:
         )
 
 
+def validate_cap(value: float | None) -> None:
+    """An 'at most' bound is a size: 0 or more points (None: no cap, not mine)."""
+    validate_points(value)
+    if value is not None and value < 0:
+        # A negative cap turned every total into that size: fit at most -5 gave everyone 5.
+        raise ValidationError(
+            "'At most' is a size: give 0 or more points. Penalties are held to the same size.",
+            code="cap_negative",
+        )
+
+
 class ScoringRule(models.Model):
     """
     One way a lead earns (or loses) points: a fit rule tests an attribute of the contact or its
@@ -189,7 +200,7 @@ class ScoringRule(models.Model):
         null=True,
         blank=True,
         help_text="This rule gives at most P points.",
-        validators=[validate_points],
+        validators=[validate_cap],
     )
     window_days = models.PositiveIntegerField(
         "only the last (days)",
