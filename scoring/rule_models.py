@@ -273,6 +273,11 @@ class ScoringRule(models.Model):
                 errors["activity_kind"] = "An interest rule counts an activity kind."
             if self.activity_kind == ActivityKind.CUSTOM and not self.custom_kind:
                 errors["custom_kind"] = "Name the custom activity kind."
+            elif self.custom_kind and self.activity_kind != ActivityKind.CUSTOM:
+                # Only custom activities carry a name, so the rule would match nothing.
+                errors["custom_kind"] = (
+                    "Only the 'Custom' activity kind has a name: choose Custom, or clear the name."
+                )
         if errors:
             raise ValidationError(errors)
 
