@@ -11,12 +11,17 @@ from typing import Any
 
 from django.db.models import Prefetch
 
+from contacts.identity import normalize_domain
 from scoring import engine
 from scoring.models import RuleCondition, ScoringModel, ScoringRule
 
 
 def _domains(text: str) -> frozenset[str]:
-    return frozenset(engine.split_values(text))
+    """
+    Domains as marketers paste them ('@Rival.com', 'https://www.rival.com/'), in the form the
+    contacts' email domains are compared in (identity.normalize_domain): 'rival.com'.
+    """
+    return frozenset(filter(None, map(normalize_domain, engine.split_values(text))))
 
 
 def rule_spec(rule: ScoringRule) -> engine.Rule:
