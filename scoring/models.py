@@ -205,10 +205,17 @@ class ScoringModel(models.Model):
         return not self.is_live and self.published_at is None
 
     def clean(self) -> None:
+        # Keyed by field, so the database constraints behind them are not reported again by
+        # name ('Constraint "scoring_grade_cutoffs_ordered" is violated.').
+        errors = {}
+        if self.decay_half_life_days is not None and self.decay_half_life_days < 0:
+            errors["decay_half_life_days"] = "Give 0 days (no decay) or more."
         if not (self.grade_a_min >= self.grade_b_min >= self.grade_c_min):
-            raise ValidationError("Grade cut-offs must run A >= B >= C.")
+            errors["grade_b_min"] = "Grade cut-offs must run A >= B >= C."
         if self.band_hot_min < self.band_warm_min:
-            raise ValidationError("The hot band must start at or above the warm band.")
+            errors["band_warm_min"] = "The hot band must start at or above the warm band."
+        if errors:
+            raise ValidationError(errors)
 
 
 class ContactScore(models.Model):
