@@ -6,17 +6,38 @@ read-only; only a draft's rules are added, edited and deleted, and every write i
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from scoring import selectors, services
 from scoring.admin_shared import audit_formset, is_frozen, status_badge
-from scoring.models import AuditAction, RuleCondition, ScoringModel, ScoringRule
+from scoring.models import AuditAction, Dimension, RuleCondition, ScoringModel, ScoringRule
+
+
+class RuleConditionFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if not self._should_delete_form(form)
+        ]
+        # The engine reads conditions on interest rules only: on a fit rule they would
+        # silently test nothing.
+        if kept and self.instance.dimension != Dimension.INTEREST:
+            raise ValidationError(
+                "Conditions test the activities an interest rule counts; a fit rule has none. "
+                "Delete the conditions or make the rule an interest rule."
+            )
 
 
 class RuleConditionInline(admin.TabularInline):
     model = RuleCondition
+    formset = RuleConditionFormSet
     extra = 0
     fields = ["property", "operator", "value", "min_value", "max_value"]
 

@@ -148,6 +148,11 @@ def validate_cap(value: float | None) -> None:
         )
 
 
+# The fields each dimension reads (the rest stay empty).
+FIT_FIELDS = ("attribute", "property_name", "operator", "value", "min_value", "max_value")
+INTEREST_FIELDS = ("activity_kind", "custom_kind", "max_occurrences", "max_points", "window_days")
+
+
 class ScoringRule(models.Model):
     """
     One way a lead earns (or loses) points: a fit rule tests an attribute of the contact or its
@@ -278,8 +283,23 @@ class ScoringRule(models.Model):
                 errors["custom_kind"] = (
                     "Only the 'Custom' activity kind has a name: choose Custom, or clear the name."
                 )
+        errors.update(self._other_dimensions_fields())
         if errors:
             raise ValidationError(errors)
+
+    def _other_dimensions_fields(self) -> dict[str, str]:
+        """
+        Fields of the other dimension that are filled in: the engine ignores them, so a fit
+        rule's window or an interest rule's operator would be a setting that silently does
+        nothing (typically left over after changing the dimension).
+        """
+        if self.dimension == Dimension.INTEREST:
+            fields, message = FIT_FIELDS, "Only fit rules test an attribute: clear this."
+        elif self.dimension in (Dimension.FIT, Dimension.ACCOUNT):
+            fields, message = INTEREST_FIELDS, "Only interest rules count activities: clear this."
+        else:
+            return {}
+        return {name: message for name in fields if getattr(self, name) not in (None, "")}
 
     def _clean_seniority_value(self, errors: dict[str, str]) -> None:
         """
