@@ -25,6 +25,7 @@ from routing import selectors as routing_selectors
 from routing.models import AssignmentStatus, DisqualifyReason, RejectReason
 from scoring import account_selectors, engine, wording
 from scoring import selectors as scoring_selectors
+from scoring.services import QUALIFIABLE_STAGES
 from workspace import exports, selectors, services
 from workspace.filters import BANDS, GRADES, CompanyAccountFilter, WorkspaceContactFilter
 from workspace.models import SavedView
@@ -405,6 +406,8 @@ def contact_routing(request: HttpRequest, pk: int) -> HttpResponse:
         "waiting": None
         if current
         else scoring_selectors.contact_open_qualification(contact_id=contact.pk),
+        # Past the lead stage (customers, opportunities...) a contact is scored, never routed.
+        "routable": contact.lifecycle_stage in QUALIFIABLE_STAGES,
     }
     template = "workspace/contact_routing.html"
     if request.htmx:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils.html import escape
 
-from contacts.models import Company
+from contacts.models import Company, Contact, LifecycleStage
 from routing.models import AssignmentStatus, Strategy
 from scoring.models import Qualification, QualificationStatus
 from tests.routing.conftest import RoutingRuleFactory, make_rep, qualify, route
@@ -75,6 +75,15 @@ def test_accepting_from_the_contact_page_comes_back_to_it(rep_client, assignment
 def test_a_contact_never_routed_says_so(rep_client, rep_owns_acme):
     html = rep_client.get(f"/contacts/{rep_owns_acme['ada'].pk}/routing/").content.decode()
     assert "Not routed: no open qualification." in html
+
+
+def test_a_customer_is_said_to_be_scored_not_routed(ops_client, rep_owns_acme):
+    # Not "routed when its score meets the MQL rule": a customer's may, and is never routed.
+    ada = rep_owns_acme["ada"]
+    Contact.objects.filter(pk=ada.pk).update(lifecycle_stage=LifecycleStage.CUSTOMER)
+    html = ops_client.get(f"/contacts/{ada.pk}/routing/").content.decode()
+    assert "At the Customer stage a contact is scored, not routed as a new lead." in html
+    assert "A lead is routed when" not in html
 
 
 @pytest.mark.parametrize(
