@@ -310,7 +310,7 @@ class ScoringModelAdmin(admin.ModelAdmin):
     def _confirm(
         self, request: HttpRequest, model: ScoringModel, *, title: str, template: str, **context
     ) -> TemplateResponse:
-        live = selectors.live_model()
+        live = selectors.live_model(line=model.line_id)
         return TemplateResponse(
             request,
             f"admin/scoring/scoringmodel/{template}",
