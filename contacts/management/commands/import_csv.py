@@ -15,7 +15,7 @@ from contacts.imports import (
     import_job_execute,
     import_job_set_mapping,
 )
-from contacts.models import ImportKind
+from contacts.models import ImportJob, ImportKind
 
 
 class Command(BaseCommand):
@@ -98,8 +98,12 @@ class Command(BaseCommand):
         sys.stderr.write("\n")
         if job.status == "failed":
             raise CommandError(job.error)
-        summary = job.dry_run.get("summary", {}) if options["dry_run"] else job.summary
-        if options["dry_run"]:
+        self._report(job, dry_run=options["dry_run"])
+
+    def _report(self, job: ImportJob, *, dry_run: bool) -> None:
+        """What the run did (or the dry run would do): counts, outcomes, rows to look at."""
+        summary = job.dry_run.get("summary", {}) if dry_run else job.summary
+        if dry_run:
             counts = job.dry_run["counts"]
             rejected = job.dry_run["rejected_path"]
             self.stdout.write(
