@@ -80,6 +80,26 @@ def cap_total(total: float, cap: float | None) -> tuple[float, bool]:
     return math.copysign(cap, total), True
 
 
+def highest_scores(spec: ModelSpec) -> tuple[float, float]:
+    """
+    The most fit and interest any contact can have under `spec`: every positive fit rule
+    matching, every positive interest rule at its points cap or its most occurrences (no bound
+    where it has neither), within the model's caps. An MQL rule above these qualifies nobody.
+    """
+    fit = sum(max(rule.points, 0.0) for rule in spec.rules if rule.dimension == FIT)
+    interest = 0.0
+    for rule in spec.rules:
+        if rule.dimension != INTEREST or rule.points <= 0:
+            continue
+        if rule.max_points is not None:
+            interest += min(rule.max_points, rule.points * (rule.max_occurrences or math.inf))
+        elif rule.max_occurrences is not None:
+            interest += rule.points * rule.max_occurrences
+        else:
+            interest = math.inf
+    return cap_total(fit, spec.fit_cap)[0], cap_total(interest, spec.interest_cap)[0]
+
+
 # ---- Rule state: what an interest rule needs to know of a contact's history --------------
 #
 # For each contact and each interest rule *definition* (what it counts: kind, custom kind,

@@ -297,6 +297,36 @@ def rule_warnings(rule: ScoringRule, *, spec: engine.ModelSpec | None = None) ->
     )
 
 
+def threshold_warnings(model: ScoringModel) -> list[str]:
+    """Advice on the version's MQL rule: a threshold its rules and caps can never reach."""
+    spec = model_spec(model)
+    fit, interest = engine.highest_scores(spec)
+    unreachable = []
+    if spec.mql_mode == engine.COMBINED:
+        if spec.mql_combined > fit + interest:
+            unreachable.append(
+                f"fit + interest of {spec.mql_combined:g}: the rules and caps give at most "
+                f"{fit + interest:g}"
+            )
+    else:
+        if spec.mql_fit > fit:
+            unreachable.append(
+                f"fit of {spec.mql_fit:g}: the fit rules and cap give at most {fit:g}"
+            )
+        if spec.mql_interest > interest:
+            unreachable.append(
+                f"interest of {spec.mql_interest:g}: the interest rules and cap give at most "
+                f"{interest:g}"
+            )
+    if not unreachable:
+        return []
+    hand_raise = any(rule.hand_raise for rule in spec.rules)
+    return [
+        f"No contact can reach the MQL rule's {'; nor '.join(unreachable)}. "
+        + ("Only hand-raises will qualify." if hand_raise else "Nobody will qualify.")
+    ]
+
+
 def model_warnings(model: ScoringModel) -> list[tuple[ScoringRule, str]]:
     """Every active rule's advice, for the model page."""
     spec = model_spec(model, rules=())

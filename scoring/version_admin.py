@@ -173,9 +173,12 @@ class ScoringModelAdmin(admin.ModelAdmin):
         if not model.pk:
             return ""
         found = selectors.model_warnings(model)
-        if not found:
+        thresholds = selectors.threshold_warnings(model)
+        if not found and not thresholds:
             return "No warnings."
         return format_html_join(
+            "", '<div style="color:#b45309">⚠ <b>MQL rule</b>: {}</div>', ((w,) for w in thresholds)
+        ) + format_html_join(
             "",
             '<div style="color:#b45309">⚠ <b>{}</b>: {}</div>',
             ((rule.name, warning) for rule, warning in found),
@@ -322,6 +325,7 @@ class ScoringModelAdmin(admin.ModelAdmin):
                 "live": live,
                 "diff": selectors.version_diff(live, model) if live else None,
                 "warnings": selectors.model_warnings(model),
+                "threshold_warnings": selectors.threshold_warnings(model),
                 **context,
             },
         )

@@ -125,6 +125,7 @@ def model_overview(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             fit_rules=[row for row in rows if row[0].dimension == Dimension.FIT],
             interest_rules=[row for row in rows if row[0].dimension == Dimension.INTEREST],
             account_rules=[row for row in rows if row[0].dimension == Dimension.ACCOUNT],
+            threshold_warnings=selectors.threshold_warnings(model) if show_advice else [],
             run=selectors.latest_rescore_run(model=model),
             pending=selectors.qualifications_pending_release(line=line).count(),
             kinds=dict(ActivityKind.choices),
