@@ -72,8 +72,6 @@ def lift_interval(
     if not won_in:
         won_in, n_in = won_in + 0.5, n_in + 1
     ratio = (won_in / n_in) / (won_out / n_out)
-    if not ratio:
-        return None
     spread = z * math.sqrt(1 / won_in - 1 / n_in + 1 / won_out - 1 / n_out)
     return ratio * math.exp(-spread), ratio * math.exp(spread)
 
