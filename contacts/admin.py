@@ -10,6 +10,7 @@ from contacts.models import (
     ContactIdentity,
     ContactMerge,
     ErasureVia,
+    FollowsItsSubject,
     Outcome,
 )
 from contacts.privacy import contact_forget
@@ -33,7 +34,7 @@ class CompanyOutcomeInline(admin.TabularInline):
 class SubjectDeleteMixin:
     """
     Deleting a contact or a company takes what was computed or logged about it (scores, their
-    timelines, predictions, merge audits: models with `follows_its_subject`) without asking for
+    timelines, predictions, merge audits: models marked FollowsItsSubject) without asking for
     the permission to delete those on their own, which no role held for all of them: Marketing
     ops, who may delete contacts and companies, was refused for every scored one. Records
     people made or acted on (qualifications, assignments) still need their own permission.
@@ -44,7 +45,7 @@ class SubjectDeleteMixin:
         computed = {
             str(model._meta.verbose_name)
             for model in apps.get_models()
-            if getattr(model, "follows_its_subject", False)
+            if issubclass(model, FollowsItsSubject)
         }
         return deleted, counts, {p for p in perms_needed if str(p) not in computed}, protected
 

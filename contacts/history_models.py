@@ -10,16 +10,21 @@ from django.conf import settings
 from django.db import models
 
 
-class ContactMerge(models.Model):
+class FollowsItsSubject:
+    """
+    A model computed or logged about a contact or a company (scores, their timelines,
+    predictions, merge audits): deleting the subject in the admin deletes its rows without
+    asking for their own delete permission (contacts.admin.SubjectDeleteMixin).
+    """
+
+
+class ContactMerge(FollowsItsSubject, models.Model):
     """
     The audit of a merge: which contacts were merged into which, by whom, and how many rows of
     each kind moved (contacts.merging.contacts_merge).
     """
 
-    # About its target (and the merged people's emails): erased with it by whoever may delete
-    # the contact (contacts.admin.SubjectDeleteMixin), never on its own permission.
-    follows_its_subject = True
-
+    # About its target, and holds the merged people's emails: erased with the contact.
     target = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="merges")
     merged_ids = models.JSONField(default=list)
     merged_emails = models.JSONField(default=list)

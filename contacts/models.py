@@ -422,9 +422,10 @@ class Outcome(models.Model):
 from contacts.import_models import ImportJob, ImportKind, ImportStatus  # noqa: E402
 
 # isort: split
-from contacts.history_models import (  # noqa: E402
+from contacts.history_models import (  # noqa: E402, F401  (re-exported: contacts.models.X)
     ContactErasure,
     ContactHolder,
     ContactMerge,
     ErasureVia,
+    FollowsItsSubject,
 )

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from contacts.models import Contact
+from contacts.models import Contact, FollowsItsSubject
 
 
 class ModelStatus(models.TextChoices):
@@ -83,12 +83,8 @@ class PredictiveModel(models.Model):
         return (self.metrics or {}).get("test", {}).get("auc")
 
 
-class ContactPrediction(models.Model):
+class ContactPrediction(FollowsItsSubject, models.Model):
     """A contact's probability of being won under the active predictive model, and why."""
-
-    # Computed about its subject: deleted with it by whoever may delete the subject
-    # (contacts.admin.SubjectDeleteMixin), never on its own permission.
-    follows_its_subject = True
 
     contact = models.OneToOneField(
         Contact, on_delete=models.CASCADE, primary_key=True, related_name="prediction"

@@ -9,20 +9,16 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from contacts.models import Company
+from contacts.models import Company, FollowsItsSubject
 
 
-class AccountScore(models.Model):
+class AccountScore(FollowsItsSubject, models.Model):
     """
     A company's account score: fit from the account fit rules, engagement from its contacts'
     interest (each contact's share capped) plus buying-group coverage, and whether it meets
     the MQA rule. Written in the same transaction as the contact scores that feed it, under
     this row's lock (taken after the contacts' locks), and refreshed through time by the beat.
     """
-
-    # Computed about its subject: deleted with it by whoever may delete the subject
-    # (contacts.admin.SubjectDeleteMixin), never on its own permission.
-    follows_its_subject = True
 
     company = models.OneToOneField(
         Company, on_delete=models.CASCADE, primary_key=True, related_name="account_score"
@@ -63,12 +59,8 @@ class AccountScore(models.Model):
         return f"{self.grade}{self.band}"
 
 
-class AccountScoreChange(models.Model):
+class AccountScoreChange(FollowsItsSubject, models.Model):
     """One entry in an account's score timeline: what changed, by how much, and why."""
-
-    # Computed about its subject: deleted with it by whoever may delete the subject
-    # (contacts.admin.SubjectDeleteMixin), never on its own permission.
-    follows_its_subject = True
 
     company = models.ForeignKey(
         Company, on_delete=models.CASCADE, related_name="account_score_changes"

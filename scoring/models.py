@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from contacts.models import Contact
+from contacts.models import Contact, FollowsItsSubject
 from leadscore.fast_json import FastJSONField
 from scoring.line_models import ScoringLine
 from scoring.rule_models import validate_cap, validate_points, validate_window_days
@@ -218,7 +218,7 @@ class ScoringModel(models.Model):
             raise ValidationError(errors)
 
 
-class ContactScore(models.Model):
+class ContactScore(FollowsItsSubject, models.Model):
     """
     A contact's scores under one live model (line), the breakdown that explains them, and the
     rule states they are computed from. One row per contact and line.
@@ -229,10 +229,6 @@ class ContactScore(models.Model):
     reading an activity. Every writer holds the contact's row lock and bumps `version`, so a
     score computed from older data never overwrites a newer one.
     """
-
-    # Computed about its subject: deleted with it by whoever may delete the subject
-    # (contacts.admin.SubjectDeleteMixin), never on its own permission.
-    follows_its_subject = True
 
     # Indexed by score_one_per_line, which leads with contact.
     contact = models.ForeignKey(
@@ -327,12 +323,8 @@ class ChangeReason(models.TextChoices):
     DECAY = "decay", "Time passed"
 
 
-class ScoreChange(models.Model):
+class ScoreChange(FollowsItsSubject, models.Model):
     """One entry in a contact's score timeline: what changed, by how much, and why."""
-
-    # Computed about its subject: deleted with it by whoever may delete the subject
-    # (contacts.admin.SubjectDeleteMixin), never on its own permission.
-    follows_its_subject = True
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="score_changes")
     line = models.ForeignKey(ScoringLine, on_delete=models.CASCADE, related_name="+")
